@@ -1,0 +1,60 @@
+//! The command line: clap's definition of socklab's subcommands, and the dispatch to them.
+//!
+//! `main` here is the whole program: parse, run, print a [`Failure`] as
+//! `socklab: error: …` with its hints, and turn the outcome into an exit code.
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::error::Failure;
+use crate::net::{inspect, listen, probe, stat};
+
+/// socklab: a hands-on lab for Linux sockets.
+#[derive(Debug, Parser)]
+#[command(name = "socklab", version, about, max_term_width = 100)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// socklab's subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Listen like socat: TCP4-LISTEN, TCP6-LISTEN, UDP4-LISTEN, UDP6-LISTEN, UNIX-LISTEN,
+    /// UNIX-RECVFROM; discard what arrives; stop on Ctrl+C or SIGTERM.
+    Listen(listen::ListenArgs),
+    /// List sockets like ss, from the kernel's tables (netlink sock_diag).
+    Inspect(inspect::InspectArgs),
+    /// Probe like nc -z: TCP, UDP or Unix socket.
+    Probe(probe::ProbeArgs),
+    /// Describe socket files like stat (or ls -l with --ls).
+    Stat(stat::StatArgs),
+}
+
+/// Runs socklab with this process's arguments.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(failure) => {
+            eprintln!("{failure}");
+            failure.exit_code()
+        }
+    }
+}
+
+/// Runs one parsed command line.
+pub fn run(cli: Cli) -> Result<ExitCode, Failure> {
+    match cli.command {
+        Command::Listen(args) => listen::main(&args),
+        Command::Inspect(args) => print(inspect::execute(&args)?),
+        Command::Probe(args) => print(probe::execute(&args)?),
+        Command::Stat(args) => print(stat::execute(&args)?),
+    }
+}
+
+fn print(output: crate::net::ToolOutput) -> Result<ExitCode, Failure> {
+    output.print();
+    Ok(ExitCode::from(u8::try_from(output.status).unwrap_or(1)))
+}

@@ -1,0 +1,10 @@
+//! socklab, a hands-on teaching lab for Linux sockets.
+//!
+//! The library holds everything; `src/main.rs` only calls [`cli::main`]. The in-process
+//! tools that stand in for socat, ss, nc and stat live in [`net`]; the messages a user
+//! reads live in `locale/*.toml` and are reached through [`text`].
+
+pub mod cli;
+pub mod error;
+pub mod net;
+pub mod text;

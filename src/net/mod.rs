@@ -1,0 +1,40 @@
+//! The in-process tools: socklab's own socat, ss, nc and stat.
+//!
+//! Each tool takes the real tool's flags (so a student learns the real syntax), does the work
+//! itself through socket2, netlink sock_diag and the file system (never by starting another
+//! program), and renders its result the way the real tool would. The lesson runner reuses the
+//! same argument parsers and the same rendering.
+//!
+//! - [`listen`]: socat's `*-LISTEN` / `UNIX-RECVFROM` addresses, as listeners that discard
+//!   what they receive.
+//! - [`inspect`]: ss over the kernel's socket tables.
+//! - [`probe`]: `nc -z`.
+//! - [`stat`]: `stat` and `ls -l` for socket files.
+
+pub mod inspect;
+pub mod listen;
+pub mod privilege;
+pub mod probe;
+pub mod services;
+pub mod stat;
+
+/// What a tool printed and how it ended, as the real tool would have.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ToolOutput {
+    /// What goes to standard output.
+    pub stdout: String,
+    /// What goes to standard error (nc prints its verdicts here).
+    pub stderr: String,
+    /// The exit status the real tool would give.
+    pub status: i32,
+}
+
+impl ToolOutput {
+    /// Prints the output to this process's stdout and stderr.
+    pub fn print(&self) {
+        use std::io::Write;
+        // A closed pipe (`socklab inspect | head`) is not an error worth reporting.
+        let _ = std::io::stdout().write_all(self.stdout.as_bytes());
+        let _ = std::io::stderr().write_all(self.stderr.as_bytes());
+    }
+}

@@ -1,0 +1,180 @@
+//! The words socklab says, kept as data.
+//!
+//! Every message a user reads (explanations of errors, hints, prompts, verdicts) is a keyed
+//! entry in `locale/<lang>.toml`, embedded in the binary. Code names the key and fills in the
+//! `{placeholders}`; it never spells the sentence out. English is complete; another language
+//! may leave keys out, and those fall back to English, so a translation can grow step by step.
+//!
+//! The language is chosen from `SOCKLAB_LANG`, then `LC_ALL`, `LC_MESSAGES` and `LANG`
+//! (`zh_CN.UTF-8` picks `zh`).
+
+use std::collections::HashMap;
+use std::fmt::Display;
+use std::sync::OnceLock;
+
+/// The catalogues shipped in the binary: language code and TOML text.
+const CATALOGUES: &[(&str, &str)] = &[("en", include_str!("../locale/en.toml"))];
+
+/// The fallback language, which must have every key.
+pub const FALLBACK: &str = "en";
+
+struct Catalogue {
+    entries: HashMap<String, String>,
+}
+
+impl Catalogue {
+    fn parse(lang: &str, text: &str) -> Self {
+        let table: toml::Table = text
+            .parse()
+            .unwrap_or_else(|err| panic!("locale/{lang}.toml is not valid TOML: {err}"));
+        let mut entries = HashMap::new();
+        flatten("", &toml::Value::Table(table), &mut entries);
+        Self { entries }
+    }
+}
+
+fn flatten(prefix: &str, value: &toml::Value, into: &mut HashMap<String, String>) {
+    match value {
+        toml::Value::Table(table) => {
+            for (key, value) in table {
+                let path = if prefix.is_empty() { key.clone() } else { format!("{prefix}.{key}") };
+                flatten(&path, value, into);
+            }
+        }
+        toml::Value::String(text) => {
+            into.insert(prefix.to_owned(), text.clone());
+        }
+        other => panic!("locale entry {prefix} must be a string, found {}", other.type_str()),
+    }
+}
+
+fn catalogues() -> &'static HashMap<&'static str, Catalogue> {
+    static ALL: OnceLock<HashMap<&'static str, Catalogue>> = OnceLock::new();
+    ALL.get_or_init(|| {
+        CATALOGUES.iter().map(|(lang, text)| (*lang, Catalogue::parse(lang, text))).collect()
+    })
+}
+
+/// The language code chosen by the environment, among those shipped.
+pub fn language() -> &'static str {
+    static LANG: OnceLock<&'static str> = OnceLock::new();
+    LANG.get_or_init(|| {
+        let wanted = ["SOCKLAB_LANG", "LC_ALL", "LC_MESSAGES", "LANG"]
+            .iter()
+            .filter_map(|var| std::env::var(var).ok())
+            .find(|value| !value.is_empty())
+            .unwrap_or_default();
+        let code = wanted.split(['_', '.', '-']).next().unwrap_or_default().to_lowercase();
+        CATALOGUES.iter().map(|(lang, _)| *lang).find(|lang| *lang == code).unwrap_or(FALLBACK)
+    })
+}
+
+/// Every key of the fallback catalogue (for tests and `lint`).
+pub fn keys() -> Vec<&'static str> {
+    let mut keys: Vec<_> = catalogues()[FALLBACK].entries.keys().map(String::as_str).collect();
+    keys.sort_unstable();
+    keys
+}
+
+/// The raw template for `key` in the chosen language, falling back to English.
+///
+/// A missing key is a bug in socklab, caught by the test that checks every key used in the
+/// source; at run time it shows the key itself rather than crashing a student's session.
+pub fn template(key: &str) -> &'static str {
+    let all = catalogues();
+    all.get(language())
+        .and_then(|catalogue| catalogue.entries.get(key))
+        .or_else(|| all[FALLBACK].entries.get(key))
+        .map_or_else(|| leak_missing(key), String::as_str)
+}
+
+fn leak_missing(key: &str) -> &'static str {
+    Box::leak(format!("<{key}>").into_boxed_str())
+}
+
+/// Fills `{name}` placeholders of `key`'s template with `args`.
+pub fn fill(key: &str, args: &[(&str, &dyn Display)]) -> String {
+    let template = template(key);
+    let mut out = String::with_capacity(template.len() + 16);
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        let after = &rest[open + 1..];
+        match after.find('}') {
+            Some(close) => {
+                let name = &after[..close];
+                match args.iter().find(|(arg, _)| *arg == name) {
+                    Some((_, value)) => out.push_str(&value.to_string()),
+                    None => {
+                        out.push('{');
+                        out.push_str(name);
+                        out.push('}');
+                    }
+                }
+                rest = &after[close + 1..];
+            }
+            None => {
+                out.push_str(&rest[open..]);
+                rest = "";
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// `t!("key")` or `t!("key", name = value, …)`: the message for `key`, filled in.
+#[macro_export]
+macro_rules! t {
+    ($key:expr) => {
+        $crate::text::fill($key, &[])
+    };
+    ($key:expr, $($name:ident = $value:expr),+ $(,)?) => {
+        $crate::text::fill($key, &[$((stringify!($name), &$value as &dyn ::std::fmt::Display)),+])
+    };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fills_named_placeholders_and_keeps_unknown_ones() {
+        let port = 8080;
+        let filled = fill("test.placeholder", &[("port", &port)]);
+        assert_eq!(filled, "port 8080 and {other}");
+    }
+
+    #[test]
+    fn every_key_used_in_the_source_exists_in_english() {
+        let src = concat!(env!("CARGO_MANIFEST_DIR"), "/src");
+        let mut missing = Vec::new();
+        for path in walk(std::path::Path::new(src)) {
+            let code = std::fs::read_to_string(&path).unwrap();
+            let lines = code.lines().filter(|line| !line.trim_start().starts_with("//"));
+            for line in lines {
+                for (index, _) in line.match_indices("t!(\"") {
+                    let key = &line[index + 4..];
+                    let key = &key[..key.find('"').unwrap()];
+                    if !catalogues()[FALLBACK].entries.contains_key(key) {
+                        missing.push(format!("{}: {key}", path.display()));
+                    }
+                }
+            }
+        }
+        assert!(missing.is_empty(), "keys missing from locale/en.toml:\n{}", missing.join("\n"));
+    }
+
+    fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+        let mut files = Vec::new();
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                files.extend(walk(&path));
+            } else if path.extension().is_some_and(|ext| ext == "rs") {
+                files.push(path);
+            }
+        }
+        files
+    }
+}

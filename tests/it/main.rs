@@ -1,0 +1,6 @@
+//! socklab's integration tests: one binary, one module per area.
+//!
+//! Every test uses ephemeral ports and temporary directories, so the suite runs in parallel,
+//! as root or not, whatever else listens on the machine.
+
+mod support;

@@ -27,6 +27,10 @@ pub struct ToolOutput {
     pub stderr: String,
     /// The exit status the real tool would give.
     pub status: i32,
+    /// socklab's own explanations of this result, beyond what the real tool prints (for
+    /// instance, that a UDP "succeeded" only means no error came back). Kept apart from
+    /// stdout/stderr so the runner can compare those with the real tool's output.
+    pub notes: Vec<String>,
 }
 
 impl ToolOutput {
@@ -36,5 +40,8 @@ impl ToolOutput {
         // A closed pipe (`socklab inspect | head`) is not an error worth reporting.
         let _ = std::io::stdout().write_all(self.stdout.as_bytes());
         let _ = std::io::stderr().write_all(self.stderr.as_bytes());
+        for note in &self.notes {
+            eprintln!("socklab: note: {note}");
+        }
     }
 }

@@ -159,7 +159,7 @@ pub fn render(snapshot: &Snapshot, args: &InspectArgs) -> String {
 /// Runs `socklab inspect` / `ss`: snapshot, then render.
 pub fn execute(args: &InspectArgs) -> Result<ToolOutput, Failure> {
     let snapshot = snapshot(args);
-    Ok(ToolOutput { stdout: render(&snapshot, args), stderr: String::new(), status: 0 })
+    Ok(ToolOutput { stdout: render(&snapshot, args), ..ToolOutput::default() })
 }
 
 /// The processes holding a socket bound to local `port` in `netid`'s table (for explaining

@@ -6,5 +6,6 @@
 
 pub mod cli;
 pub mod error;
+pub mod lesson;
 pub mod net;
 pub mod text;

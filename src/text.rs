@@ -22,6 +22,8 @@ const CATALOGUES: &[(&str, &[(&str, &str)])] = &[(
         ("inspect", include_str!("../locale/en/inspect.toml")),
         ("probe", include_str!("../locale/en/probe.toml")),
         ("stat", include_str!("../locale/en/stat.toml")),
+        ("lesson", include_str!("../locale/en/lesson.toml")),
+        ("runner", include_str!("../locale/en/runner.toml")),
     ],
 )];
 
@@ -109,9 +111,20 @@ pub fn fill(key: &str, args: &[(&str, &dyn Display)]) -> String {
     let template = template(key);
     let mut out = String::with_capacity(template.len() + 16);
     let mut rest = template;
-    while let Some(open) = rest.find('{') {
+    while let Some(open) = rest.find(['{', '}']) {
         out.push_str(&rest[..open]);
         let after = &rest[open + 1..];
+        // `{{` and `}}` stand for a literal brace, as in Rust's format strings.
+        if rest[open..].starts_with("{{") || rest[open..].starts_with("}}") {
+            out.push_str(&rest[open..=open]);
+            rest = &rest[open + 2..];
+            continue;
+        }
+        if rest[open..].starts_with('}') {
+            out.push('}');
+            rest = after;
+            continue;
+        }
         match after.find('}') {
             Some(close) => {
                 let name = &after[..close];
@@ -155,6 +168,7 @@ mod tests {
         let port = 8080;
         let filled = fill("common.placeholder", &[("port", &port)]);
         assert_eq!(filled, "port 8080 and {other}");
+        assert_eq!(fill("common.braces", &[("name", &"tcp")]), "`{tcp}` {not}");
     }
 
     #[test]

@@ -1,0 +1,285 @@
+//! The commands a lesson step runs, written as the tutorial writes them.
+//!
+//! A step says `socat TCP4-LISTEN:8080,fork /dev/null &`, `ss -4 -tln`,
+//! `nc -4 -vz 127.0.0.1 8080`, `stat /tmp/stream.sock`, `ls -l …` or `fg`. socklab never hands
+//! these to a shell: it splits the words itself (quotes allowed, no pipes, redirections or
+//! `$`), and parses each program's flags with the engine's own parsers, so a command the
+//! engine does not know is refused when the lesson loads. `socklab listen|inspect|probe|stat`
+//! spellings are accepted too.
+
+use clap::Parser;
+
+use crate::net::inspect::InspectArgs;
+use crate::net::listen::ListenSpec;
+use crate::net::probe::ProbeArgs;
+use crate::net::stat::StatArgs;
+use crate::t;
+
+/// What a command line asks for.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Invocation {
+    /// socat ADDRESS /dev/null: open a listener.
+    Listen(ListenSpec),
+    /// ss: list sockets.
+    Inspect(InspectArgs),
+    /// nc -z: probe.
+    Probe(ProbeArgs),
+    /// stat, or ls -l (`ls` set).
+    Stat(StatArgs),
+    /// fg [%N], then Ctrl+C: stop a background listener (the last one without a job number).
+    Foreground(Option<usize>),
+}
+
+/// A parsed command line.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CommandLine {
+    /// The line as the student would type it (values filled in).
+    pub text: String,
+    /// Whether it starts with `sudo`.
+    pub sudo: bool,
+    /// Whether it ends with `&` (runs in the background).
+    pub background: bool,
+    pub invocation: Invocation,
+}
+
+/// A problem with a command line: what is wrong, and the word it is about (to point at it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CommandError {
+    pub message: String,
+    pub word: Option<String>,
+}
+
+impl CommandError {
+    fn new(message: String, word: Option<&str>) -> Self {
+        Self { message, word: word.map(str::to_owned) }
+    }
+}
+
+#[derive(Parser)]
+#[command(name = "ss", disable_help_flag = true, disable_version_flag = true)]
+struct Ss {
+    #[command(flatten)]
+    args: InspectArgs,
+}
+
+#[derive(Parser)]
+#[command(name = "nc", disable_help_flag = true, disable_version_flag = true)]
+struct Nc {
+    #[command(flatten)]
+    args: ProbeArgs,
+}
+
+#[derive(Parser)]
+#[command(name = "stat", disable_help_flag = true, disable_version_flag = true)]
+struct Stat {
+    #[command(flatten)]
+    args: StatArgs,
+}
+
+/// Parses one command line.
+pub fn parse(text: &str) -> Result<CommandLine, CommandError> {
+    let mut words = split_words(text)?;
+    let background = words.last().is_some_and(|w| w == "&");
+    if background {
+        words.pop();
+    }
+    let sudo = words.first().is_some_and(|w| w == "sudo");
+    if sudo {
+        words.remove(0);
+    }
+    let Some(program) = words.first().cloned() else {
+        return Err(CommandError::new(t!("lesson.command_empty"), None));
+    };
+    let (program, args) = match program.as_str() {
+        "socklab" if words.len() > 1 => (words[1].clone(), words[2..].to_vec()),
+        _ => (program, words[1..].to_vec()),
+    };
+    let invocation = match program.as_str() {
+        "socat" | "listen" => parse_socat(&program, &args)?,
+        "ss" | "inspect" => Invocation::Inspect(clap_parse::<Ss>("ss", &args)?.args),
+        "nc" | "probe" => Invocation::Probe(clap_parse::<Nc>("nc", &args)?.args),
+        "stat" => Invocation::Stat(clap_parse::<Stat>("stat", &args)?.args),
+        "ls" => parse_ls(&args)?,
+        "fg" => parse_fg(&args)?,
+        other => {
+            return Err(CommandError::new(
+                t!("lesson.command_unknown", program = other),
+                Some(other),
+            ));
+        }
+    };
+    match (&invocation, background) {
+        (Invocation::Listen(_), false) => {
+            return Err(CommandError::new(t!("lesson.listen_needs_background"), Some(&program)));
+        }
+        (Invocation::Listen(_), true) => {}
+        (_, true) => {
+            return Err(CommandError::new(t!("lesson.only_listen_in_background"), Some("&")));
+        }
+        _ => {}
+    }
+    Ok(CommandLine { text: text.trim().to_owned(), sudo, background, invocation })
+}
+
+fn parse_socat(program: &str, args: &[String]) -> Result<Invocation, CommandError> {
+    // socat takes two addresses and joins them; the tutorial's second one is always /dev/null
+    // (throw away what arrives). `socklab listen` takes just the listen address.
+    let address = match (program, args) {
+        ("socat", [address, sink]) if sink == "/dev/null" => address,
+        ("socat", [_, sink]) => {
+            return Err(CommandError::new(t!("lesson.socat_sink", sink = sink), Some(sink)));
+        }
+        ("listen", [address]) => address,
+        _ => return Err(CommandError::new(t!("lesson.socat_shape"), Some(program))),
+    };
+    address
+        .parse::<ListenSpec>()
+        .map(Invocation::Listen)
+        .map_err(|failure| CommandError::new(failure.message, Some(address)))
+}
+
+fn parse_ls(args: &[String]) -> Result<Invocation, CommandError> {
+    match args.split_first() {
+        Some((flag, paths)) if flag == "-l" && !paths.is_empty() => {
+            Ok(Invocation::Stat(StatArgs {
+                ls: true,
+                paths: paths.iter().map(Into::into).collect(),
+            }))
+        }
+        _ => Err(CommandError::new(t!("lesson.ls_shape"), Some("ls"))),
+    }
+}
+
+fn parse_fg(args: &[String]) -> Result<Invocation, CommandError> {
+    match args {
+        [] => Ok(Invocation::Foreground(None)),
+        [job] => job
+            .strip_prefix('%')
+            .and_then(|n| n.parse().ok())
+            .filter(|&n: &usize| n > 0)
+            .map(|n| Invocation::Foreground(Some(n)))
+            .ok_or_else(|| CommandError::new(t!("lesson.fg_shape"), Some(job))),
+        [_, extra, ..] => Err(CommandError::new(t!("lesson.fg_shape"), Some(extra))),
+    }
+}
+
+fn clap_parse<P: Parser>(name: &str, args: &[String]) -> Result<P, CommandError> {
+    P::try_parse_from(std::iter::once(name.to_owned()).chain(args.iter().cloned())).map_err(|err| {
+        // clap's first line says what is wrong; the usage that follows is for a terminal.
+        let rendered = err.render().to_string();
+        let first = rendered.lines().next().unwrap_or_default();
+        let reason = first.trim_start_matches("error: ").to_owned();
+        let word = args.iter().find(|a| reason.contains(a.as_str())).map(String::as_str);
+        CommandError::new(t!("lesson.flags_rejected", program = name, reason = reason), word)
+    })
+}
+
+/// Splits a command line into words: whitespace separates, '…' and "…" quote, a backslash
+/// escapes one character. Shell syntax socklab does not run (pipes, redirections, `;`,
+/// `&&`, `$`, backquotes) is refused rather than misread.
+pub fn split_words(text: &str) -> Result<Vec<String>, CommandError> {
+    let mut words = Vec::new();
+    let mut word = String::new();
+    let mut in_word = false;
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            c if c.is_whitespace() => {
+                if in_word {
+                    words.push(std::mem::take(&mut word));
+                    in_word = false;
+                }
+            }
+            '\'' | '"' => {
+                in_word = true;
+                loop {
+                    match chars.next() {
+                        Some(q) if q == c => break,
+                        Some('\\') if c == '"' => word.extend(chars.next()),
+                        Some(other) => word.push(other),
+                        None => return Err(CommandError::new(t!("lesson.unclosed_quote"), None)),
+                    }
+                }
+            }
+            '\\' => {
+                in_word = true;
+                word.extend(chars.next());
+            }
+            '|' | ';' | '<' | '>' | '$' | '`' | '(' | ')' => {
+                let shown = c.to_string();
+                return Err(CommandError::new(
+                    t!("lesson.shell_syntax", what = shown),
+                    Some(&shown),
+                ));
+            }
+            '&' if chars.peek() == Some(&'&') => {
+                return Err(CommandError::new(t!("lesson.shell_syntax", what = "&&"), Some("&&")));
+            }
+            c => {
+                in_word = true;
+                word.push(c);
+            }
+        }
+    }
+    if in_word {
+        words.push(word);
+    }
+    // A trailing `&` glued to the last word (`… /dev/null&`) is still the background marker.
+    if let Some(last) = words.last_mut()
+        && last.len() > 1
+        && last.ends_with('&')
+    {
+        last.pop();
+        words.push("&".to_owned());
+    }
+    if words.iter().rev().skip(1).any(|w| w == "&") {
+        return Err(CommandError::new(t!("lesson.ampersand_last"), Some("&")));
+    }
+    Ok(words)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splits_words_with_quotes_and_refuses_shell_syntax() {
+        assert_eq!(split_words("stat '/tmp/a b.sock' x").unwrap(), ["stat", "/tmp/a b.sock", "x"]);
+        assert_eq!(split_words("socat A /dev/null&").unwrap(), ["socat", "A", "/dev/null", "&"]);
+        assert!(split_words("ss -tln | grep 8080").is_err());
+        assert!(split_words("ss -tln > out").is_err());
+        assert!(split_words("echo $HOME").is_err());
+        assert!(split_words("ss && ss").is_err());
+        assert!(split_words("stat 'open").is_err());
+    }
+
+    #[test]
+    fn parses_the_tutorials_inspect_probe_stat_and_fg_lines() {
+        let ss = parse("ss -4 -tln").unwrap();
+        let Invocation::Inspect(args) = ss.invocation else { panic!("not inspect") };
+        assert!(args.ipv4 && args.tcp && args.listening && args.numeric && !args.udp);
+
+        let nc = parse("nc -6 -u -vz ::1 123").unwrap();
+        let Invocation::Probe(args) = nc.invocation else { panic!("not probe") };
+        assert!(args.ipv6 && args.udp && args.verbose && args.zero_io);
+        assert_eq!((args.target.as_str(), args.port.as_deref()), ("::1", Some("123")));
+
+        let ls = parse("ls -l /tmp/stream.sock /tmp/datagram.sock").unwrap();
+        assert!(matches!(ls.invocation, Invocation::Stat(StatArgs { ls: true, .. })));
+        assert_eq!(parse("fg").unwrap().invocation, Invocation::Foreground(None));
+        assert_eq!(parse("fg %2").unwrap().invocation, Invocation::Foreground(Some(2)));
+        assert!(parse("socklab inspect -xln").is_ok());
+    }
+
+    #[test]
+    fn refuses_what_the_engine_does_not_know() {
+        let unknown = parse("netstat -tln").unwrap_err();
+        assert_eq!(unknown.word.as_deref(), Some("netstat"));
+        let flag = parse("ss -4 -tln --bogus").unwrap_err();
+        assert_eq!(flag.word.as_deref(), Some("--bogus"));
+        assert!(parse("ls /tmp").is_err());
+        assert!(parse("ss -tln &").is_err());
+        assert!(parse("fg 2").is_err());
+        assert!(parse("").is_err());
+    }
+}

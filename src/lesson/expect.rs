@@ -1,0 +1,302 @@
+//! Expected output: what a step should print, matched field by field.
+//!
+//! A lesson writes the output the tutorial shows. Matching ignores column spacing: each line
+//! is split into whitespace-separated fields and compared field by field. A line that is only
+//! `...` (or the tutorial's `. . .`) matches any number of lines, including none. Inside a
+//! field, `{?}` (or a named `{?inode}`, `{?pid}`: the name is only for the reader) matches
+//! any text, for values the kernel decides. `{name}` is a lesson value, filled in before
+//! matching.
+
+use std::fmt::Write as _;
+
+/// One piece of an expected field.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Piece {
+    Text(String),
+    Wildcard,
+}
+
+/// One expected field: text and wildcards.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Field {
+    pieces: Vec<Piece>,
+}
+
+/// One line of expected output.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Line {
+    /// `...`: any number of lines.
+    Skip,
+    /// Fields to match, with the line as written (for showing differences).
+    Fields { fields: Vec<Field>, written: String },
+}
+
+/// Expected output, with the lesson's values already filled in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Expected {
+    lines: Vec<Line>,
+}
+
+/// Whether a line of expected output is the skip marker.
+pub fn is_skip_marker(line: &str) -> bool {
+    let squeezed: String = line.split_whitespace().collect();
+    squeezed == "..."
+}
+
+impl Expected {
+    /// Parses expected output (values already substituted). Blank lines at either end are
+    /// dropped; blank lines inside must match blank lines.
+    pub fn parse(text: &str) -> Self {
+        let lines: Vec<&str> = text.lines().collect();
+        let first = lines.iter().position(|l| !l.trim().is_empty()).unwrap_or(lines.len());
+        let last = lines.iter().rposition(|l| !l.trim().is_empty()).map_or(first, |i| i + 1);
+        let lines = lines[first..last]
+            .iter()
+            .map(|line| {
+                if is_skip_marker(line) {
+                    Line::Skip
+                } else {
+                    Line::Fields {
+                        fields: line.split_whitespace().map(Field::parse).collect(),
+                        written: line.trim_end().to_owned(),
+                    }
+                }
+            })
+            .collect();
+        Self { lines }
+    }
+
+    /// Whether `observed` matches.
+    pub fn matches(&self, observed: &str) -> bool {
+        let observed = observed_lines(observed);
+        let mut memo = vec![None; (self.lines.len() + 1) * (observed.len() + 1)];
+        self.match_from(0, 0, &observed, &mut memo)
+    }
+
+    fn match_from(&self, e: usize, o: usize, observed: &[&str], memo: &mut [Option<bool>]) -> bool {
+        let key = e * (observed.len() + 1) + o;
+        if let Some(known) = memo[key] {
+            return known;
+        }
+        let result = match self.lines.get(e) {
+            None => o == observed.len(),
+            Some(Line::Skip) => {
+                (o..=observed.len()).any(|next| self.match_from(e + 1, next, observed, memo))
+            }
+            Some(line @ Line::Fields { .. }) => {
+                o < observed.len()
+                    && line_matches(line, observed[o])
+                    && self.match_from(e + 1, o + 1, observed, memo)
+            }
+        };
+        memo[key] = Some(result);
+        result
+    }
+
+    /// A side-by-side account of where `observed` departs from this expectation: expected
+    /// lines that found no match are marked `-` next to the nearest observed line `+`, with
+    /// the differing fields underlined `^`; observed lines nobody expected are marked `+`.
+    pub fn difference(&self, observed: &str) -> String {
+        let observed = observed_lines(observed);
+        let mut out = String::new();
+        let mut o = 0;
+        let mut after_skip = false;
+        let pass_over = |out: &mut String, from: usize, to: usize, after_skip: bool| {
+            if to <= from {
+                return;
+            }
+            if after_skip {
+                let _ = writeln!(out, "  ... ({} line(s) skipped)", to - from);
+            } else {
+                for extra in &observed[from..to] {
+                    let _ = writeln!(out, "+ {extra}");
+                }
+            }
+        };
+        for line in &self.lines {
+            let Line::Fields { written, .. } = line else {
+                after_skip = true;
+                continue;
+            };
+            let exact = (o..observed.len()).find(|&i| line_matches(line, observed[i]));
+            match exact {
+                Some(i) => {
+                    pass_over(&mut out, o, i, after_skip);
+                    let _ = writeln!(out, "  {}", observed[i]);
+                    o = i + 1;
+                }
+                None => {
+                    let nearest = (o..observed.len())
+                        .max_by_key(|&i| (likeness(line, observed[i]), std::cmp::Reverse(i)))
+                        .filter(|&i| likeness(line, observed[i]) > 0);
+                    if let Some(i) = nearest {
+                        pass_over(&mut out, o, i, after_skip);
+                    }
+                    let _ = writeln!(out, "- {written}");
+                    if let Some(i) = nearest {
+                        let _ = writeln!(out, "+ {}", observed[i]);
+                        if let Some(marks) = field_marks(line, observed[i]) {
+                            let _ = writeln!(out, "  {marks}");
+                        }
+                        o = i + 1;
+                    }
+                }
+            }
+            after_skip = false;
+        }
+        pass_over(&mut out, o, observed.len(), after_skip);
+        out
+    }
+}
+
+/// How alike an expected line and an observed line are: the number of matching fields when
+/// both have as many fields, else 0.
+fn likeness(line: &Line, observed: &str) -> usize {
+    let Line::Fields { fields, .. } = line else { return 0 };
+    let got: Vec<&str> = observed.split_whitespace().collect();
+    if got.len() != fields.len() {
+        return 0;
+    }
+    fields.iter().zip(&got).filter(|(f, g)| f.matches(g)).count()
+}
+
+fn observed_lines(observed: &str) -> Vec<&str> {
+    let lines: Vec<&str> = observed.lines().map(str::trim_end).collect();
+    let first = lines.iter().position(|l| !l.trim().is_empty()).unwrap_or(lines.len());
+    let last = lines.iter().rposition(|l| !l.trim().is_empty()).map_or(first, |i| i + 1);
+    lines[first..last].to_vec()
+}
+
+fn line_matches(line: &Line, observed: &str) -> bool {
+    match line {
+        Line::Skip => true,
+        Line::Fields { fields, .. } => {
+            let got: Vec<&str> = observed.split_whitespace().collect();
+            got.len() == fields.len() && fields.iter().zip(&got).all(|(f, g)| f.matches(g))
+        }
+    }
+}
+
+/// Carets under the fields of `observed` that differ from `line`, when both have the same
+/// number of fields (otherwise the lines are too different for carets to help).
+fn field_marks(line: &Line, observed: &str) -> Option<String> {
+    let Line::Fields { fields, .. } = line else { return None };
+    let mut positions = Vec::new();
+    let mut from = 0;
+    for word in observed.split_whitespace() {
+        let at = from + observed[from..].find(word).unwrap_or(0);
+        positions.push((at, word));
+        from = at + word.len();
+    }
+    if positions.len() != fields.len() {
+        return None;
+    }
+    let mut marks = String::new();
+    for ((at, word), field) in positions.iter().zip(fields) {
+        if !field.matches(word) {
+            let column = observed[..*at].chars().count();
+            let width = marks.chars().count();
+            marks.push_str(&" ".repeat(column.saturating_sub(width)));
+            marks.push_str(&"^".repeat(word.chars().count().max(1)));
+        }
+    }
+    (!marks.is_empty()).then_some(marks)
+}
+
+impl Field {
+    fn parse(word: &str) -> Self {
+        let mut pieces = Vec::new();
+        let mut rest = word;
+        while let Some(open) = rest.find("{?") {
+            let Some(close) = rest[open..].find('}') else { break };
+            if open > 0 {
+                pieces.push(Piece::Text(rest[..open].to_owned()));
+            }
+            pieces.push(Piece::Wildcard);
+            rest = &rest[open + close + 1..];
+        }
+        if !rest.is_empty() {
+            pieces.push(Piece::Text(rest.to_owned()));
+        }
+        Self { pieces }
+    }
+
+    /// Glob matching: text must appear in order; a wildcard takes any run (even empty).
+    fn matches(&self, word: &str) -> bool {
+        fn go(pieces: &[Piece], word: &str) -> bool {
+            match pieces.split_first() {
+                None => word.is_empty(),
+                Some((Piece::Text(text), rest)) => {
+                    word.strip_prefix(text.as_str()).is_some_and(|tail| go(rest, tail))
+                }
+                Some((Piece::Wildcard, rest)) => word
+                    .char_indices()
+                    .map(|(i, _)| i)
+                    .chain([word.len()])
+                    .any(|i| go(rest, &word[i..])),
+            }
+        }
+        go(&self.pieces, word)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SS: &str = "State  Recv-Q Send-Q Local Address:Port Peer Address:Port\n\
+                      LISTEN 0      4096   127.0.0.53%lo:53      0.0.0.0:*\n\
+                      LISTEN 0      5            0.0.0.0:8080      0.0.0.0:*\n";
+
+    #[test]
+    fn spacing_does_not_matter_and_skip_takes_other_rows() {
+        let expected = Expected::parse(
+            "State Recv-Q Send-Q Local Address:Port Peer Address:Port\n. . .\n\
+             LISTEN 0 5 0.0.0.0:8080 0.0.0.0:*\n...\n",
+        );
+        assert!(expected.matches(SS));
+    }
+
+    #[test]
+    fn a_wrong_field_fails_and_is_marked() {
+        let expected = Expected::parse("...\nLISTEN 0 1 0.0.0.0:8080 0.0.0.0:*\n");
+        assert!(!expected.matches(SS));
+        let diff = expected.difference(SS);
+        assert!(diff.contains("- LISTEN 0 1 0.0.0.0:8080 0.0.0.0:*"), "{diff}");
+        assert!(
+            diff.contains("+ LISTEN 0      5            0.0.0.0:8080      0.0.0.0:*"),
+            "{diff}"
+        );
+        assert!(diff.contains("\n                ^\n"), "the backlog field is marked:\n{diff}");
+        assert!(diff.starts_with("  ... (2 line(s) skipped)\n- LISTEN"), "{diff}");
+    }
+
+    #[test]
+    fn wildcards_match_inside_a_field() {
+        let expected = Expected::parse("u_str LISTEN 0 5 /tmp/stream.sock {?inode} * 0");
+        assert!(
+            expected.matches("u_str LISTEN 0      5      /tmp/stream.sock 436470            * 0")
+        );
+        assert!(!expected.matches("u_dgr UNCONN 0 0 /tmp/stream.sock 436470 * 0"));
+        let field = Expected::parse("port [tcp/{?}] succeeded!");
+        assert!(field.matches("port [tcp/http-alt] succeeded!"));
+        assert!(!field.matches("port [udp/ntp] succeeded!"));
+    }
+
+    #[test]
+    fn missing_and_extra_lines_fail() {
+        let expected = Expected::parse("a b\nc d\n");
+        assert!(expected.matches("a   b\n c d \n"));
+        assert!(!expected.matches("a b\n"));
+        assert!(!expected.matches("a b\nc d\ne f\n"));
+        assert!(Expected::parse("").matches("\n\n"));
+        assert!(!Expected::parse("").matches("something"));
+    }
+
+    #[test]
+    fn difference_shows_unexpected_lines() {
+        let expected = Expected::parse("a b\n");
+        let diff = expected.difference("x y\na b\n");
+        assert_eq!(diff, "+ x y\n  a b\n");
+    }
+}

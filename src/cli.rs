@@ -1,26 +1,43 @@
 //! The command line: clap's definition of socklab's subcommands, and the dispatch to them.
 //!
 //! `main` here is the whole program: parse, run, print a [`Failure`] as
-//! `socklab: error: …` with its hints, and turn the outcome into an exit code.
+//! `socklab: error: …` with its hints, and turn the outcome into an exit code (0 all went
+//! well, 1 something failed, 2 a usage or lesson-file error).
 
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
 use crate::error::Failure;
+use crate::lab::{self, LabOptions, RunArgs};
 use crate::net::{inspect, listen, probe, stat};
 
-/// socklab: a hands-on lab for Linux sockets.
+/// socklab: a hands-on lab for Linux sockets. Without a subcommand, the tour (in a terminal)
+/// or every lesson in batch mode (without one).
 #[derive(Debug, Parser)]
 #[command(name = "socklab", version, about, max_term_width = 100)]
 pub struct Cli {
+    #[command(flatten)]
+    pub lab: LabOptions,
     #[command(subcommand)]
-    pub command: Command,
+    pub command: Option<Command>,
 }
 
 /// socklab's subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Run lessons without prompts and report a verdict per step (exit 0 when all passed).
+    Run(RunArgs),
+    /// List the lessons and your progress.
+    List(LabOptions),
+    /// Forget your progress in LESSON, or in all lessons.
+    Reset {
+        /// The lesson to reset (all when none is named).
+        #[arg(value_name = "LESSON")]
+        lesson: Option<String>,
+        #[command(flatten)]
+        lab: LabOptions,
+    },
     /// Listen like socat: TCP4-LISTEN, TCP6-LISTEN, UDP4-LISTEN, UDP6-LISTEN, UNIX-LISTEN,
     /// UNIX-RECVFROM; discard what arrives; stop on Ctrl+C or SIGTERM.
     Listen(listen::ListenArgs),
@@ -47,10 +64,14 @@ pub fn main() -> ExitCode {
 /// Runs one parsed command line.
 pub fn run(cli: Cli) -> Result<ExitCode, Failure> {
     match cli.command {
-        Command::Listen(args) => listen::main(&args),
-        Command::Inspect(args) => print(inspect::execute(&args)?),
-        Command::Probe(args) => print(probe::execute(&args)?),
-        Command::Stat(args) => print(stat::execute(&args)?),
+        None => lab::default_command(&cli.lab),
+        Some(Command::Run(args)) => lab::run(&args),
+        Some(Command::List(options)) => lab::list(&options),
+        Some(Command::Reset { lesson, lab: options }) => lab::reset(&options, lesson.as_deref()),
+        Some(Command::Listen(args)) => listen::main(&args),
+        Some(Command::Inspect(args)) => print(inspect::execute(&args)?),
+        Some(Command::Probe(args)) => print(probe::execute(&args)?),
+        Some(Command::Stat(args)) => print(stat::execute(&args)?),
     }
 }
 

@@ -6,6 +6,9 @@
 
 pub mod cli;
 pub mod error;
+pub mod lab;
 pub mod lesson;
 pub mod net;
+pub mod runner;
 pub mod text;
+pub mod ui;

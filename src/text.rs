@@ -177,19 +177,27 @@ mod tests {
         let mut missing = Vec::new();
         for path in walk(std::path::Path::new(src)) {
             let code = std::fs::read_to_string(&path).unwrap();
-            let lines = code.lines().filter(|line| !line.trim_start().starts_with("//"));
-            for line in lines {
-                for (index, _) in line.match_indices("t!(\"") {
-                    // `format!("…")` ends in `t!("` too: only a standalone `t!` counts.
-                    let before = line[..index].chars().next_back();
-                    if before.is_some_and(|c| c.is_alphanumeric() || c == '_') {
-                        continue;
-                    }
-                    let key = &line[index + 4..];
-                    let key = &key[..key.find('"').unwrap()];
-                    if !catalogues()[FALLBACK].entries.contains_key(key) {
-                        missing.push(format!("{}: {key}", path.display()));
-                    }
+            let code: String = code
+                .lines()
+                .filter(|line| !line.trim_start().starts_with("//"))
+                .collect::<Vec<_>>()
+                .join("\n");
+            for (index, _) in code.match_indices("t!(") {
+                // `format!(…)` ends in `t!(` too: only a standalone `t!` counts.
+                let before = code[..index].chars().next_back();
+                if before.is_some_and(|c| c.is_alphanumeric() || c == '_') {
+                    continue;
+                }
+                let rest = code[index + 3..].trim_start();
+                let Some(key) = rest.strip_prefix('"') else { continue };
+                let key = &key[..key.find('"').unwrap_or(0)];
+                let is_key = key.contains('.')
+                    && key.chars().all(|c| c.is_ascii_lowercase() || c == '_' || c == '.');
+                if !is_key {
+                    continue;
+                }
+                if !catalogues()[FALLBACK].entries.contains_key(key) {
+                    missing.push(format!("{}: {key}", path.display()));
                 }
             }
         }

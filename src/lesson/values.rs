@@ -51,7 +51,8 @@ pub struct Placement {
 pub struct PlacedPort {
     pub name: String,
     pub port: u16,
-    /// The tutorial's port, when this run had to move it because it needs privilege.
+    /// The tutorial's port (offset applied), when this run had to move away from it because
+    /// binding it needs a privilege the run lacks.
     pub moved_from_privileged: Option<u16>,
 }
 
@@ -88,21 +89,14 @@ impl Values {
     pub fn place(&self, placement: &Placement) -> Result<Resolved, String> {
         let mut ports = Vec::with_capacity(self.ports.len());
         for value in &self.ports {
-            let needs_privilege = value.port != 0 && value.port < placement.unprivileged_start;
-            let (base, moved) = match value.unprivileged {
+            let tutorial = offset_port(&value.name, value.port, placement)?;
+            let needs_privilege = tutorial != 0 && tutorial < placement.unprivileged_start;
+            let (port, moved) = match value.unprivileged {
                 Some(alternative) if needs_privilege && !placement.privileged => {
-                    (alternative, Some(value.port))
+                    (offset_port(&value.name, alternative, placement)?, Some(tutorial))
                 }
-                _ => (value.port, None),
+                _ => (tutorial, None),
             };
-            let port = base.checked_add(placement.port_offset).ok_or_else(|| {
-                crate::t!(
-                    "runner.port_offset_too_big",
-                    name = value.name,
-                    port = base,
-                    offset = placement.port_offset
-                )
-            })?;
             ports.push(PlacedPort { name: value.name.clone(), port, moved_from_privileged: moved });
         }
         let paths = self
@@ -168,6 +162,17 @@ impl Resolved {
         out.push_str(rest);
         out
     }
+}
+
+fn offset_port(name: &str, port: u16, placement: &Placement) -> Result<u16, String> {
+    port.checked_add(placement.port_offset).ok_or_else(|| {
+        crate::t!(
+            "runner.port_offset_too_big",
+            name = name,
+            port = port,
+            offset = placement.port_offset
+        )
+    })
 }
 
 /// The `{name}` references in a template (not `{?…}` wildcards), with their byte offsets.

@@ -70,6 +70,16 @@ impl Listener {
         todo!("Listener::open")
     }
 
+    /// The socket inode, as ss shows it.
+    pub fn inode(&self) -> u64 {
+        todo!("Listener::inode")
+    }
+
+    /// The Unix socket path, for a Unix listener.
+    pub fn path(&self) -> Option<&std::path::Path> {
+        todo!("Listener::path")
+    }
+
     /// The spec this listener was opened from.
     pub fn spec(&self) -> &ListenSpec {
         &self.spec

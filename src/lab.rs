@@ -1,0 +1,197 @@
+//! The lab's own commands: the tour, `run`, `list` and `reset`, from the command line to the
+//! runner. Loads the lessons (shipped or `--lessons DIR`), places their values for this run,
+//! and picks interactive or batch mode.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use crate::error::Failure;
+use crate::lesson::values::Placement;
+use crate::lesson::{self, Lesson};
+use crate::runner::batch::{self, Format};
+use crate::runner::cleanup;
+use crate::runner::environment::Environment;
+use crate::runner::progress::Progress;
+use crate::runner::tour;
+use crate::t;
+use crate::ui::terminal::TerminalUi;
+
+/// Options shared by the commands that run lessons.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct LabOptions {
+    /// Run the lessons in DIR instead of the shipped ones.
+    #[arg(long, value_name = "DIR")]
+    pub lessons: Option<PathBuf>,
+    /// Add N to every port the lessons use (to avoid ports taken on a shared machine).
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub port_offset: u16,
+    /// Put the lessons' socket files in DIR (created if missing) instead of /tmp.
+    #[arg(long, value_name = "DIR")]
+    pub socket_dir: Option<PathBuf>,
+}
+
+/// `socklab run` options.
+#[derive(Debug, Clone, clap::Args)]
+pub struct RunArgs {
+    /// Lessons to run, by id (all when none is named).
+    #[arg(value_name = "LESSON")]
+    pub names: Vec<String>,
+    /// Do not ask before starting (a terminal is asked to confirm that real sockets open).
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+    /// How to print the results.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    #[command(flatten)]
+    pub lab: LabOptions,
+}
+
+/// Loads the lessons; a problem in any file is a usage error listing every problem.
+pub fn load(options: &LabOptions) -> Result<Vec<Lesson>, Failure> {
+    let loaded = match &options.lessons {
+        Some(dir) => lesson::load_dir(dir),
+        None => lesson::shipped(),
+    };
+    loaded.map_err(|problems| {
+        let count = problems.len();
+        let list: Vec<String> = problems.iter().map(ToString::to_string).collect();
+        Failure::usage(t!("runner.lessons_invalid", count = count, problems = list.join("\n")))
+    })
+}
+
+fn placement(options: &LabOptions) -> Result<Placement, Failure> {
+    if let Some(dir) = &options.socket_dir {
+        std::fs::create_dir_all(dir).map_err(|err| {
+            Failure::usage(t!("runner.socket_dir_unusable", dir = dir.display(), error = err))
+        })?;
+    }
+    Ok(Placement {
+        port_offset: options.port_offset,
+        socket_dir: options.socket_dir.clone(),
+        ..Placement::default()
+    })
+}
+
+/// `socklab` with no subcommand: the tour in a terminal, the batch run without one.
+pub fn default_command(options: &LabOptions) -> Result<ExitCode, Failure> {
+    let interactive = std::io::stdin().is_terminal() && std::io::stdout().is_terminal();
+    if !interactive {
+        let args =
+            RunArgs { names: Vec::new(), yes: true, format: Format::Text, lab: options.clone() };
+        return run(&args);
+    }
+    let lessons = load(options)?;
+    let placement = placement(options)?;
+    let env = Environment::detect();
+    let mut progress = Progress::load()?;
+    cleanup::install_signal_handler();
+    let mut ui = TerminalUi::new();
+    let read_more = |_: &Lesson, _: &lesson::Step| None;
+    let tally = tour::run(&lessons, None, &env, &placement, &mut progress, &read_more, &mut ui)?;
+    Ok(if tally.all_passed() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(crate::error::EXIT_FAILURE)
+    })
+}
+
+/// `socklab run`: the batch run.
+pub fn run(args: &RunArgs) -> Result<ExitCode, Failure> {
+    let lessons = load(&args.lab)?;
+    let selected = select(&lessons, &args.names)?;
+    let placement = placement(&args.lab)?;
+    if !args.yes && std::io::stdin().is_terminal() && std::io::stdout().is_terminal() {
+        let question = t!("runner.confirm_batch", count = selected.len());
+        let mut ui = TerminalUi::new();
+        if !crate::ui::Ui::confirm(&mut ui, &question, true) {
+            return Ok(ExitCode::SUCCESS);
+        }
+    }
+    let env = Environment::detect();
+    let mut progress = Progress::load()?;
+    cleanup::install_signal_handler();
+    let mut stdout = std::io::stdout().lock();
+    let tally = batch::run(&selected, &env, &placement, args.format, &mut progress, &mut stdout)?;
+    if args.format == Format::Json {
+        eprintln!(
+            "{}",
+            t!(
+                "runner.summary",
+                passed = tally.passed,
+                failed = tally.failed,
+                errors = tally.errors,
+                skipped = tally.skipped
+            )
+        );
+    }
+    Ok(if tally.all_passed() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(crate::error::EXIT_FAILURE)
+    })
+}
+
+fn select<'a>(lessons: &'a [Lesson], names: &[String]) -> Result<Vec<&'a Lesson>, Failure> {
+    if names.is_empty() {
+        return Ok(lessons.iter().collect());
+    }
+    names
+        .iter()
+        .map(|name| {
+            lessons.iter().find(|l| &l.id == name).ok_or_else(|| {
+                let known: Vec<&str> = lessons.iter().map(|l| l.id.as_str()).collect();
+                Failure::usage(t!("runner.unknown_lesson", name = name))
+                    .hint(t!("runner.known_lessons", known = known.join(", ")))
+            })
+        })
+        .collect()
+}
+
+/// `socklab list`: the lessons and how far the student got.
+pub fn list(options: &LabOptions) -> Result<ExitCode, Failure> {
+    let lessons = load(options)?;
+    let progress = Progress::load()?;
+    let width = lessons.iter().map(|l| l.id.len()).max().unwrap_or(0).max(6);
+    println!("{}", t!("runner.list_header", id = format!("{:<width$}", t!("runner.list_lesson"))));
+    for (number, lesson) in lessons.iter().enumerate() {
+        let done = progress.done_in(lesson);
+        let mark = if progress.is_complete(lesson) {
+            t!("runner.list_complete")
+        } else if done > 0 {
+            t!("runner.list_started")
+        } else {
+            String::new()
+        };
+        println!(
+            "{:>2}  {:<width$}  {:>5}  {:<8}  {}",
+            number + 1,
+            lesson.id,
+            format!("{done}/{}", lesson.steps.len()),
+            mark,
+            lesson.title
+        );
+    }
+    if let Some(path) = progress.path() {
+        println!("\n{}", t!("runner.list_progress_file", path = path.display()));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `socklab reset [LESSON]`: forget progress.
+pub fn reset(options: &LabOptions, lesson: Option<&str>) -> Result<ExitCode, Failure> {
+    let lessons = load(options)?;
+    if let Some(name) = lesson {
+        select(&lessons, &[name.to_owned()])?;
+    }
+    let mut progress = Progress::load()?;
+    let had = progress.reset(lesson);
+    progress.save()?;
+    let message = match (lesson, had) {
+        (Some(name), true) => t!("runner.reset_lesson", lesson = name),
+        (Some(name), false) => t!("runner.reset_lesson_nothing", lesson = name),
+        (None, _) => t!("runner.reset_all"),
+    };
+    println!("{message}");
+    Ok(ExitCode::SUCCESS)
+}

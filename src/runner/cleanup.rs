@@ -1,0 +1,78 @@
+//! Clean-up that always happens: the background listeners a lesson started.
+//!
+//! A session keeps its jobs in a [`Jobs`] list that is also registered here. Dropping the
+//! session (the end of a lesson, a failure, a panic unwinding) drops the listeners, which
+//! close their sockets and remove the socket files they created. SIGINT and SIGTERM are
+//! caught by a thread that does the same for every live session before the process exits,
+//! so Ctrl+C (also pressed at a prompt) and `kill` leave nothing behind either.
+
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, Weak};
+
+use crate::net::listen::Listener;
+
+/// A background job: what the student typed, and the listener it started (none when the
+/// step was skipped, so that a later `fg` has the right job to skip too).
+#[derive(Debug)]
+pub struct Job {
+    pub number: usize,
+    pub text: String,
+    pub listener: Option<Listener>,
+}
+
+/// A session's jobs, shared with the signal handler.
+pub type Jobs = Arc<Mutex<Vec<Job>>>;
+
+/// Every session's jobs, held weakly so a finished session is simply gone.
+type Registry = Mutex<Vec<Weak<Mutex<Vec<Job>>>>>;
+
+fn live() -> &'static Registry {
+    static LIVE: OnceLock<Registry> = OnceLock::new();
+    LIVE.get_or_init(Mutex::default)
+}
+
+/// Locks a mutex even when a panicking thread poisoned it: clean-up must still run.
+pub fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// A new, registered job list.
+pub fn new_jobs() -> Jobs {
+    let jobs = Jobs::default();
+    let mut registry = lock(live());
+    registry.retain(|weak| weak.strong_count() > 0);
+    registry.push(Arc::downgrade(&jobs));
+    jobs
+}
+
+/// Stops every job of every live session; returns how many listeners were stopped.
+pub fn stop_everything() -> usize {
+    let sessions: Vec<Jobs> = lock(live()).iter().filter_map(Weak::upgrade).collect();
+    let mut stopped = 0;
+    for jobs in sessions {
+        let drained: Vec<Job> = lock(&jobs).drain(..).collect();
+        stopped += drained.iter().filter(|job| job.listener.is_some()).count();
+        drop(drained);
+    }
+    stopped
+}
+
+/// Installs the SIGINT/SIGTERM handler (once per process): stop everything, say so, and
+/// exit with 128 + the signal number, as a shell reports a killed command.
+pub fn install_signal_handler() {
+    static INSTALLED: OnceLock<()> = OnceLock::new();
+    INSTALLED.get_or_init(|| {
+        use signal_hook::consts::{SIGINT, SIGTERM};
+        let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGINT, SIGTERM]) else {
+            return;
+        };
+        std::thread::spawn(move || {
+            if let Some(signal) = signals.forever().next() {
+                let stopped = stop_everything();
+                // Leave the terminal usable if a prompt had hidden the cursor.
+                let _ = console::Term::stdout().show_cursor();
+                eprintln!("\n{}", crate::t!("runner.interrupted", count = stopped));
+                std::process::exit(128 + signal);
+            }
+        });
+    });
+}

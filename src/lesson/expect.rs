@@ -35,6 +35,9 @@ enum Line {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Expected {
     lines: Vec<Line>,
+    /// Whether the lines may come in any order (ss lists sockets in the kernel's hash
+    /// order, not in the order they were made).
+    unordered: bool,
 }
 
 /// Whether a line of expected output is the skip marker.
@@ -63,12 +66,24 @@ impl Expected {
                 }
             })
             .collect();
-        Self { lines }
+        Self { lines, unordered: false }
+    }
+
+    /// Lets the expected lines match in any order; a `...` anywhere then allows any number of
+    /// other lines anywhere.
+    #[must_use]
+    pub fn in_any_order(mut self) -> Self {
+        self.unordered = true;
+        self
     }
 
     /// Whether `observed` matches.
     pub fn matches(&self, observed: &str) -> bool {
         let observed = observed_lines(observed);
+        if self.unordered {
+            let (missing, extra) = self.unordered_leftovers(&observed);
+            return missing.is_empty() && (extra.is_empty() || self.has_skip());
+        }
         let mut memo = vec![None; (self.lines.len() + 1) * (observed.len() + 1)];
         self.match_from(0, 0, &observed, &mut memo)
     }
@@ -93,11 +108,67 @@ impl Expected {
         result
     }
 
+    fn has_skip(&self) -> bool {
+        self.lines.contains(&Line::Skip)
+    }
+
+    /// Pairs expected lines with observed ones regardless of order; returns the expected
+    /// lines left without a partner and the observed lines nobody expected.
+    fn unordered_leftovers<'o>(&self, observed: &[&'o str]) -> (Vec<&Line>, Vec<&'o str>) {
+        let mut taken = vec![false; observed.len()];
+        let mut missing = Vec::new();
+        // Lines without wildcards first, so that a wildcard line cannot steal their partner.
+        let mut wanted: Vec<&Line> = self.lines.iter().filter(|l| **l != Line::Skip).collect();
+        wanted.sort_by_key(|line| match line {
+            Line::Fields { fields, .. } => {
+                fields.iter().any(|f| f.pieces.contains(&Piece::Wildcard))
+            }
+            Line::Skip => true,
+        });
+        for line in wanted {
+            match (0..observed.len()).find(|&i| !taken[i] && line_matches(line, observed[i])) {
+                Some(i) => taken[i] = true,
+                None => missing.push(line),
+            }
+        }
+        let extra = observed.iter().zip(&taken).filter(|(_, t)| !**t).map(|(o, _)| *o).collect();
+        (missing, extra)
+    }
+
+    fn unordered_difference(&self, observed: &[&str]) -> String {
+        let (missing, mut extra) = self.unordered_leftovers(observed);
+        let mut out = String::new();
+        for line in &missing {
+            if let Line::Fields { written, .. } = line {
+                let _ = writeln!(out, "- {written}");
+                let nearest = (0..extra.len())
+                    .max_by_key(|&i| likeness(line, extra[i]))
+                    .filter(|&i| likeness(line, extra[i]) > 0);
+                if let Some(i) = nearest {
+                    let near = extra.remove(i);
+                    let _ = writeln!(out, "+ {near}");
+                    if let Some(marks) = field_marks(line, near) {
+                        let _ = writeln!(out, "  {marks}");
+                    }
+                }
+            }
+        }
+        if !self.has_skip() {
+            for line in extra {
+                let _ = writeln!(out, "+ {line}");
+            }
+        }
+        out
+    }
+
     /// A side-by-side account of where `observed` departs from this expectation: expected
     /// lines that found no match are marked `-` next to the nearest observed line `+`, with
     /// the differing fields underlined `^`; observed lines nobody expected are marked `+`.
     pub fn difference(&self, observed: &str) -> String {
         let observed = observed_lines(observed);
+        if self.unordered {
+            return self.unordered_difference(&observed);
+        }
         let mut out = String::new();
         let mut o = 0;
         let mut after_skip = false;
@@ -291,6 +362,23 @@ mod tests {
         assert!(!expected.matches("a b\nc d\ne f\n"));
         assert!(Expected::parse("").matches("\n\n"));
         assert!(!Expected::parse("").matches("something"));
+    }
+
+    #[test]
+    fn unordered_lines_match_in_any_order() {
+        let rows = "Netid State\nu_dgr UNCONN /d 2 * 0\nu_str LISTEN /s 1 * 0\n";
+        let ordered = Expected::parse(
+            "Netid State\n...\nu_str LISTEN /s {?} * 0\n...\nu_dgr UNCONN /d {?} * 0\n...",
+        );
+        assert!(!ordered.matches(rows));
+        let any_order = ordered.clone().in_any_order();
+        assert!(any_order.matches(rows));
+        assert!(any_order.matches(&format!("{rows}u_str LISTEN /other 3 * 0\n")));
+        let strict =
+            Expected::parse("u_str LISTEN /s {?} * 0\nu_dgr UNCONN /d {?} * 0").in_any_order();
+        assert!(!strict.matches(rows), "the header is not expected");
+        let diff = strict.difference("u_str LISTEN /s 1 * 0\nu_dgr UNCONN /x 2 * 0\n");
+        assert_eq!(diff, "- u_dgr UNCONN /d {?} * 0\n+ u_dgr UNCONN /x 2 * 0\n               ^^\n");
     }
 
     #[test]

@@ -28,6 +28,7 @@
 //! expect = """                   # optional; `...` skips lines, {?} matches any text
 //! [1] {?pid}
 //! """
+//! any_order = false              # true: the expected lines may come in any order (ss rows)
 //! status = 0                     # expected exit status (default 0)
 //! needs = ["ipv6"]               # skipped, with the reason, where the host lacks it
 //! ```
@@ -66,6 +67,8 @@ pub struct Step {
     pub notice: String,
     /// Expected output, with `{value}` names still in it.
     pub expect: Option<String>,
+    /// Whether the expected lines may come in any order.
+    pub any_order: bool,
     /// Expected exit status.
     pub status: i32,
     pub needs: Vec<Need>,
@@ -122,7 +125,7 @@ impl Need {
 const LESSON_KEYS: &[&str] =
     &["format_version", "id", "title", "summary", "intro", "outro", "ports", "paths", "steps"];
 const STEP_KEYS: &[&str] =
-    &["id", "title", "run", "check", "explain", "notice", "expect", "status", "needs"];
+    &["id", "title", "run", "check", "explain", "notice", "expect", "any_order", "status", "needs"];
 const PORT_KEYS: &[&str] = &["port", "unprivileged"];
 
 type Entry<'a> = (&'a Spanned<std::borrow::Cow<'a, str>>, &'a Spanned<DeValue<'a>>);
@@ -526,6 +529,19 @@ impl Reader<'_> {
                 status
             }
         };
+        let any_order = match table.get("any_order") {
+            None => Some(false),
+            Some(value) => {
+                let flag = value.get_ref().as_bool();
+                if flag.is_none() {
+                    self.report.at(
+                        value.span(),
+                        t!("lesson.wrong_type", key = "any_order", expected = "true or false"),
+                    );
+                }
+                flag
+            }
+        };
         let needs = self.needs(table);
         Some((
             Step {
@@ -535,6 +551,7 @@ impl Reader<'_> {
                 explain,
                 notice,
                 expect,
+                any_order: any_order?,
                 status: status?,
                 needs: needs?,
             },

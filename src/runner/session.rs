@@ -343,7 +343,10 @@ impl Drop for Session<'_> {
 /// Compares a step's result with the lesson: output first, then exit status.
 fn judge(run: &StepRun, step: &Step) -> Verdict {
     if let Some(expected) = &run.expected {
-        let expectation = Expected::parse(expected);
+        let mut expectation = Expected::parse(expected);
+        if step.any_order {
+            expectation = expectation.in_any_order();
+        }
         if !expectation.matches(&run.observed) {
             return Verdict::Fail { difference: expectation.difference(&run.observed) };
         }

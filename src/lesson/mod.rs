@@ -25,7 +25,12 @@ pub use diagnostic::Diagnostic;
 pub use format::{Action, Check, Lesson, Need, Step};
 
 /// The lessons shipped with socklab, embedded at build time: (file name, text), in order.
-pub const SHIPPED: &[(&str, &str)] = &[];
+pub const SHIPPED: &[(&str, &str)] = &[
+    ("01-setup.toml", include_str!("../../lessons/01-setup.toml")),
+    ("02-tcp.toml", include_str!("../../lessons/02-tcp.toml")),
+    ("03-udp.toml", include_str!("../../lessons/03-udp.toml")),
+    ("04-unix.toml", include_str!("../../lessons/04-unix.toml")),
+];
 
 /// The newest lesson format this socklab reads.
 pub const FORMAT_VERSION: i64 = 1;

@@ -4,7 +4,9 @@
 //! is split into whitespace-separated fields and compared field by field. A line that is only
 //! `...` (or the tutorial's `. . .`) matches any number of lines, including none. Inside a
 //! field, `{?}` (or a named `{?inode}`, `{?pid}`: the name is only for the reader) matches
-//! any text, for values the kernel decides. `{name}` is a lesson value, filled in before
+//! any text, for values the kernel decides; a last field `{?*}` matches the rest of the line,
+//! however many fields (for text whose spacing splits it differently from one machine to the
+//! next, such as stat's `Uid: (    0/    root)`). `{name}` is a lesson value, filled in before
 //! matching.
 
 use std::fmt::Write as _;
@@ -238,12 +240,21 @@ fn observed_lines(observed: &str) -> Vec<&str> {
     lines[first..last].to_vec()
 }
 
+/// The field that matches the rest of a line.
+const REST: &str = "{?*}";
+
 fn line_matches(line: &Line, observed: &str) -> bool {
     match line {
         Line::Skip => true,
         Line::Fields { fields, .. } => {
             let got: Vec<&str> = observed.split_whitespace().collect();
-            got.len() == fields.len() && fields.iter().zip(&got).all(|(f, g)| f.matches(g))
+            let (fields, rest) = match fields.split_last() {
+                Some((last, before)) if last.is_rest() => (before, true),
+                _ => (fields.as_slice(), false),
+            };
+            let count_fits =
+                if rest { got.len() >= fields.len() } else { got.len() == fields.len() };
+            count_fits && fields.iter().zip(&got).all(|(f, g)| f.matches(g))
         }
     }
 }
@@ -275,7 +286,14 @@ fn field_marks(line: &Line, observed: &str) -> Option<String> {
 }
 
 impl Field {
+    fn is_rest(&self) -> bool {
+        self.pieces == [Piece::Text(REST.to_owned())]
+    }
+
     fn parse(word: &str) -> Self {
+        if word == REST {
+            return Self { pieces: vec![Piece::Text(REST.to_owned())] };
+        }
         let mut pieces = Vec::new();
         let mut rest = word;
         while let Some(open) = rest.find("{?") {
@@ -352,6 +370,23 @@ mod tests {
         let field = Expected::parse("port [tcp/{?}] succeeded!");
         assert!(field.matches("port [tcp/http-alt] succeeded!"));
         assert!(!field.matches("port [udp/ntp] succeeded!"));
+    }
+
+    #[test]
+    fn rest_of_line_takes_any_number_of_fields() {
+        let expected = Expected::parse("Access: (0{?}/s{?}) Uid: {?*}");
+        assert!(
+            expected.matches(
+                "Access: (0755/srwxr-xr-x)  Uid: (    0/    root)   Gid: (    0/    root)"
+            )
+        );
+        assert!(
+            expected.matches(
+                "Access: (0755/srwxr-xr-x)  Uid: (65534/  nobody)   Gid: (65534/ nogroup)"
+            )
+        );
+        assert!(expected.matches("Access: (0755/srwxr-xr-x)  Uid:"));
+        assert!(!expected.matches("Access: (0644/-rw-r--r--)  Uid: (    0/    root)"));
     }
 
     #[test]

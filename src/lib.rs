@@ -4,10 +4,12 @@
 //! tools that stand in for socat, ss, nc and stat live in [`net`]; the messages a user
 //! reads live in `locale/*.toml` and are reached through [`text`].
 
+pub mod book;
 pub mod cli;
 pub mod error;
 pub mod lab;
 pub mod lesson;
+pub mod markdown;
 pub mod net;
 pub mod runner;
 pub mod text;

@@ -24,6 +24,7 @@ const CATALOGUES: &[(&str, &[(&str, &str)])] = &[(
         ("stat", include_str!("../locale/en/stat.toml")),
         ("lesson", include_str!("../locale/en/lesson.toml")),
         ("runner", include_str!("../locale/en/runner.toml")),
+        ("book", include_str!("../locale/en/book.toml")),
     ],
 )];
 

@@ -1,0 +1,213 @@
+//! The book: explanations of every step, one source for the mdBook and the terminal.
+//!
+//! The chapters in `book/src` are embedded in the binary. Where a chapter says
+//! `{{#socklab-step LESSON/STEP}}`, [`expand`] puts the step's heading (with the stable anchor
+//! `LESSON-STEP`), its command and its expected output, taken from the lesson file itself, so
+//! the book can never show a command the runner no longer uses. The same expansion serves
+//! the mdBook preprocessor (`socklab book-preprocessor`, see [`preprocess`]) and
+//! `socklab explain` / the runner's "read more", which print one section rendered for the
+//! terminal by [`markdown`](crate::markdown).
+
+use std::fmt::Write as _;
+use std::io::{Read, Write};
+
+use crate::error::Failure;
+use crate::lesson::values::Resolved;
+use crate::lesson::{Action, Check, Lesson};
+use crate::t;
+
+/// The book's chapters, embedded: path under `book/src`, and markdown.
+pub const CHAPTERS: &[(&str, &str)] = &[];
+
+/// The book's table of contents.
+pub const SUMMARY: &str = "";
+
+const DIRECTIVE: &str = "{{#socklab-step ";
+
+/// The anchor of a step's section: `LESSON-STEP`, always explicit in the heading.
+pub fn step_anchor(lesson: &str, step: &str) -> String {
+    format!("{lesson}-{step}")
+}
+
+/// The lesson a chapter is about: `lessons/tcp.md` is lesson `tcp`.
+pub fn chapter_of(lesson: &str) -> String {
+    format!("lessons/{lesson}.md")
+}
+
+/// Expands every `{{#socklab-step LESSON/STEP}}` line of `markdown`, with each lesson's
+/// values as `values_of` gives them (as written for the book; as placed for a run).
+pub fn expand(
+    markdown: &str,
+    lessons: &[Lesson],
+    values_of: &dyn Fn(&Lesson) -> Resolved,
+) -> Result<String, Vec<String>> {
+    let mut out = String::with_capacity(markdown.len() * 2);
+    let mut problems = Vec::new();
+    for (number, line) in markdown.lines().enumerate() {
+        let Some(reference) =
+            line.trim().strip_prefix(DIRECTIVE).and_then(|r| r.strip_suffix("}}"))
+        else {
+            out.push_str(line);
+            out.push('\n');
+            continue;
+        };
+        let reference = reference.trim();
+        let found = reference.split_once('/').and_then(|(lesson_id, step_id)| {
+            let lesson = lessons.iter().find(|l| l.id == lesson_id)?;
+            let step = lesson.steps.iter().find(|s| s.id == step_id)?;
+            Some((lesson, step))
+        });
+        let Some((lesson, step)) = found else {
+            problems.push(t!("book.unknown_step", line = number + 1, reference = reference));
+            continue;
+        };
+        let values = values_of(lesson);
+        let _ = writeln!(out, "## {} {{#{}}}\n", step.title, step_anchor(&lesson.id, &step.id));
+        match &step.action {
+            Action::Run(command) => {
+                let _ = writeln!(out, "```console\n$ {}\n```\n", values.substitute(command));
+            }
+            Action::Check(check) => {
+                let what = match check {
+                    Check::Tools => t!("book.check_tools"),
+                    Check::Environment => t!("book.check_environment"),
+                    Check::Released => t!("book.check_released"),
+                };
+                let _ = writeln!(out, "*{what}*\n");
+            }
+        }
+        if let Some(expected) = &step.expect {
+            let shown = values.substitute(expected);
+            let shown = shown.trim_matches('\n');
+            if shown.is_empty() {
+                let _ = writeln!(out, "{}\n", t!("book.expect_nothing"));
+            } else {
+                let _ = writeln!(out, "{}\n\n```text\n{shown}\n```\n", t!("book.expect_heading"));
+            }
+        }
+    }
+    if problems.is_empty() { Ok(out) } else { Err(problems) }
+}
+
+/// The section of `markdown` whose heading carries `{#anchor}`: from that heading to the next
+/// heading of the same or a higher level (code blocks are not searched for headings).
+pub fn section(markdown: &str, anchor: &str) -> Option<String> {
+    let marker = format!("{{#{anchor}}}");
+    let mut level = None;
+    let mut in_code = false;
+    let mut out = String::new();
+    for line in markdown.lines() {
+        let fence = line.trim_start().starts_with("```") || line.trim_start().starts_with("~~~");
+        let heading = if in_code { None } else { heading_level(line) };
+        match (level, heading) {
+            (None, Some(found)) if line.contains(&marker) => level = Some(found),
+            (Some(open), Some(found)) if found <= open => break,
+            _ => {}
+        }
+        if fence {
+            in_code = !in_code;
+        }
+        if level.is_some() {
+            out.push_str(line);
+            out.push('\n');
+        }
+    }
+    level.map(|_| out)
+}
+
+fn heading_level(line: &str) -> Option<usize> {
+    let hashes = line.chars().take_while(|c| *c == '#').count();
+    (1..=6).contains(&hashes).then_some(hashes).filter(|_| line[hashes..].starts_with(' '))
+}
+
+/// The embedded chapter at `path`.
+pub fn chapter(path: &str) -> Option<&'static str> {
+    CHAPTERS.iter().find(|(p, _)| *p == path).map(|(_, text)| *text)
+}
+
+/// The markdown of a lesson's chapter, or of one step's section, expanded with `values_of`.
+pub fn lookup(
+    lessons: &[Lesson],
+    lesson_id: &str,
+    step_id: Option<&str>,
+    values_of: &dyn Fn(&Lesson) -> Resolved,
+) -> Result<String, Failure> {
+    let lesson = lessons.iter().find(|l| l.id == lesson_id).ok_or_else(|| {
+        let known: Vec<&str> = lessons.iter().map(|l| l.id.as_str()).collect();
+        Failure::usage(t!("book.unknown_lesson", lesson = lesson_id))
+            .hint(t!("book.known_lessons", known = known.join(", ")))
+    })?;
+    let path = chapter_of(lesson_id);
+    let text =
+        chapter(&path).ok_or_else(|| Failure::new(t!("book.no_chapter", lesson = lesson_id)))?;
+    let expanded =
+        expand(text, lessons, values_of).map_err(|problems| Failure::new(problems.join("\n")))?;
+    match step_id {
+        None => Ok(expanded),
+        Some(step_id) => {
+            let anchor = step_anchor(lesson_id, step_id);
+            section(&expanded, &anchor).ok_or_else(|| {
+                let known: Vec<&str> = lesson.steps.iter().map(|s| s.id.as_str()).collect();
+                Failure::usage(t!("book.unknown_step_id", lesson = lesson_id, step = step_id))
+                    .hint(t!("book.known_steps", known = known.join(", ")))
+            })
+        }
+    }
+}
+
+/// The mdBook preprocessor: `supports RENDERER` answers yes; otherwise reads
+/// `[context, book]` as JSON on stdin and writes the book back with every directive expanded
+/// (with the lessons' own values, as the tutorial writes them).
+pub fn preprocess(args: &[String], lessons: &[Lesson]) -> Result<std::process::ExitCode, Failure> {
+    if args.first().is_some_and(|a| a == "supports") {
+        return Ok(std::process::ExitCode::SUCCESS);
+    }
+    let mut input = String::new();
+    std::io::stdin()
+        .read_to_string(&mut input)
+        .map_err(|err| Failure::new(t!("book.preprocess_io", error = err)))?;
+    let output = preprocess_json(&input, lessons)?;
+    let mut stdout = std::io::stdout().lock();
+    stdout
+        .write_all(output.as_bytes())
+        .map_err(|err| Failure::new(t!("book.preprocess_io", error = err)))?;
+    Ok(std::process::ExitCode::SUCCESS)
+}
+
+/// The preprocessor's work on the JSON text mdBook sends: returns the book's JSON.
+pub fn preprocess_json(input: &str, lessons: &[Lesson]) -> Result<String, Failure> {
+    let (_context, mut book): (serde_json::Value, serde_json::Value) = serde_json::from_str(input)
+        .map_err(|err| Failure::new(t!("book.preprocess_json", error = err)))?;
+    let mut problems = Vec::new();
+    // mdBook 0.5 calls the chapter list `items`; 0.4 called it `sections`.
+    for key in ["items", "sections"] {
+        if let Some(items) = book.get_mut(key).and_then(serde_json::Value::as_array_mut) {
+            for item in items {
+                expand_item(item, lessons, &mut problems);
+            }
+        }
+    }
+    if !problems.is_empty() {
+        return Err(Failure::new(problems.join("\n")));
+    }
+    serde_json::to_string(&book)
+        .map_err(|err| Failure::new(t!("book.preprocess_json", error = err)))
+}
+
+fn expand_item(item: &mut serde_json::Value, lessons: &[Lesson], problems: &mut Vec<String>) {
+    let Some(chapter) = item.get_mut("Chapter") else { return };
+    let name = chapter.get("path").and_then(|p| p.as_str()).unwrap_or_default().to_owned();
+    if let Some(content) = chapter.get_mut("content") {
+        if let Some(text) = content.as_str() {
+            match expand(text, lessons, &|lesson: &Lesson| lesson.values.as_written()) {
+                Ok(expanded) => *content = serde_json::Value::String(expanded),
+                Err(found) => problems.extend(found.into_iter().map(|p| format!("{name}: {p}"))),
+            }
+        }
+    }
+    if let Some(children) = chapter.get_mut("sub_items").and_then(serde_json::Value::as_array_mut) {
+        for child in children {
+            expand_item(child, lessons, problems);
+        }
+    }
+}

@@ -1,0 +1,290 @@
+//! Markdown rendered for a terminal: headings, paragraphs, lists, block quotes, code blocks,
+//! emphasis and links, styled with console (or plain without colour), wrapped to the width.
+//!
+//! Headings lose their `{#anchor}`; links keep their text and show the target only when it
+//! leads out of the book.
+
+use console::Style;
+use pulldown_cmark::{Event, HeadingLevel, Options, Parser, Tag, TagEnd};
+
+/// Renders `markdown` for a terminal `width` columns wide; `styled` adds colour and emphasis.
+pub fn render(markdown: &str, width: usize, styled: bool) -> String {
+    let mut renderer = Renderer { styled, width: width.max(20), ..Renderer::default() };
+    let options =
+        Options::ENABLE_HEADING_ATTRIBUTES | Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH;
+    for event in Parser::new_ext(markdown, options) {
+        renderer.event(event);
+    }
+    renderer.flush_paragraph();
+    let out = renderer.out.trim_end().to_owned();
+    out + "\n"
+}
+
+#[derive(Default)]
+struct Renderer {
+    styled: bool,
+    width: usize,
+    out: String,
+    /// The words of the paragraph being built, already styled.
+    words: Vec<(String, usize)>,
+    /// Text being built for the current word (styles can change inside a word).
+    pending: (String, usize),
+    styles: Vec<Attr>,
+    lists: Vec<Option<u64>>,
+    quote_depth: usize,
+    code: Option<String>,
+    heading: Option<HeadingLevel>,
+    link: Option<String>,
+    /// The first line of the current list item gets the bullet; the rest are indented.
+    bullet: Option<String>,
+}
+
+impl Renderer {
+    fn style(&self) -> Style {
+        self.styles.iter().fold(Style::new(), |style, attr| attr.apply(style))
+    }
+
+    fn paint(&self, text: &str, style: &Style) -> String {
+        if self.styled { style.apply_to(text).to_string() } else { text.to_owned() }
+    }
+
+    fn indent(&self) -> String {
+        let mut prefix = "│ ".repeat(self.quote_depth);
+        prefix.push_str(&"  ".repeat(self.lists.len().saturating_sub(1)));
+        if !self.lists.is_empty() {
+            prefix.push_str("  ");
+        }
+        prefix
+    }
+
+    fn push_text(&mut self, text: &str) {
+        let style = self.style();
+        let mut first = true;
+        for piece in text.split(' ') {
+            if !first {
+                self.end_word();
+            }
+            first = false;
+            if !piece.is_empty() {
+                let painted = self.paint(piece, &style);
+                self.pending.0.push_str(&painted);
+                self.pending.1 += piece.chars().count();
+            }
+        }
+    }
+
+    fn end_word(&mut self) {
+        if self.pending.1 > 0 {
+            self.words.push(std::mem::take(&mut self.pending));
+        }
+    }
+
+    fn flush_paragraph(&mut self) {
+        self.end_word();
+        if self.words.is_empty() {
+            return;
+        }
+        let indent = self.indent();
+        let first_prefix = match self.bullet.take() {
+            Some(bullet) => format!("{}{bullet}", &indent[..indent.len().saturating_sub(2)]),
+            None => indent.clone(),
+        };
+        let mut line = first_prefix.clone();
+        let mut used = first_prefix.chars().count();
+        let mut empty = true;
+        for (word, len) in std::mem::take(&mut self.words) {
+            if !empty && used + 1 + len > self.width {
+                self.out.push_str(line.trim_end());
+                self.out.push('\n');
+                line = indent.clone();
+                used = indent.chars().count();
+                empty = true;
+            }
+            if !empty {
+                line.push(' ');
+                used += 1;
+            }
+            line.push_str(&word);
+            used += len;
+            empty = false;
+        }
+        self.out.push_str(line.trim_end());
+        self.out.push('\n');
+    }
+
+    fn blank_line(&mut self) {
+        if !self.out.is_empty() && !self.out.ends_with("\n\n") {
+            self.out.push('\n');
+        }
+    }
+
+    fn event(&mut self, event: Event<'_>) {
+        if let Some(code) = &mut self.code {
+            match event {
+                Event::Text(text) => code.push_str(&text),
+                Event::End(TagEnd::CodeBlock) => {
+                    let code = self.code.take().unwrap_or_default();
+                    let indent = self.indent() + "    ";
+                    let style = Style::new().cyan();
+                    for line in code.trim_end_matches('\n').lines() {
+                        let painted = self.paint(line, &style);
+                        self.out.push_str(&format!("{indent}{painted}").trim_end().to_owned());
+                        self.out.push('\n');
+                    }
+                    self.blank_line();
+                }
+                _ => {}
+            }
+            return;
+        }
+        match event {
+            Event::Start(Tag::Heading { level, .. }) => {
+                self.flush_paragraph();
+                self.blank_line();
+                self.heading = Some(level);
+                self.styles.push(Attr::Bold);
+                self.styles.push(match level {
+                    HeadingLevel::H1 => Attr::Underlined,
+                    HeadingLevel::H2 => Attr::Cyan,
+                    _ => Attr::Bold,
+                });
+            }
+            Event::End(TagEnd::Heading(_)) => {
+                self.styles.truncate(self.styles.len().saturating_sub(2));
+                self.flush_paragraph();
+                if self.heading.take() == Some(HeadingLevel::H1) {
+                    self.out.push_str(&"=".repeat(self.width.min(60)));
+                    self.out.push('\n');
+                }
+                self.out.push('\n');
+            }
+            Event::Start(Tag::Paragraph) => {}
+            Event::End(TagEnd::Paragraph) => {
+                self.flush_paragraph();
+                if self.lists.is_empty() {
+                    self.blank_line();
+                }
+            }
+            Event::Start(Tag::BlockQuote(_)) => {
+                self.flush_paragraph();
+                self.quote_depth += 1;
+            }
+            Event::End(TagEnd::BlockQuote(_)) => {
+                self.flush_paragraph();
+                self.quote_depth -= 1;
+                self.blank_line();
+            }
+            // Fenced or indented, a code block is shown indented, never wrapped.
+            Event::Start(Tag::CodeBlock(_)) => {
+                self.flush_paragraph();
+                self.code = Some(String::new());
+            }
+            Event::Start(Tag::List(start)) => {
+                self.flush_paragraph();
+                self.lists.push(start);
+            }
+            Event::End(TagEnd::List(_)) => {
+                self.flush_paragraph();
+                self.lists.pop();
+                if self.lists.is_empty() {
+                    self.blank_line();
+                }
+            }
+            Event::Start(Tag::Item) => {
+                self.flush_paragraph();
+                let bullet = match self.lists.last_mut() {
+                    Some(Some(number)) => {
+                        let text = format!("{number}. ");
+                        *number += 1;
+                        text
+                    }
+                    _ => "• ".to_owned(),
+                };
+                self.bullet = Some(bullet);
+            }
+            Event::End(TagEnd::Item) => self.flush_paragraph(),
+            Event::Start(Tag::Emphasis) => self.styles.push(Attr::Italic),
+            Event::Start(Tag::Strong) => self.styles.push(Attr::Bold),
+            Event::Start(Tag::Strikethrough) => self.styles.push(Attr::Strikethrough),
+            Event::End(TagEnd::Emphasis | TagEnd::Strong | TagEnd::Strikethrough) => {
+                self.styles.pop();
+            }
+            Event::Start(Tag::Link { dest_url, .. }) => {
+                self.styles.push(Attr::Underlined);
+                self.link = Some(dest_url.to_string());
+            }
+            Event::End(TagEnd::Link) => {
+                self.styles.pop();
+                if let Some(url) = self.link.take().filter(|u| u.contains("://")) {
+                    self.push_text(&format!(" <{url}>"));
+                }
+            }
+            Event::Code(code) => {
+                let style = Attr::Cyan.apply(self.style());
+                let text = if self.styled { code.to_string() } else { format!("`{code}`") };
+                let painted = self.paint(&text, &style);
+                // Inline code is one unit: it is not split across lines.
+                self.pending.0.push_str(&painted);
+                self.pending.1 += text.chars().count();
+            }
+            Event::Text(text) => self.push_text(&text),
+            Event::SoftBreak => self.end_word(),
+            Event::HardBreak => self.flush_paragraph(),
+            Event::Rule => {
+                self.flush_paragraph();
+                self.out.push_str(&"─".repeat(self.width.min(60)));
+                self.out.push_str("\n\n");
+            }
+            Event::Html(html) | Event::InlineHtml(html) => self.push_text(&html),
+            _ => {}
+        }
+    }
+}
+
+/// One text attribute; the attributes open at a point make its style.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Attr {
+    Bold,
+    Italic,
+    Underlined,
+    Strikethrough,
+    Cyan,
+}
+
+impl Attr {
+    fn apply(self, style: Style) -> Style {
+        match self {
+            Self::Bold => style.bold(),
+            Self::Italic => style.italic(),
+            Self::Underlined => style.underlined(),
+            Self::Strikethrough => style.strikethrough(),
+            Self::Cyan => style.cyan(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn renders_plain_text_structure() {
+        let markdown = "# Title {#t}\n\nSome *emphasis* and `code` in a paragraph that is long enough to wrap.\n\n\
+                        - one\n- two with [a link](tcp.md#x)\n\n1. first\n2. second\n\n```console\n$ ss -tln\n```\n\n> quoted\n";
+        let text = render(markdown, 40, false);
+        assert_eq!(
+            text,
+            "Title\n========================================\n\n\
+             Some emphasis and `code` in a paragraph\nthat is long enough to wrap.\n\n\
+             • one\n• two with a link\n\n1. first\n2. second\n\n    $ ss -tln\n\n│ quoted\n"
+        );
+    }
+
+    #[test]
+    fn styles_only_when_asked() {
+        console::set_colors_enabled(true);
+        let styled = render("**bold**", 80, true);
+        assert!(styled.contains('\u{1b}'), "{styled:?}");
+        assert!(!render("**bold**", 80, false).contains('\u{1b}'));
+    }
+}

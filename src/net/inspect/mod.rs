@@ -5,11 +5,51 @@
 //!
 //! (Skeleton: the model and the public API are fixed here; the implementation fills them in.)
 
+// Parts of these are used by snapshot(), which comes next.
+#[allow(dead_code)]
+mod netlink;
+#[allow(dead_code)]
+mod process;
+
+use std::collections::HashSet;
 use std::net::IpAddr;
 use std::path::PathBuf;
 
 use crate::error::Failure;
 use crate::net::ToolOutput;
+
+/// Kernel socket states (`TCP_*` in include/net/tcp_states.h), as bits of a state mask.
+#[allow(dead_code)]
+mod tcp_state {
+    pub const ESTABLISHED: u8 = 1;
+    pub const SYN_SENT: u8 = 2;
+    pub const SYN_RECV: u8 = 3;
+    pub const FIN_WAIT1: u8 = 4;
+    pub const FIN_WAIT2: u8 = 5;
+    pub const TIME_WAIT: u8 = 6;
+    pub const CLOSE: u8 = 7;
+    pub const CLOSE_WAIT: u8 = 8;
+    pub const LAST_ACK: u8 = 9;
+    pub const LISTEN: u8 = 10;
+    pub const CLOSING: u8 = 11;
+    /// A request socket (half-open connection); sock_diag reports it as SYN_RECV.
+    pub const NEW_SYN_RECV: u8 = 12;
+
+    /// Every state ss knows (its SS_ALL, without the unused bit 0).
+    pub const ALL: u32 = 0xffe;
+    /// ss's `-l`: listeners, and bound sockets that are not connected (UDP, Unix datagram).
+    pub const LISTENING: u32 = (1 << LISTEN) | (1 << CLOSE);
+    /// ss's default (SS_CONN): everything but LISTEN, CLOSE, TIME_WAIT and SYN_RECV.
+    pub const CONNECTED: u32 =
+        ALL & !((1 << LISTEN) | (1 << CLOSE) | (1 << TIME_WAIT) | (1 << SYN_RECV));
+}
+
+/// An IP address family.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Family {
+    V4,
+    V6,
+}
 
 /// ss's flags, as `socklab inspect` and lesson steps (`ss -4 -tln`) take them.
 #[derive(Debug, Clone, Default, PartialEq, Eq, clap::Args)]
@@ -57,6 +97,26 @@ pub enum Netid {
     UnixStream,
     UnixDgram,
     UnixSeqpacket,
+}
+
+impl SockState {
+    /// The state for a kernel `TCP_*` value (Unix sockets use the same values).
+    fn from_kernel(state: u8) -> Self {
+        use tcp_state as k;
+        match state {
+            k::ESTABLISHED => Self::Established,
+            k::SYN_SENT => Self::SynSent,
+            k::SYN_RECV | k::NEW_SYN_RECV => Self::SynRecv,
+            k::FIN_WAIT1 => Self::FinWait1,
+            k::FIN_WAIT2 => Self::FinWait2,
+            k::TIME_WAIT => Self::TimeWait,
+            k::CLOSE_WAIT => Self::CloseWait,
+            k::LAST_ACK => Self::LastAck,
+            k::LISTEN => Self::Listen,
+            k::CLOSING => Self::Closing,
+            _ => Self::Unconnected,
+        }
+    }
 }
 
 /// A socket's state, named as ss names it.
@@ -165,6 +225,23 @@ pub fn execute(args: &InspectArgs) -> Result<ToolOutput, Failure> {
 /// The processes holding a socket bound to local `port` in `netid`'s table (for explaining
 /// EADDRINUSE). Empty when none is visible (another user's process, without root).
 pub fn holders_of_port(netid: Netid, port: u16) -> Vec<ProcessRef> {
-    let _ = (netid, port);
-    todo!("inspect::holders_of_port")
+    if !matches!(netid, Netid::Tcp | Netid::Udp) {
+        return Vec::new();
+    }
+    let mut rows = Vec::new();
+    let Ok(mut diag) = netlink::Diag::open() else { return Vec::new() };
+    for family in [Family::V4, Family::V6] {
+        // Any state: a connected socket holds its local port as firmly as a listener.
+        if diag.inet(netid, family, tcp_state::ALL, Some(port), &mut rows).is_err() {
+            return Vec::new();
+        }
+    }
+    // TIME_WAIT sockets have no inode and no holder.
+    let inodes: HashSet<u64> =
+        rows.iter().map(|row| row.inode).filter(|&inode| inode != 0).collect();
+    let mut holders: Vec<ProcessRef> =
+        process::holders(Some(&inodes)).into_values().flatten().collect();
+    holders.sort_unstable_by_key(|holder| (holder.pid, holder.fd));
+    holders.dedup();
+    holders
 }

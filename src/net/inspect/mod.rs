@@ -329,10 +329,22 @@ fn proc_rows(query: &Query) -> Vec<SocketRow> {
 
 /// Reads the kernel's tables as `args` asks (ss's defaults where it says nothing).
 pub fn snapshot(args: &InspectArgs) -> Snapshot {
-    let (mut rows, source) = read_rows(&Query::from_args(args));
+    let (rows, source) = read_rows(&Query::from_args(args));
+    with_processes(Snapshot { rows, source }, args)
+}
+
+/// Reads the same rows from `/proc/net/*`, whether or not netlink works: what the fallback
+/// shows (used by tests and to compare the two sources).
+pub fn snapshot_from_proc(args: &InspectArgs) -> Snapshot {
+    let rows = proc_rows(&Query::from_args(args));
+    let reason = t!("inspect.reason_asked");
+    with_processes(Snapshot { rows, source: Source::ProcFallback { reason } }, args)
+}
+
+fn with_processes(mut snapshot: Snapshot, args: &InspectArgs) -> Snapshot {
     if args.processes {
         let mut holders = process::holders(None);
-        for row in &mut rows {
+        for row in &mut snapshot.rows {
             if row.inode != 0
                 && let Some(found) = holders.remove(&row.inode)
             {
@@ -340,7 +352,7 @@ pub fn snapshot(args: &InspectArgs) -> Snapshot {
             }
         }
     }
-    Snapshot { rows, source }
+    snapshot
 }
 
 /// Renders a snapshot as ss would print it for `args`.

@@ -197,12 +197,12 @@ pub fn preprocess_json(input: &str, lessons: &[Lesson]) -> Result<String, Failur
 fn expand_item(item: &mut serde_json::Value, lessons: &[Lesson], problems: &mut Vec<String>) {
     let Some(chapter) = item.get_mut("Chapter") else { return };
     let name = chapter.get("path").and_then(|p| p.as_str()).unwrap_or_default().to_owned();
-    if let Some(content) = chapter.get_mut("content") {
-        if let Some(text) = content.as_str() {
-            match expand(text, lessons, &|lesson: &Lesson| lesson.values.as_written()) {
-                Ok(expanded) => *content = serde_json::Value::String(expanded),
-                Err(found) => problems.extend(found.into_iter().map(|p| format!("{name}: {p}"))),
-            }
+    if let Some(content) = chapter.get_mut("content")
+        && let Some(text) = content.as_str()
+    {
+        match expand(text, lessons, &|lesson: &Lesson| lesson.values.as_written()) {
+            Ok(expanded) => *content = serde_json::Value::String(expanded),
+            Err(found) => problems.extend(found.into_iter().map(|p| format!("{name}: {p}"))),
         }
     }
     if let Some(children) = chapter.get_mut("sub_items").and_then(serde_json::Value::as_array_mut) {

@@ -128,7 +128,7 @@ impl Renderer {
                     let style = Style::new().cyan();
                     for line in code.trim_end_matches('\n').lines() {
                         let painted = self.paint(line, &style);
-                        self.out.push_str(&format!("{indent}{painted}").trim_end().to_owned());
+                        self.out.push_str(format!("{indent}{painted}").trim_end());
                         self.out.push('\n');
                     }
                     self.blank_line();

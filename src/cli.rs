@@ -38,6 +38,20 @@ pub enum Command {
         #[command(flatten)]
         lab: LabOptions,
     },
+    /// Print the book's explanation of a lesson, or of one of its steps (LESSON/STEP).
+    Explain {
+        /// A lesson id, or LESSON/STEP.
+        #[arg(value_name = "LESSON[/STEP]")]
+        topic: String,
+        #[command(flatten)]
+        lab: LabOptions,
+    },
+    /// The mdBook preprocessor (called by `mdbook build`, not by people).
+    #[command(hide = true)]
+    BookPreprocessor {
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
+    },
     /// Listen like socat: TCP4-LISTEN, TCP6-LISTEN, UDP4-LISTEN, UDP6-LISTEN, UNIX-LISTEN,
     /// UNIX-RECVFROM; discard what arrives; stop on Ctrl+C or SIGTERM.
     Listen(listen::ListenArgs),
@@ -68,6 +82,11 @@ pub fn run(cli: Cli) -> Result<ExitCode, Failure> {
         Some(Command::Run(args)) => lab::run(&args),
         Some(Command::List(options)) => lab::list(&options),
         Some(Command::Reset { lesson, lab: options }) => lab::reset(&options, lesson.as_deref()),
+        Some(Command::Explain { topic, lab: options }) => lab::explain(&options, &topic),
+        Some(Command::BookPreprocessor { args }) => {
+            let lessons = lab::load(&LabOptions::default())?;
+            crate::book::preprocess(&args, &lessons)
+        }
         Some(Command::Listen(args)) => listen::main(&args),
         Some(Command::Inspect(args)) => print(inspect::execute(&args)?),
         Some(Command::Probe(args)) => print(probe::execute(&args)?),

@@ -87,7 +87,18 @@ pub fn default_command(options: &LabOptions) -> Result<ExitCode, Failure> {
     let mut progress = Progress::load()?;
     cleanup::install_signal_handler();
     let mut ui = TerminalUi::new();
-    let read_more = |_: &Lesson, _: &lesson::Step| None;
+    let env_placement = Placement {
+        privileged: env.privileged,
+        unprivileged_start: env.unprivileged_start,
+        ..placement.clone()
+    };
+    let styled = crate::ui::render::colours_wanted();
+    let read_more = |lesson: &Lesson, step: &lesson::Step| {
+        let values_of =
+            |l: &Lesson| l.values.place(&env_placement).unwrap_or_else(|_| l.values.as_written());
+        let section = crate::book::lookup(&lessons, &lesson.id, Some(&step.id), &values_of).ok()?;
+        Some(crate::markdown::render(&section, terminal_width(), styled))
+    };
     let tally = tour::run(&lessons, None, &env, &placement, &mut progress, &read_more, &mut ui)?;
     Ok(if tally.all_passed() {
         ExitCode::SUCCESS
@@ -193,5 +204,31 @@ pub fn reset(options: &LabOptions, lesson: Option<&str>) -> Result<ExitCode, Fai
         (None, _) => t!("runner.reset_all"),
     };
     println!("{message}");
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The width to render text for: `COLUMNS` when set (tests set it), else the terminal's, else
+/// 80.
+pub fn terminal_width() -> usize {
+    std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.parse().ok())
+        .or_else(|| console::Term::stdout().size_checked().map(|(_, cols)| usize::from(cols)))
+        .unwrap_or(80)
+        .min(100)
+}
+
+/// `socklab explain LESSON[/STEP]`: the book's text, rendered for the terminal.
+pub fn explain(options: &LabOptions, topic: &str) -> Result<ExitCode, Failure> {
+    let lessons = load(options)?;
+    let (lesson, step) = match topic.split_once('/') {
+        Some((lesson, step)) => (lesson, Some(step)),
+        None => (topic, None),
+    };
+    let markdown =
+        crate::book::lookup(&lessons, lesson, step, &|l: &Lesson| l.values.as_written())?;
+    let styled = crate::ui::render::colours_wanted();
+    console::set_colors_enabled(styled);
+    print!("{}", crate::markdown::render(&markdown, terminal_width(), styled));
     Ok(ExitCode::SUCCESS)
 }

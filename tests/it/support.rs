@@ -29,3 +29,146 @@ pub fn ipv6_available() -> bool {
     }
     ok
 }
+
+/// What a finished socklab process gave.
+#[derive(Debug)]
+pub struct Outcome {
+    pub status: Option<i32>,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Outcome {
+    fn from(output: std::process::Output) -> Self {
+        Self {
+            status: output.status.code(),
+            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        }
+    }
+
+    /// Panics with both streams unless the exit status is `expected`.
+    #[track_caller]
+    pub fn assert_status(&self, expected: i32) -> &Self {
+        assert_eq!(
+            self.status,
+            Some(expected),
+            "exit status\n--- stdout\n{}\n--- stderr\n{}",
+            self.stdout,
+            self.stderr
+        );
+        self
+    }
+}
+
+/// A lab run under test, built like a sentence:
+/// `Lab::new().with_lessons(dir).moved_by(offset).run(&["run", "tcp"])`.
+/// Each lab has its own state directory and socket directory, so runs never share progress
+/// or socket files.
+pub struct Lab {
+    pub state: tempfile::TempDir,
+    pub sockets: tempfile::TempDir,
+    lessons: Option<std::path::PathBuf>,
+    offset: Option<u16>,
+    env: Vec<(String, String)>,
+}
+
+impl Lab {
+    pub fn new() -> Self {
+        Self {
+            state: tempfile::tempdir().unwrap(),
+            sockets: short_tempdir(),
+            lessons: None,
+            offset: None,
+            env: Vec::new(),
+        }
+    }
+
+    /// Runs the lessons in `dir` instead of the shipped ones.
+    pub fn with_lessons(mut self, dir: impl Into<std::path::PathBuf>) -> Self {
+        self.lessons = Some(dir.into());
+        self
+    }
+
+    /// Moves every port by `offset`.
+    pub fn moved_by(mut self, offset: u16) -> Self {
+        self.offset = Some(offset);
+        self
+    }
+
+    /// Sets an environment variable for the run.
+    pub fn with_env(mut self, name: &str, value: &str) -> Self {
+        self.env.push((name.to_owned(), value.to_owned()));
+        self
+    }
+
+    /// The command for `args`, with this lab's options.
+    pub fn command(&self, args: &[&str]) -> Command {
+        let mut command = socklab();
+        command.args(args);
+        if let Some(dir) = &self.lessons {
+            command.arg("--lessons").arg(dir);
+        }
+        if let Some(offset) = self.offset {
+            command.arg("--port-offset").arg(offset.to_string());
+        }
+        command.arg("--socket-dir").arg(self.sockets.path());
+        command.env("XDG_STATE_HOME", self.state.path()).env("HOME", self.state.path());
+        for (name, value) in &self.env {
+            command.env(name, value);
+        }
+        command.stdin(std::process::Stdio::null());
+        command
+    }
+
+    /// Runs socklab with `args` and this lab's options, to the end.
+    pub fn run(&self, args: &[&str]) -> Outcome {
+        Outcome::from(self.command(args).output().unwrap())
+    }
+}
+
+/// A temporary directory with a short path (Unix socket paths must stay under 108 bytes).
+pub fn short_tempdir() -> tempfile::TempDir {
+    tempfile::Builder::new().prefix("sl").tempdir_in("/tmp").unwrap()
+}
+
+/// The path of a lesson fixture directory under tests/fixtures.
+pub fn fixture(name: &str) -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name)
+}
+
+/// An offset that moves the shipped lessons' ports (8080, 123 and 1123) to free ports between
+/// 10,000 and 32,767: above the privileged range and below the kernel's ephemeral range, so
+/// other tests binding port 0 never take them while this run uses them.
+pub fn free_offset() -> u16 {
+    free_offset_for(&[8080, 123, 1123], 10_000..24_000)
+}
+
+/// An offset in `range` that leaves every one of `ports` free for TCP and UDP, on IPv4 and
+/// (where available) IPv6.
+pub fn free_offset_for(ports: &[u16], range: std::ops::Range<u16>) -> u16 {
+    let span = u32::from(range.end - range.start);
+    let seed = std::process::id()
+        ^ std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().subsec_nanos();
+    for attempt in 0..span {
+        let offset = range.start + ((seed.wrapping_add(attempt * 7919)) % span) as u16;
+        if ports.iter().all(|port| port.checked_add(offset).is_some_and(port_is_free)) {
+            return offset;
+        }
+    }
+    panic!("no free port offset in {range:?}");
+}
+
+/// Whether `port` can be bound for TCP and UDP on the wildcard addresses.
+pub fn port_is_free(port: u16) -> bool {
+    let v4 = std::net::TcpListener::bind(("0.0.0.0", port)).is_ok()
+        && std::net::UdpSocket::bind(("0.0.0.0", port)).is_ok();
+    let v6 = std::net::TcpListener::bind(("::", port)).is_ok()
+        && std::net::UdpSocket::bind(("::", port)).is_ok();
+    v4 && (v6 || std::net::TcpListener::bind("[::1]:0").is_err())
+}
+
+/// Whether this process runs as root.
+pub fn is_root() -> bool {
+    rustix::process::geteuid().is_root()
+}

@@ -254,50 +254,37 @@ pub fn kind_following_links(path: &Path) -> io::Result<FileKind> {
 /// Describes each path as stat (or, with `--ls`, ls -l) would.
 pub fn execute(args: &StatArgs) -> Result<ToolOutput, Failure> {
     let zone = Zone::local();
+    let results: Vec<(&PathBuf, io::Result<FileStat>)> =
+        args.paths.iter().map(|path| (path, stat_path(path))).collect();
     let mut output = ToolOutput::default();
-    if args.ls {
-        let mut found = Vec::new();
-        for path in &args.paths {
-            match stat_path(path) {
-                Ok(file) => found.push(file),
-                Err(err) => {
-                    let _ = writeln!(
-                        output.stderr,
-                        "ls: cannot access {}: {}",
-                        quote(path.as_os_str().as_bytes()),
-                        error_text(&err)
-                    );
-                    // ls's "serious trouble": a command-line argument it cannot reach.
-                    output.status = 2;
-                }
-            }
-        }
-        output.stdout = render_ls(&found, Timestamp::now(), zone);
-        if found.iter().any(|file| file.kind == FileKind::Directory) {
-            output.notes.push(t!("stat.note_ls_directory"));
-        }
-    } else {
-        for path in &args.paths {
-            match stat_path(path) {
-                Ok(file) => output.stdout.push_str(&render_stat(&file, zone)),
-                Err(err) => {
-                    let _ = writeln!(
-                        output.stderr,
-                        "stat: cannot statx {}: {}",
-                        quote(path.as_os_str().as_bytes()),
-                        error_text(&err)
-                    );
-                    output.status = 1;
+    // ls reaches every argument before it prints; stat prints as it goes. Either way the
+    // errors go to stderr, in argument order.
+    let (tool, verb, failure_status) =
+        if args.ls { ("ls", "cannot access", 2) } else { ("stat", "cannot statx", 1) };
+    for (path, result) in &results {
+        match result {
+            Ok(file) if !args.ls => output.stdout.push_str(&render_stat(file, zone)),
+            Ok(_) => {}
+            Err(err) => {
+                let name = quote(path.as_os_str().as_bytes());
+                let _ = writeln!(output.stderr, "{tool}: {verb} {name}: {}", error_text(err));
+                // For ls, a command-line argument it cannot reach is "serious trouble" (2).
+                output.status = failure_status;
+                if err.kind() == io::ErrorKind::NotFound {
+                    output.notes.push(t!("stat.note_missing", path = path.display()));
                 }
             }
         }
     }
-    for path in &args.paths {
-        if let Err(err) = stat_path(path)
-            && err.kind() == io::ErrorKind::NotFound
-        {
-            output.notes.push(t!("stat.note_missing", path = path.display()));
+    let found: Vec<FileStat> = results.into_iter().filter_map(|(_, result)| result.ok()).collect();
+    if args.ls {
+        output.stdout = render_ls(&found, Timestamp::now(), zone);
+        if found.iter().any(|file| file.kind == FileKind::Directory) {
+            output.notes.push(t!("stat.note_ls_directory"));
         }
+    }
+    if found.iter().any(|file| file.kind == FileKind::Socket) {
+        output.notes.push(t!("stat.note_socket"));
     }
     Ok(output)
 }

@@ -222,3 +222,47 @@ fn unknown_owner_shows_as_numbers_like_stat_and_ls() {
     assert_same("stat", &[], &["stat"], &[&path], "UTC");
     assert_same("ls", &["-l"], &["stat", "--ls"], &[&path, &files.path("regular")], "UTC");
 }
+
+#[test]
+fn acl_plus_sign_matches_gnu_ls() {
+    if !support::have_tool("ls") {
+        return;
+    }
+    let files = Files::new();
+    let regular = files.path("regular");
+    // A POSIX ACL in its xattr form (acl_ea_header + entries, little endian): the owner,
+    // nobody (65534) and the mask read-write, the group and others read-only.
+    let mut acl = 2u32.to_le_bytes().to_vec();
+    for (tag, perm, id) in [
+        (1u16, 6u16, u32::MAX),
+        (2, 6, 65_534),
+        (4, 4, u32::MAX),
+        (0x10, 6, u32::MAX),
+        (0x20, 4, u32::MAX),
+    ] {
+        acl.extend(tag.to_le_bytes().into_iter().chain(perm.to_le_bytes()).chain(id.to_le_bytes()));
+    }
+    let flags = rustix::fs::XattrFlags::empty();
+    if let Err(err) = rustix::fs::lsetxattr(&regular, "system.posix_acl_access", &acl, flags) {
+        eprintln!("notice: cannot set an ACL here ({err}); skipping the ACL test");
+        return;
+    }
+    assert!(stat::stat_path(&regular).unwrap().has_acl);
+    let paths = [regular.as_path(), &files.path("stream.sock")];
+    assert_same("ls", &["-l"], &["stat", "--ls"], &paths, "UTC");
+}
+
+#[test]
+fn socket_files_come_with_a_note_on_what_stat_cannot_tell() {
+    let files = Files::new();
+    let args = |names: &[&str]| stat::StatArgs {
+        ls: false,
+        paths: names.iter().map(|name| files.path(name)).collect(),
+    };
+    let note = socklab::t!("stat.note_socket");
+    let sockets = stat::execute(&args(&["stream.sock", "datagram.sock"])).unwrap();
+    assert_eq!(sockets.notes, vec![note.clone()]);
+    assert_eq!(sockets.status, 0);
+    let regular = stat::execute(&args(&["regular"])).unwrap();
+    assert!(!regular.notes.contains(&note));
+}

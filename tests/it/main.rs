@@ -4,4 +4,6 @@
 //! as root or not, whatever else listens on the machine.
 
 mod inspect;
+mod probe;
+mod stat;
 mod support;

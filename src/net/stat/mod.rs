@@ -1,0 +1,572 @@
+//! socklab's stat and ls -l, for socket files.
+//!
+//! A Unix socket bound to a path leaves a file of type *socket* there: `stat` says `socket`
+//! and `ls -l` starts its mode with `s`. [`stat_path`] reads a file's metadata with `statx`
+//! (not following a final symlink, like `stat` without `-L`) into a [`FileStat`];
+//! [`render_stat`] and [`render_ls`] print it as GNU coreutils 9.1's `stat` and `ls -l` do
+//! (measured on this Debian), with owner names from `/etc/passwd` and `/etc/group`
+//! ([`accounts`]) and times in the C library's local time zone ([`zone`]).
+
+pub mod accounts;
+pub mod zone;
+
+use std::fmt::Write as _;
+use std::io;
+use std::os::unix::ffi::OsStrExt;
+use std::path::{Path, PathBuf};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use rustix::fs::{AtFlags, CWD, FileType, StatxFlags};
+
+use crate::error::Failure;
+use crate::net::ToolOutput;
+use crate::t;
+
+pub use zone::Zone;
+
+/// `socklab stat [--ls] PATH...`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, clap::Args)]
+pub struct StatArgs {
+    /// Print one `ls -l` line per file instead of stat's block.
+    #[arg(long = "ls")]
+    pub ls: bool,
+    /// Files to describe.
+    #[arg(value_name = "PATH", required = true)]
+    pub paths: Vec<PathBuf>,
+}
+
+/// The type of a file, as the mode's type bits say.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum FileKind {
+    /// A Unix domain socket's file.
+    Socket,
+    /// A regular file.
+    Regular,
+    /// A directory.
+    Directory,
+    /// A symbolic link (stat does not follow it).
+    Symlink,
+    /// A named pipe.
+    Fifo,
+    /// A character device.
+    CharDevice,
+    /// A block device.
+    BlockDevice,
+    /// Anything else.
+    Unknown,
+}
+
+impl FileKind {
+    fn from_mode(mode: u32) -> Self {
+        match FileType::from_raw_mode(mode) {
+            FileType::Socket => Self::Socket,
+            FileType::RegularFile => Self::Regular,
+            FileType::Directory => Self::Directory,
+            FileType::Symlink => Self::Symlink,
+            FileType::Fifo => Self::Fifo,
+            FileType::CharacterDevice => Self::CharDevice,
+            FileType::BlockDevice => Self::BlockDevice,
+            FileType::Unknown => Self::Unknown,
+        }
+    }
+
+    /// stat's name for the type (`%F`); a regular file of size 0 is a "regular empty file".
+    pub fn describe(self, size: u64) -> &'static str {
+        match self {
+            Self::Socket => "socket",
+            Self::Regular if size == 0 => "regular empty file",
+            Self::Regular => "regular file",
+            Self::Directory => "directory",
+            Self::Symlink => "symbolic link",
+            Self::Fifo => "fifo",
+            Self::CharDevice => "character special file",
+            Self::BlockDevice => "block special file",
+            Self::Unknown => "weird file",
+        }
+    }
+
+    /// The first character of `ls -l`'s mode string.
+    pub fn letter(self) -> char {
+        match self {
+            Self::Socket => 's',
+            Self::Regular => '-',
+            Self::Directory => 'd',
+            Self::Symlink => 'l',
+            Self::Fifo => 'p',
+            Self::CharDevice => 'c',
+            Self::BlockDevice => 'b',
+            Self::Unknown => '?',
+        }
+    }
+}
+
+/// A point in time: seconds and nanoseconds since the Unix epoch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Timestamp {
+    /// Seconds since 1970-01-01 00:00:00 UTC.
+    pub secs: i64,
+    /// Nanoseconds within the second.
+    pub nanos: u32,
+}
+
+impl Timestamp {
+    /// Now, from the system clock.
+    pub fn now() -> Self {
+        match SystemTime::now().duration_since(UNIX_EPOCH) {
+            Ok(since) => Self { secs: since.as_secs() as i64, nanos: since.subsec_nanos() },
+            Err(before) => {
+                let before = before.duration();
+                Self { secs: -(before.as_secs() as i64), nanos: 0 }
+            }
+        }
+    }
+}
+
+/// What `stat` knows about a file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileStat {
+    /// The path as given.
+    pub path: PathBuf,
+    /// The file's type.
+    pub kind: FileKind,
+    /// The whole `st_mode`: type bits and permission bits.
+    pub mode: u32,
+    /// Owner's user id.
+    pub uid: u32,
+    /// Owner's group id.
+    pub gid: u32,
+    /// Owner's user name, if the id has one.
+    pub user: Option<String>,
+    /// Owner's group name, if the id has one.
+    pub group: Option<String>,
+    /// Size in bytes (0 for a socket).
+    pub size: u64,
+    /// 512-byte blocks allocated.
+    pub blocks: u64,
+    /// Preferred I/O block size.
+    pub io_block: u32,
+    /// Inode number.
+    pub inode: u64,
+    /// Device holding the file: (major, minor).
+    pub device: (u32, u32),
+    /// For a device file, the device it stands for: (major, minor).
+    pub device_type: (u32, u32),
+    /// Number of hard links.
+    pub nlink: u64,
+    /// Last access.
+    pub accessed: Timestamp,
+    /// Last change of the contents.
+    pub modified: Timestamp,
+    /// Last change of the inode (mode, owner, links…).
+    pub changed: Timestamp,
+    /// Creation, where the file system records it.
+    pub born: Option<Timestamp>,
+    /// Where a symlink points.
+    pub link_target: Option<PathBuf>,
+    /// Whether the file has a POSIX ACL beyond its mode bits (ls shows `+`).
+    pub has_acl: bool,
+}
+
+impl FileStat {
+    /// The permission bits, with set-user-id, set-group-id and sticky (`st_mode & 07777`).
+    pub fn permissions(&self) -> u32 {
+        self.mode & 0o7777
+    }
+
+    /// The mode as `ls -l` writes it: `srwxr-xr-x`.
+    pub fn mode_string(&self) -> String {
+        let bits = self.permissions();
+        let mut text = String::with_capacity(10);
+        text.push(self.kind.letter());
+        let triads = [(0o400, 0o200, 0o100, 0o4000, 's'), (0o40, 0o20, 0o10, 0o2000, 's')];
+        for (read, write, exec, special, letter) in
+            triads.into_iter().chain([(0o4, 0o2, 0o1, 0o1000, 't')])
+        {
+            text.push(if bits & read != 0 { 'r' } else { '-' });
+            text.push(if bits & write != 0 { 'w' } else { '-' });
+            text.push(match (bits & exec != 0, bits & special != 0) {
+                (true, false) => 'x',
+                (false, false) => '-',
+                (true, true) => letter,
+                (false, true) => letter.to_ascii_uppercase(),
+            });
+        }
+        text
+    }
+
+    /// The owner's name, or the uid as a number where there is none (as ls shows it).
+    pub fn owner_name(&self) -> String {
+        self.user.clone().unwrap_or_else(|| self.uid.to_string())
+    }
+
+    /// The group's name, or the gid as a number where there is none (as ls shows it).
+    pub fn group_name(&self) -> String {
+        self.group.clone().unwrap_or_else(|| self.gid.to_string())
+    }
+}
+
+/// Reads a file's metadata without following a final symlink (like `stat` and `ls -l`).
+pub fn stat_path(path: &Path) -> io::Result<FileStat> {
+    let mask = StatxFlags::BASIC_STATS | StatxFlags::BTIME;
+    let info = rustix::fs::statx(CWD, path, AtFlags::SYMLINK_NOFOLLOW, mask)?;
+    let stamp = |t: rustix::fs::StatxTimestamp| Timestamp { secs: t.tv_sec, nanos: t.tv_nsec };
+    let mode = u32::from(info.stx_mode);
+    let kind = FileKind::from_mode(mode);
+    let link_target = match kind {
+        FileKind::Symlink => std::fs::read_link(path).ok(),
+        _ => None,
+    };
+    let has_acl = rustix::fs::lgetxattr(path, "system.posix_acl_access", &mut [0u8; 0][..]).is_ok()
+        || (kind == FileKind::Directory
+            && rustix::fs::lgetxattr(path, "system.posix_acl_default", &mut [0u8; 0][..]).is_ok());
+    Ok(FileStat {
+        path: path.to_owned(),
+        kind,
+        mode,
+        uid: info.stx_uid,
+        gid: info.stx_gid,
+        user: accounts::user_name(info.stx_uid).map(str::to_owned),
+        group: accounts::group_name(info.stx_gid).map(str::to_owned),
+        size: info.stx_size,
+        blocks: info.stx_blocks,
+        io_block: info.stx_blksize,
+        inode: info.stx_ino,
+        device: (info.stx_dev_major, info.stx_dev_minor),
+        device_type: (info.stx_rdev_major, info.stx_rdev_minor),
+        nlink: u64::from(info.stx_nlink),
+        accessed: stamp(info.stx_atime),
+        modified: stamp(info.stx_mtime),
+        changed: stamp(info.stx_ctime),
+        born: StatxFlags::from_bits_retain(info.stx_mask)
+            .contains(StatxFlags::BTIME)
+            .then(|| stamp(info.stx_btime)),
+        link_target,
+        has_acl,
+    })
+}
+
+/// The type of the file `path` leads to, following symlinks (as `connect()` does).
+pub fn kind_following_links(path: &Path) -> io::Result<FileKind> {
+    let info = rustix::fs::statx(CWD, path, AtFlags::empty(), StatxFlags::TYPE)?;
+    Ok(FileKind::from_mode(u32::from(info.stx_mode)))
+}
+
+/// Describes each path as stat (or, with `--ls`, ls -l) would.
+pub fn execute(args: &StatArgs) -> Result<ToolOutput, Failure> {
+    let zone = Zone::local();
+    let results: Vec<(&PathBuf, io::Result<FileStat>)> =
+        args.paths.iter().map(|path| (path, stat_path(path))).collect();
+    let mut output = ToolOutput::default();
+    // ls reaches every argument before it prints; stat prints as it goes. Either way the
+    // errors go to stderr, in argument order.
+    let (tool, verb, failure_status) =
+        if args.ls { ("ls", "cannot access", 2) } else { ("stat", "cannot statx", 1) };
+    for (path, result) in &results {
+        match result {
+            Ok(file) if !args.ls => output.stdout.push_str(&render_stat(file, zone)),
+            Ok(_) => {}
+            Err(err) => {
+                let name = quote(path.as_os_str().as_bytes());
+                let _ = writeln!(output.stderr, "{tool}: {verb} {name}: {}", error_text(err));
+                // For ls, a command-line argument it cannot reach is "serious trouble" (2).
+                output.status = failure_status;
+                if err.kind() == io::ErrorKind::NotFound {
+                    output.notes.push(t!("stat.note_missing", path = path.display()));
+                }
+            }
+        }
+    }
+    let found: Vec<FileStat> = results.into_iter().filter_map(|(_, result)| result.ok()).collect();
+    if args.ls {
+        output.stdout = render_ls(&found, Timestamp::now(), zone);
+        if found.iter().any(|file| file.kind == FileKind::Directory) {
+            output.notes.push(t!("stat.note_ls_directory"));
+        }
+    }
+    if found.iter().any(|file| file.kind == FileKind::Socket) {
+        output.notes.push(t!("stat.note_socket"));
+    }
+    Ok(output)
+}
+
+fn error_text(err: &io::Error) -> String {
+    err.raw_os_error().map_or_else(|| err.to_string(), crate::net::probe::strerror)
+}
+
+/// stat's default block for one file (GNU coreutils 9.1, no SELinux context line).
+pub fn render_stat(file: &FileStat, zone: &Zone) -> String {
+    let mut out = String::new();
+    let name = String::from_utf8_lossy(file.path.as_os_str().as_bytes()).into_owned();
+    let _ = write!(out, "  File: {name}");
+    if let Some(target) = &file.link_target {
+        let _ = write!(out, " -> {}", String::from_utf8_lossy(target.as_os_str().as_bytes()));
+    }
+    out.push('\n');
+    let _ = writeln!(
+        out,
+        "  Size: {:<10}\tBlocks: {:<10} IO Block: {:<6} {}",
+        file.size,
+        file.blocks,
+        file.io_block,
+        file.kind.describe(file.size)
+    );
+    let (major, minor) = file.device;
+    let _ = write!(out, "Device: {major},{minor}\tInode: {:<10}  Links: ", file.inode);
+    if matches!(file.kind, FileKind::CharDevice | FileKind::BlockDevice) {
+        let (major, minor) = file.device_type;
+        let _ = writeln!(out, "{:<5} Device type: {major},{minor}", file.nlink);
+    } else {
+        let _ = writeln!(out, "{}", file.nlink);
+    }
+    let _ = writeln!(
+        out,
+        "Access: ({:04o}/{})  Uid: ({:>5}/{:>8})   Gid: ({:>5}/{:>8})",
+        file.permissions(),
+        file.mode_string(),
+        file.uid,
+        file.user.as_deref().unwrap_or("UNKNOWN"),
+        file.gid,
+        file.group.as_deref().unwrap_or("UNKNOWN"),
+    );
+    let _ = writeln!(out, "Access: {}", full_time(file.accessed, zone));
+    let _ = writeln!(out, "Modify: {}", full_time(file.modified, zone));
+    let _ = writeln!(out, "Change: {}", full_time(file.changed, zone));
+    let born = file.born.map_or_else(|| "-".to_owned(), |born| full_time(born, zone));
+    let _ = writeln!(out, " Birth: {born}");
+    out
+}
+
+/// `ls -l`'s lines for these files, sorted by name as ls sorts its arguments (byte order, as
+/// in the C locale), with columns as wide as their widest entry. Directories are shown as
+/// entries (like `ls -ld`), not listed.
+pub fn render_ls(files: &[FileStat], now: Timestamp, zone: &Zone) -> String {
+    let mut files: Vec<&FileStat> = files.iter().collect();
+    files.sort_by(|a, b| a.path.as_os_str().as_bytes().cmp(b.path.as_os_str().as_bytes()));
+    let is_device = |f: &FileStat| matches!(f.kind, FileKind::CharDevice | FileKind::BlockDevice);
+    let width = |text: String| text.chars().count();
+    let links = files.iter().map(|f| width(f.nlink.to_string())).max().unwrap_or(0);
+    let owner = files.iter().map(|f| width(f.owner_name())).max().unwrap_or(0);
+    let group = files.iter().map(|f| width(f.group_name())).max().unwrap_or(0);
+    let devices = files.iter().filter(|f| is_device(f));
+    let major = devices.clone().map(|f| width(f.device_type.0.to_string())).max().unwrap_or(0);
+    let minor = devices.map(|f| width(f.device_type.1.to_string())).max().unwrap_or(0);
+    let size = files
+        .iter()
+        .map(|f| if is_device(f) { major + 2 + minor } else { width(f.size.to_string()) })
+        .max()
+        .unwrap_or(0);
+    let any_acl = files.iter().any(|f| f.has_acl);
+    let mut out = String::new();
+    for file in files {
+        out.push_str(&file.mode_string());
+        if any_acl {
+            out.push(if file.has_acl { '+' } else { ' ' });
+        }
+        let _ = write!(
+            out,
+            " {:>links$} {:<owner$} {:<group$} ",
+            file.nlink,
+            file.owner_name(),
+            file.group_name()
+        );
+        if is_device(file) {
+            let (dev_major, dev_minor) = file.device_type;
+            let major = major + size.saturating_sub(major + 2 + minor);
+            let _ = write!(out, "{dev_major:>major$}, {dev_minor:>minor$} ");
+        } else {
+            let _ = write!(out, "{:>size$} ", file.size);
+        }
+        let _ = write!(out, "{} ", ls_time(file.modified, now, zone));
+        out.push_str(&String::from_utf8_lossy(file.path.as_os_str().as_bytes()));
+        if let Some(target) = &file.link_target {
+            let _ = write!(out, " -> {}", String::from_utf8_lossy(target.as_os_str().as_bytes()));
+        }
+        out.push('\n');
+    }
+    out
+}
+
+const MONTHS: [&str; 12] =
+    ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+
+/// Half of an average Gregorian year, in seconds: ls's "six months".
+const SIX_MONTHS: i64 = 31_556_952 / 2;
+
+/// `2026-11-25 18:10:25.025755168 +0000`: stat's `%x`/`%y`/`%z`/`%w`.
+pub fn full_time(when: Timestamp, zone: &Zone) -> String {
+    let offset = zone.offset_at(when.secs);
+    let local = when.secs + i64::from(offset);
+    let (year, month, day) = civil_from_days(local.div_euclid(86_400));
+    let second_of_day = local.rem_euclid(86_400);
+    let sign = if offset < 0 { '-' } else { '+' };
+    let offset = offset.unsigned_abs() / 60;
+    format!(
+        "{year:04}-{month:02}-{day:02} {:02}:{:02}:{:02}.{:09} {sign}{:02}{:02}",
+        second_of_day / 3600,
+        second_of_day / 60 % 60,
+        second_of_day % 60,
+        when.nanos,
+        offset / 60,
+        offset % 60,
+    )
+}
+
+/// ls -l's time column: `Nov 25 18:10` within the last six months, `Nov 25  2025` for older
+/// times and times in the future.
+pub fn ls_time(when: Timestamp, now: Timestamp, zone: &Zone) -> String {
+    let six_months_ago = Timestamp { secs: now.secs - SIX_MONTHS, nanos: now.nanos };
+    let recent = six_months_ago < when && when < now;
+    let local = when.secs + i64::from(zone.offset_at(when.secs));
+    let (year, month, day) = civil_from_days(local.div_euclid(86_400));
+    let month = MONTHS[(month - 1) as usize];
+    if recent {
+        let second_of_day = local.rem_euclid(86_400);
+        format!("{month} {day:>2} {:02}:{:02}", second_of_day / 3600, second_of_day / 60 % 60)
+    } else {
+        format!("{month} {day:>2}  {year}")
+    }
+}
+
+/// Days since 1970-01-01 for a proleptic Gregorian date (H. Hinnant's algorithm).
+pub fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
+    let year = if month <= 2 { year - 1 } else { year };
+    let era = year.div_euclid(400);
+    let year_of_era = year - era * 400;
+    let month_from_march = (month + 9) % 12;
+    let day_of_year = (153 * month_from_march + 2) / 5 + day - 1;
+    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+    era * 146_097 + day_of_era - 719_468
+}
+
+/// The (year, month, day) of a day counted from 1970-01-01 (inverse of [`days_from_civil`]).
+pub fn civil_from_days(days: i64) -> (i64, i64, i64) {
+    let days = days + 719_468;
+    let era = days.div_euclid(146_097);
+    let day_of_era = days - era * 146_097;
+    let year_of_era =
+        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let month_from_march = (5 * day_of_year + 2) / 153;
+    let day = day_of_year - (153 * month_from_march + 2) / 5 + 1;
+    let month = if month_from_march < 10 { month_from_march + 3 } else { month_from_march - 9 };
+    let year = year_of_era + era * 400 + i64::from(month <= 2);
+    (year, month, day)
+}
+
+/// Quotes a file name for an error message the way coreutils does (`quoteaf`, the
+/// shell-escape-always style): `'name'`, `"it's"`, `'new'$'\n''line'`.
+pub fn quote(name: &[u8]) -> String {
+    let text = String::from_utf8_lossy(name);
+    let printable = |c: char| !c.is_control() && c != char::REPLACEMENT_CHARACTER;
+    let plain = std::str::from_utf8(name).is_ok() && text.chars().all(printable);
+    if plain && text.contains('\'') && !text.contains(['"', '$', '`', '\\']) {
+        return format!("\"{text}\"");
+    }
+    let mut out = String::from("'");
+    let mut rest = name;
+    while !rest.is_empty() {
+        let (valid, bad) = match std::str::from_utf8(rest) {
+            Ok(valid) => (valid, &[][..]),
+            Err(err) => {
+                let (valid, bad) = rest.split_at(err.valid_up_to());
+                // `valid` is valid UTF-8 by construction.
+                (std::str::from_utf8(valid).unwrap_or_default(), bad)
+            }
+        };
+        for c in valid.chars() {
+            match c {
+                '\'' => out.push_str("'\\''"),
+                c if c.is_control() => {
+                    let escaped = match c {
+                        '\n' => "\\n".to_owned(),
+                        '\t' => "\\t".to_owned(),
+                        '\r' => "\\r".to_owned(),
+                        c => format!("\\{:03o}", c as u32),
+                    };
+                    let _ = write!(out, "'$'{escaped}''");
+                }
+                c => out.push(c),
+            }
+        }
+        if let Some((&byte, tail)) = bad.split_first() {
+            let _ = write!(out, "'$'\\{byte:03o}''");
+            rest = tail;
+        } else {
+            rest = &[];
+        }
+    }
+    out.push('\'');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn civil_dates_round_trip() {
+        assert_eq!(days_from_civil(1970, 1, 1), 0);
+        assert_eq!(civil_from_days(0), (1970, 1, 1));
+        assert_eq!(days_from_civil(2000, 3, 1), 11_017);
+        for days in [-800_000, -1, 59, 11_016, 20_000, 2_000_000] {
+            let (y, m, d) = civil_from_days(days);
+            assert_eq!(days_from_civil(y, m, d), days);
+        }
+    }
+
+    #[test]
+    fn times_print_like_stat_and_ls() {
+        let utc = Zone::utc();
+        let when = Timestamp { secs: 1_614_622_225, nanos: 25_755_168 };
+        assert_eq!(full_time(when, &utc), "2021-03-01 18:10:25.025755168 +0000");
+        let now = Timestamp { secs: when.secs + 86_400, nanos: 0 };
+        assert_eq!(ls_time(when, now, &utc), "Mar  1 18:10");
+        let years_later = Timestamp { secs: when.secs + 400 * 86_400, nanos: 0 };
+        assert_eq!(ls_time(when, years_later, &utc), "Mar  1  2021");
+        let before = Timestamp { secs: when.secs - 60, nanos: 0 };
+        assert_eq!(ls_time(when, before, &utc), "Mar  1  2021", "the future is not recent");
+    }
+
+    #[test]
+    fn names_are_quoted_like_coreutils_errors() {
+        assert_eq!(quote(b"/tmp/x.sock"), "'/tmp/x.sock'");
+        assert_eq!(quote(b"no it's"), "\"no it's\"");
+        assert_eq!(quote(b"no\nnl"), "'no'$'\\n''nl'");
+        assert_eq!(quote(b"x\ty"), "'x'$'\\t''y'");
+        assert_eq!(quote(b"a\"b"), "'a\"b'");
+        assert_eq!(quote(b"bad\xffbyte"), "'bad'$'\\377''byte'");
+    }
+
+    #[test]
+    fn mode_strings_show_type_and_special_bits() {
+        let file = |kind, mode| FileStat {
+            path: PathBuf::from("x"),
+            kind,
+            mode,
+            uid: 0,
+            gid: 0,
+            user: None,
+            group: None,
+            size: 0,
+            blocks: 0,
+            io_block: 4096,
+            inode: 1,
+            device: (0, 0),
+            device_type: (0, 0),
+            nlink: 1,
+            accessed: Timestamp { secs: 0, nanos: 0 },
+            modified: Timestamp { secs: 0, nanos: 0 },
+            changed: Timestamp { secs: 0, nanos: 0 },
+            born: None,
+            link_target: None,
+            has_acl: false,
+        };
+        assert_eq!(file(FileKind::Socket, 0o140755).mode_string(), "srwxr-xr-x");
+        assert_eq!(file(FileKind::Regular, 0o104754).mode_string(), "-rwsr-xr--");
+        assert_eq!(file(FileKind::Directory, 0o41777).mode_string(), "drwxrwxrwt");
+        assert_eq!(file(FileKind::Directory, 0o43666).mode_string(), "drw-rwSrwT");
+        assert_eq!(file(FileKind::Socket, 0o140000).mode_string(), "s---------");
+        assert_eq!(file(FileKind::Socket, 0o140755).permissions(), 0o755);
+        assert_eq!(file(FileKind::Socket, 0o140755).owner_name(), "0");
+    }
+}

@@ -5,5 +5,7 @@
 
 mod inspect;
 mod probe;
+mod runner;
 mod stat;
 mod support;
+mod tour;

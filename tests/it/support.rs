@@ -149,7 +149,10 @@ pub fn free_offset() -> u16 {
 pub fn free_offset_for(ports: &[u16], range: std::ops::Range<u16>) -> u16 {
     let span = u32::from(range.end - range.start);
     let seed = std::process::id()
-        ^ std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().subsec_nanos();
+        ^ std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .subsec_nanos();
     for attempt in 0..span {
         let offset = range.start + ((seed.wrapping_add(attempt * 7919)) % span) as u16;
         if ports.iter().all(|port| port.checked_add(offset).is_some_and(port_is_free)) {

@@ -1,0 +1,188 @@
+//! The interactive tour: scripted through the prompt interface, and for real in a
+//! pseudo-terminal (tmux) through a whole lesson.
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use socklab::lesson::values::Placement;
+use socklab::runner::environment::Environment;
+use socklab::runner::progress::Progress;
+use socklab::runner::tour;
+use socklab::ui::StepChoice;
+use socklab::ui::scripted::{Answer, ScriptedUi};
+
+use crate::support::{free_offset, short_tempdir};
+
+fn tcp_lesson() -> (Vec<socklab::lesson::Lesson>, usize) {
+    let lessons = socklab::lesson::shipped().unwrap();
+    let index = lessons.iter().position(|l| l.id == "tcp").unwrap();
+    (lessons, index)
+}
+
+#[test]
+fn a_scripted_tour_runs_reads_skips_and_keeps_progress() {
+    let (lessons, index) = tcp_lesson();
+    let lesson = &lessons[index];
+    let sockets = short_tempdir();
+    let state = tempfile::tempdir().unwrap();
+    let placement = Placement {
+        port_offset: free_offset(),
+        socket_dir: Some(sockets.path().to_owned()),
+        ..Placement::default()
+    };
+    let env = Environment::detect();
+    let mut progress = Progress::load_from(state.path().join("progress.toml")).unwrap();
+    // Read more about the first step, then run every step but `probe-closed`, which is skipped;
+    // then decline the next lesson.
+    let mut answers = vec![Answer::Step(StepChoice::More)];
+    for step in &lesson.steps {
+        let choice = if step.id == "probe-closed" { StepChoice::Skip } else { StepChoice::Run };
+        answers.push(Answer::Step(choice));
+    }
+    answers.push(Answer::Confirm(false));
+    let mut ui = ScriptedUi::new(answers);
+    let read_more = |_: &socklab::lesson::Lesson, step: &socklab::lesson::Step| {
+        Some(format!("more about {}", step.id))
+    };
+    let tally =
+        tour::run(&lessons, Some(index), &env, &placement, &mut progress, &read_more, &mut ui)
+            .unwrap();
+    assert!(ui.is_done(), "{}", ui.transcript);
+    assert_eq!(tally.failed + tally.errors, 0, "{}", ui.transcript);
+    assert!(tally.skipped >= 1);
+    let transcript = &ui.transcript;
+    assert!(transcript.contains("more about listen-ipv4"), "{transcript}");
+    assert!(transcript.contains(&format!(
+        "$ socat TCP4-LISTEN:{},fork /dev/null &",
+        8080 + placement.port_offset
+    )));
+    assert!(transcript.contains("SKIPPED you chose to skip it"), "{transcript}");
+    assert!(transcript.matches("PASS").count() >= 6, "{transcript}");
+    // Progress: every step but the skipped one is done; the lesson is not finished.
+    let saved = Progress::load_from(state.path().join("progress.toml")).unwrap();
+    let done = saved.lesson("tcp");
+    assert!(!done.done.contains("probe-closed"));
+    assert!(done.done.contains("listen-ipv4") && done.done.contains("clean"));
+    assert!(!done.finished);
+    assert_eq!(saved.resume_at(&lessons), Some(0));
+}
+
+#[test]
+fn quitting_mid_lesson_stops_its_listeners() {
+    let (lessons, index) = tcp_lesson();
+    let sockets = short_tempdir();
+    let state = tempfile::tempdir().unwrap();
+    let offset = free_offset();
+    let placement = Placement {
+        port_offset: offset,
+        socket_dir: Some(sockets.path().to_owned()),
+        ..Placement::default()
+    };
+    let env = Environment::detect();
+    let mut progress = Progress::load_from(state.path().join("progress.toml")).unwrap();
+    let mut ui = ScriptedUi::new([Answer::Step(StepChoice::Run), Answer::Step(StepChoice::Quit)]);
+    let read_more = |_: &socklab::lesson::Lesson, _: &socklab::lesson::Step| None;
+    tour::run(&lessons, Some(index), &env, &placement, &mut progress, &read_more, &mut ui).unwrap();
+    assert!(ui.transcript.contains("Stopped."), "{}", ui.transcript);
+    assert!(crate::support::port_is_free(8080 + offset), "the listener outlived the quit");
+}
+
+/// A tmux server of our own, so tests never touch a user's sessions.
+struct Tmux {
+    socket: String,
+}
+
+impl Tmux {
+    fn start(command: &[String], env: &[(&str, String)]) -> Option<Self> {
+        if which::which("tmux").is_err() {
+            eprintln!("notice: tmux is not installed; skipping the pseudo-terminal test");
+            return None;
+        }
+        let socket = format!("socklab-test-{}", std::process::id());
+        let mut tmux = Command::new("tmux");
+        tmux.args(["-L", &socket, "-f", "/dev/null", "new-session", "-d", "-x", "110", "-y", "45"]);
+        for (name, value) in env {
+            tmux.args(["-e", &format!("{name}={value}")]);
+        }
+        tmux.args(command);
+        let started = tmux.status().is_ok_and(|s| s.success());
+        if !started {
+            eprintln!("notice: tmux could not start a session; skipping");
+            return None;
+        }
+        let this = Self { socket };
+        this.run(&["set-option", "-g", "remain-on-exit", "on"]);
+        Some(this)
+    }
+
+    fn run(&self, args: &[&str]) -> String {
+        let output = Command::new("tmux").args(["-L", &self.socket]).args(args).output().unwrap();
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    }
+
+    fn screen(&self) -> String {
+        self.run(&["capture-pane", "-p", "-J", "-S", "-5000"])
+    }
+
+    fn pane_dead(&self) -> bool {
+        self.run(&["display-message", "-p", "#{pane_dead}"]).trim() == "1"
+    }
+
+    /// Waits until `done` holds for the screen; returns the screen.
+    fn wait_for(&self, what: &str, done: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let screen = self.screen();
+            if done(&screen) {
+                return screen;
+            }
+            assert!(Instant::now() < deadline, "timed out waiting for {what}; screen:\n{screen}");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        self.run(&["kill-server"]);
+    }
+}
+
+#[test]
+fn the_tour_runs_a_whole_lesson_in_a_real_terminal() {
+    let lessons_dir = tempfile::tempdir().unwrap();
+    let shipped = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("lessons/02-tcp.toml");
+    std::fs::copy(&shipped, lessons_dir.path().join("02-tcp.toml")).unwrap();
+    let steps = socklab::lesson::load_dir(lessons_dir.path()).unwrap()[0].steps.len();
+    let sockets = short_tempdir();
+    let state = tempfile::tempdir().unwrap();
+    let command = vec![
+        env!("CARGO_BIN_EXE_socklab").to_owned(),
+        "--lessons".to_owned(),
+        lessons_dir.path().display().to_string(),
+        "--port-offset".to_owned(),
+        free_offset().to_string(),
+        "--socket-dir".to_owned(),
+        sockets.path().display().to_string(),
+    ];
+    let env = [
+        ("XDG_STATE_HOME", state.path().display().to_string()),
+        ("NO_COLOR", "1".to_owned()),
+        ("TERM", "xterm-256color".to_owned()),
+    ];
+    let Some(tmux) = Tmux::start(&command, &env) else { return };
+    for answered in 0..steps {
+        tmux.wait_for("the step prompt", |screen| screen.matches("What now?").count() > answered);
+        // The default choice is "Run it".
+        tmux.run(&["send-keys", "Enter"]);
+    }
+    let screen = tmux.wait_for("the end of the tour", |_| tmux.pane_dead());
+    assert!(screen.contains("That was the last lesson"), "{screen}");
+    assert_eq!(
+        screen.matches("PASS").count() + screen.matches("SKIPPED").count(),
+        steps,
+        "{screen}"
+    );
+    assert!(!screen.contains("FAIL") && !screen.contains("ERROR"), "{screen}");
+    assert_eq!(std::fs::read_dir(sockets.path()).unwrap().count(), 0);
+}

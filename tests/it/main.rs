@@ -3,6 +3,7 @@
 //! Every test uses ephemeral ports and temporary directories, so the suite runs in parallel,
 //! as root or not, whatever else listens on the machine.
 
+mod book;
 mod inspect;
 mod probe;
 mod runner;

@@ -28,6 +28,14 @@ pub struct Cli {
 pub enum Command {
     /// Run lessons without prompts and report a verdict per step (exit 0 when all passed).
     Run(RunArgs),
+    /// Grade the lessons' exercises against the live system, without prompts (exit 0 when all
+    /// passed); as text, JSON lines or JUnit XML.
+    Check(crate::exercise::grade::CheckArgs),
+    /// Do the lessons' exercises and quizzes (interactive, in a terminal).
+    Practice(crate::exercise::practice::PracticeArgs),
+    /// Check lessons for their authors: the format, ids, book sections, and a self-test of
+    /// every exercise and prediction quiz (exit 0 when clean).
+    Lint(crate::lint::LintArgs),
     /// List the lessons and your progress.
     List(LabOptions),
     /// Forget your progress in LESSON, or in all lessons.
@@ -80,6 +88,9 @@ pub fn run(cli: Cli) -> Result<ExitCode, Failure> {
     match cli.command {
         None => lab::default_command(&cli.lab),
         Some(Command::Run(args)) => lab::run(&args),
+        Some(Command::Check(args)) => crate::exercise::grade::main(&args),
+        Some(Command::Practice(args)) => crate::exercise::practice::main(&args),
+        Some(Command::Lint(args)) => crate::lint::main(&args),
         Some(Command::List(options)) => lab::list(&options),
         Some(Command::Reset { lesson, lab: options }) => lab::reset(&options, lesson.as_deref()),
         Some(Command::Explain { topic, lab: options }) => lab::explain(&options, &topic),

@@ -60,7 +60,9 @@ pub fn load(options: &LabOptions) -> Result<Vec<Lesson>, Failure> {
     })
 }
 
-fn placement(options: &LabOptions) -> Result<Placement, Failure> {
+/// Where this run places the lessons' values (`--port-offset`, `--socket-dir`, created if
+/// missing).
+pub fn placement(options: &LabOptions) -> Result<Placement, Failure> {
     if let Some(dir) = &options.socket_dir {
         std::fs::create_dir_all(dir).map_err(|err| {
             Failure::usage(t!("runner.socket_dir_unusable", dir = dir.display(), error = err))
@@ -143,7 +145,8 @@ pub fn run(args: &RunArgs) -> Result<ExitCode, Failure> {
     })
 }
 
-fn select<'a>(lessons: &'a [Lesson], names: &[String]) -> Result<Vec<&'a Lesson>, Failure> {
+/// The lessons named (all when none is), or a usage error naming the known ones.
+pub fn select<'a>(lessons: &'a [Lesson], names: &[String]) -> Result<Vec<&'a Lesson>, Failure> {
     if names.is_empty() {
         return Ok(lessons.iter().collect());
     }

@@ -7,8 +7,10 @@
 pub mod book;
 pub mod cli;
 pub mod error;
+pub mod exercise;
 pub mod lab;
 pub mod lesson;
+pub mod lint;
 pub mod markdown;
 pub mod net;
 pub mod runner;

@@ -25,6 +25,8 @@ const CATALOGUES: &[(&str, &[(&str, &str)])] = &[(
         ("lesson", include_str!("../locale/en/lesson.toml")),
         ("runner", include_str!("../locale/en/runner.toml")),
         ("book", include_str!("../locale/en/book.toml")),
+        ("exercise", include_str!("../locale/en/exercise.toml")),
+        ("lint", include_str!("../locale/en/lint.toml")),
     ],
 )];
 

@@ -1,7 +1,8 @@
 //! The commands a lesson step runs, written as the tutorial writes them.
 //!
 //! A step says `socat TCP4-LISTEN:8080,fork /dev/null &`, `ss -4 -tln`,
-//! `nc -4 -vz 127.0.0.1 8080`, `stat /tmp/stream.sock`, `ls -l …` or `fg`. socklab never hands
+//! `nc -4 -vz 127.0.0.1 8080`, `stat /tmp/stream.sock`, `ls -l …`, `fg`, or (in an exercise's
+//! solution) `chmod 600 /tmp/private.sock`. socklab never hands
 //! these to a shell: it splits the words itself (quotes allowed, no pipes, redirections or
 //! `$`), and parses each program's flags with the engine's own parsers, so a command the
 //! engine does not know is refused when the lesson loads. `socklab listen|inspect|probe|stat`
@@ -28,6 +29,9 @@ pub enum Invocation {
     Stat(StatArgs),
     /// fg [%N], then Ctrl+C: stop a background listener (the last one without a job number).
     Foreground(Option<usize>),
+    /// chmod MODE PATH…: set the permission bits (octal) of socket files the lesson's own
+    /// listeners created; socklab refuses any other file.
+    Chmod { mode: u32, paths: Vec<std::path::PathBuf> },
 }
 
 /// A parsed command line.
@@ -101,6 +105,7 @@ pub fn parse(text: &str) -> Result<CommandLine, CommandError> {
         "stat" => Invocation::Stat(clap_parse::<Stat>("stat", &args)?.args),
         "ls" => parse_ls(&args)?,
         "fg" => parse_fg(&args)?,
+        "chmod" => parse_chmod(&args)?,
         other => {
             return Err(CommandError::new(
                 t!("lesson.command_unknown", program = other),
@@ -160,6 +165,19 @@ fn parse_fg(args: &[String]) -> Result<Invocation, CommandError> {
             .map(|n| Invocation::Foreground(Some(n)))
             .ok_or_else(|| CommandError::new(t!("lesson.fg_shape"), Some(job))),
         [_, extra, ..] => Err(CommandError::new(t!("lesson.fg_shape"), Some(extra))),
+    }
+}
+
+fn parse_chmod(args: &[String]) -> Result<Invocation, CommandError> {
+    let Some((mode, paths)) = args.split_first().filter(|(_, paths)| !paths.is_empty()) else {
+        return Err(CommandError::new(t!("lesson.chmod_shape"), Some("chmod")));
+    };
+    let octal = (3..=4).contains(&mode.len()) && mode.chars().all(|c| c.is_digit(8));
+    match u32::from_str_radix(mode, 8) {
+        Ok(bits) if octal => {
+            Ok(Invocation::Chmod { mode: bits, paths: paths.iter().map(Into::into).collect() })
+        }
+        _ => Err(CommandError::new(t!("lesson.chmod_mode", mode = mode), Some(mode))),
     }
 }
 
@@ -269,6 +287,11 @@ mod tests {
         assert_eq!(parse("fg").unwrap().invocation, Invocation::Foreground(None));
         assert_eq!(parse("fg %2").unwrap().invocation, Invocation::Foreground(Some(2)));
         assert!(parse("socklab inspect -xln").is_ok());
+        let chmod = parse("chmod 0600 /tmp/a.sock").unwrap();
+        assert_eq!(
+            chmod.invocation,
+            Invocation::Chmod { mode: 0o600, paths: vec!["/tmp/a.sock".into()] }
+        );
     }
 
     #[test]
@@ -280,6 +303,8 @@ mod tests {
         assert!(parse("ls /tmp").is_err());
         assert!(parse("ss -tln &").is_err());
         assert!(parse("fg 2").is_err());
+        assert!(parse("chmod u=rw /tmp/a.sock").is_err());
+        assert!(parse("chmod 600").is_err());
         assert!(parse("").is_err());
     }
 }

@@ -32,6 +32,9 @@
 //! status = 0                     # expected exit status (default 0)
 //! needs = ["ipv6"]               # skipped, with the reason, where the host lacks it
 //! ```
+//!
+//! A lesson may also have `[[exercises]]` and `[[quizzes]]`, read by [`exercises`] and
+//! described in [`crate::lesson::exercise`].
 
 use std::ops::Range;
 
@@ -40,6 +43,7 @@ use toml::de::{DeTable, DeValue};
 
 use super::command::{self, Invocation};
 use super::diagnostic::{Diagnostic, Report};
+use super::exercise::{Exercise, Quiz};
 use super::values::{self, PathValue, PortValue, Values};
 use crate::t;
 
@@ -55,6 +59,10 @@ pub struct Lesson {
     pub file: String,
     pub values: Values,
     pub steps: Vec<Step>,
+    /// Tasks for the student, checked against the live system (after the steps).
+    pub exercises: Vec<Exercise>,
+    /// Questions, graded by a fixed answer or by what a run shows.
+    pub quizzes: Vec<Quiz>,
 }
 
 /// One step of a lesson.
@@ -122,11 +130,24 @@ impl Need {
     }
 }
 
-const LESSON_KEYS: &[&str] =
-    &["format_version", "id", "title", "summary", "intro", "outro", "ports", "paths", "steps"];
+const LESSON_KEYS: &[&str] = &[
+    "format_version",
+    "id",
+    "title",
+    "summary",
+    "intro",
+    "outro",
+    "ports",
+    "paths",
+    "steps",
+    "exercises",
+    "quizzes",
+];
 const STEP_KEYS: &[&str] =
     &["id", "title", "run", "check", "explain", "notice", "expect", "any_order", "status", "needs"];
 const PORT_KEYS: &[&str] = &["port", "unprivileged"];
+
+mod exercises;
 
 type Entry<'a> = (&'a Spanned<std::borrow::Cow<'a, str>>, &'a Spanned<DeValue<'a>>);
 
@@ -194,6 +215,9 @@ impl Reader<'_> {
         let outro = self.optional_text(root, "outro");
         let values = self.values(root);
         let steps = self.steps(root, &whole, &values);
+        let exercises = self.exercises(root, &values);
+        let quizzes = self.quizzes(root, &values);
+        self.unique_ids(root);
         Some(Lesson {
             id: id?,
             title: title?,
@@ -203,6 +227,8 @@ impl Reader<'_> {
             file: self.report.file().to_owned(),
             values,
             steps: steps?,
+            exercises: exercises?,
+            quizzes: quizzes?,
         })
     }
 

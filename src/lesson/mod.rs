@@ -11,10 +11,12 @@
 //! - [`command`]: the command lines a step runs.
 //! - [`expect`]: expected output and how it is matched.
 //! - [`values`]: named ports and paths, and how a run moves them.
+//! - [`exercise`]: exercises and quizzes, where the student acts and socklab checks.
 //! - [`diagnostic`]: problems with their positions.
 
 pub mod command;
 pub mod diagnostic;
+pub mod exercise;
 pub mod expect;
 pub mod format;
 pub mod values;

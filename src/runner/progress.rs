@@ -25,6 +25,9 @@ pub struct LessonProgress {
     /// Whether the lesson was run to its end with every step done.
     #[serde(default)]
     pub finished: bool,
+    /// How many hints the student has seen, per exercise id (the most in any attempt).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub hints: BTreeMap<String, usize>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -134,6 +137,13 @@ impl Progress {
     /// Marks a step done.
     pub fn mark_done(&mut self, lesson: &str, step: &str) {
         self.lessons.entry(lesson.to_owned()).or_default().done.insert(step.to_owned());
+    }
+
+    /// Records that `count` hints of an exercise were shown (keeps the highest count).
+    pub fn note_hints(&mut self, lesson: &str, exercise: &str, count: usize) {
+        let hints = &mut self.lessons.entry(lesson.to_owned()).or_default().hints;
+        let seen = hints.entry(exercise.to_owned()).or_default();
+        *seen = (*seen).max(count);
     }
 
     /// Marks a lesson finished.

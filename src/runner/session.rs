@@ -189,7 +189,35 @@ impl<'a> Session<'a> {
             Invocation::Inspect(args) => tool(inspect::execute(args)),
             Invocation::Probe(args) => tool(probe::execute(args)),
             Invocation::Stat(args) => tool(stat::execute(args)),
+            Invocation::Chmod { mode, paths } => self.chmod(&text, *mode, paths),
         }
+    }
+
+    /// chmod, for socket files that this session's own running listeners created: the only
+    /// files socklab changes. Prints nothing on success, like chmod.
+    fn chmod(&mut self, text: &str, mode: u32, paths: &[PathBuf]) -> StepRun {
+        use std::os::unix::fs::{FileTypeExt, PermissionsExt};
+        let jobs = cleanup::lock(&self.jobs);
+        let ours = |path: &PathBuf| {
+            let made_here = jobs
+                .iter()
+                .filter_map(|job| job.listener.as_ref())
+                .any(|listener| listener.path() == Some(path.as_path()));
+            made_here
+                && std::fs::symlink_metadata(path).is_ok_and(|meta| meta.file_type().is_socket())
+        };
+        if let Some(path) = paths.iter().find(|path| !ours(path)) {
+            let message = t!("runner.chmod_not_ours", path = path.display());
+            return StepRun::error(Some(text.to_owned()), message, vec![t!("runner.chmod_hint")]);
+        }
+        for path in paths {
+            let permissions = std::fs::Permissions::from_mode(mode);
+            if let Err(err) = std::fs::set_permissions(path, permissions) {
+                let message = t!("runner.chmod_failed", path = path.display(), error = err);
+                return StepRun::error(Some(text.to_owned()), message, Vec::new());
+            }
+        }
+        StepRun::output(Some(text.to_owned()), String::new())
     }
 
     fn listen(&mut self, parsed: &CommandLine, spec: ListenSpec) -> StepRun {

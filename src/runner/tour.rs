@@ -2,10 +2,12 @@
 //!
 //! For each step the student sees the command as they would type it and a short
 //! explanation, then chooses to run it, skip it, read more, or quit; after running, the
-//! output, the verdict and what to notice in it. Everything goes through [`Ui`], so the tour
-//! is tested with a scripted interface.
+//! output, the verdict and what to notice in it. After a lesson's steps, its exercises and
+//! quizzes are offered ([`practice`]). Everything goes through [`Ui`], so the tour is tested
+//! with a scripted interface.
 
 use crate::error::Failure;
+use crate::exercise::practice;
 use crate::lesson::values::Placement;
 use crate::lesson::{Action, Lesson, Step};
 use crate::runner::environment::Environment;
@@ -160,6 +162,14 @@ fn run_lesson(
     }
     if all_done {
         progress.mark_finished(&lesson.id);
+    }
+    let (exercises, quizzes) = (lesson.exercises.len(), lesson.quizzes.len());
+    if exercises + quizzes > 0
+        && ui.confirm(&t!("exercise.offer", exercises = exercises, quizzes = quizzes), true)
+        && practice::run_lesson(lesson, env, placement, progress, ui, tally)?
+            == practice::Ending::Quit
+    {
+        return Ok(Ending::Quit);
     }
     Ok(Ending::Finished)
 }

@@ -31,6 +31,8 @@ pub enum Show<'a> {
     Lesson { title: &'a str, number: usize, count: usize },
     /// A step begins: its title and number in the lesson.
     Step { title: &'a str, number: usize, count: usize },
+    /// An exercise or a quiz begins: its heading.
+    Heading(&'a str),
     /// Prose, written in markdown.
     Text(&'a str),
     /// A command as the student would type it.

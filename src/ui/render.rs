@@ -24,6 +24,9 @@ pub fn render(item: Show<'_>, styled: bool) -> String {
             let head = t!("runner.step_heading", number = number, count = count, title = title);
             format!("\n{}\n", paint(head, Style::new().bold().cyan()))
         }
+        Show::Heading(head) => {
+            format!("\n{}\n", paint(head.to_owned(), Style::new().bold().cyan()))
+        }
         Show::Text(text) => format!("{}\n", text.trim_end()),
         Show::Command(line) => format!("{}\n", paint(format!("$ {line}"), Style::new().bold())),
         Show::Output(text) => indent(text, "  "),

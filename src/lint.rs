@@ -1,0 +1,305 @@
+//! `socklab lint [DIR]`: everything a lesson author should know before students see a lesson.
+//!
+//! Loading already checks the whole format (every problem at file:line:column, exit 2),
+//! including ids unique among steps, exercises and quizzes. Lint then checks what only a run
+//! or the book can show, and reports each finding with its lesson and id (exit 1):
+//!
+//! - the book: every step of a lesson that has a chapter has its section there, under its
+//!   anchor, and the chapter's directives name real steps (a shipped lesson must have a
+//!   chapter);
+//! - hints: the last one gives the command, as the student is promised;
+//! - exercises: no two share a port or path (one's leftover listener could pass the other);
+//! - the self-test of every exercise: its check fails while nothing is done, passes once
+//!   socklab has carried out the reference solution in-process, and fails again once that
+//!   is stopped;
+//! - predict-then-run quizzes: their run really gives an outcome one of the choices predicts,
+//!   and not every choice predicts it.
+
+use std::fmt;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use crate::book;
+use crate::error::{EXIT_FAILURE, Failure};
+use crate::exercise::check::{self, CheckResult};
+use crate::exercise::quiz::{self, NotGraded};
+use crate::lab::{self, LabOptions};
+use crate::lesson::exercise::{Exercise, PortRef, Quiz, QuizKind};
+use crate::lesson::values::Placement;
+use crate::lesson::{Lesson, Need};
+use crate::runner::cleanup;
+use crate::runner::environment::Environment;
+use crate::runner::session::Session;
+use crate::t;
+
+/// How long the self-test gives a solution's sockets to appear.
+const SOLUTION_WAIT: Duration = Duration::from_secs(3);
+
+/// `socklab lint` options.
+#[derive(Debug, Clone, clap::Args)]
+pub struct LintArgs {
+    /// The lesson directory to check (the shipped lessons when none is given).
+    #[arg(value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+    #[command(flatten)]
+    pub lab: LabOptions,
+}
+
+/// One thing a lesson author should fix.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finding {
+    /// The lesson file.
+    pub file: String,
+    pub lesson: String,
+    /// The step, exercise or quiz it is about.
+    pub item: Option<String>,
+    pub message: String,
+}
+
+impl fmt::Display for Finding {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.item {
+            Some(item) => write!(f, "{}: {}/{}: {}", self.file, self.lesson, item, self.message),
+            None => write!(f, "{}: {}: {}", self.file, self.lesson, self.message),
+        }
+    }
+}
+
+/// Whether every lesson must have a chapter in the book.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BookRule {
+    /// The shipped lessons: each has its chapter.
+    Required,
+    /// An author's own lessons: checked against the book only where it has their chapter.
+    WherePresent,
+}
+
+/// What lint looked at, for the summary.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Counts {
+    pub lessons: usize,
+    pub exercises: usize,
+    pub quizzes: usize,
+    /// Self-tests the host could not run (IPv6 missing).
+    pub skipped: usize,
+}
+
+/// Lints `lessons`; `chapter` gives the book's markdown for a chapter path
+/// ([`book::chapter`] for the embedded book).
+pub fn lint(
+    lessons: &[Lesson],
+    env: &Environment,
+    placement: &Placement,
+    rule: BookRule,
+    chapter: &dyn Fn(&str) -> Option<String>,
+) -> (Vec<Finding>, Counts) {
+    let mut findings = Vec::new();
+    let mut counts = Counts { lessons: lessons.len(), ..Counts::default() };
+    for lesson in lessons {
+        let mut found = |item: Option<&str>, message: String| {
+            findings.push(Finding {
+                file: lesson.file.clone(),
+                lesson: lesson.id.clone(),
+                item: item.map(str::to_owned),
+                message,
+            });
+        };
+        anchors(lesson, lessons, rule, chapter, &mut found);
+        shared_targets(lesson, &mut found);
+        for exercise in &lesson.exercises {
+            counts.exercises += 1;
+            last_hint(exercise, &mut found);
+            if !self_test(lesson, exercise, env, placement, &mut found) {
+                counts.skipped += 1;
+            }
+        }
+        for quiz in &lesson.quizzes {
+            counts.quizzes += 1;
+            if !quiz_test(lesson, quiz, env, placement, &mut found) {
+                counts.skipped += 1;
+            }
+        }
+    }
+    (findings, counts)
+}
+
+type Found<'f> = dyn FnMut(Option<&str>, String) + 'f;
+
+/// Every step has its section in the lesson's chapter, and the chapter's directives resolve.
+fn anchors(
+    lesson: &Lesson,
+    lessons: &[Lesson],
+    rule: BookRule,
+    chapter: &dyn Fn(&str) -> Option<String>,
+    found: &mut Found<'_>,
+) {
+    let path = book::chapter_of(&lesson.id);
+    let Some(text) = chapter(&path) else {
+        if rule == BookRule::Required {
+            found(None, t!("lint.no_chapter", path = path));
+        }
+        return;
+    };
+    match book::expand(&text, lessons, &|l: &Lesson| l.values.as_written()) {
+        Err(problems) => {
+            for problem in problems {
+                found(None, t!("lint.book_problem", path = path, problem = problem));
+            }
+        }
+        Ok(expanded) => {
+            for step in &lesson.steps {
+                let anchor = book::step_anchor(&lesson.id, &step.id);
+                if book::section(&expanded, &anchor).is_none() {
+                    found(Some(&step.id), t!("lint.no_section", path = path, anchor = anchor));
+                }
+            }
+        }
+    }
+}
+
+/// No two exercises of a lesson look at the same port or path.
+fn shared_targets(lesson: &Lesson, found: &mut Found<'_>) {
+    let written = lesson.values.as_written();
+    let mut seen: Vec<(check::Target, &str)> = Vec::new();
+    for exercise in &lesson.exercises {
+        let Ok(target) = check::target(&exercise.expect, &written) else { continue };
+        if let Some((_, other)) = seen.iter().find(|(t, _)| *t == target) {
+            let place = match (&exercise.expect.port, &target) {
+                (Some(PortRef::Value(name)), _) => format!("{{{name}}}"),
+                (_, check::Target::Port(port)) => port.to_string(),
+                (_, check::Target::Path(path)) => path.display().to_string(),
+            };
+            found(Some(&exercise.id), t!("lint.shared_target", other = other, place = place));
+        } else {
+            seen.push((target, &exercise.id));
+        }
+    }
+}
+
+/// The last hint gives every command of the solution.
+fn last_hint(exercise: &Exercise, found: &mut Found<'_>) {
+    let squeeze = |text: &str| text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let Some(last) = exercise.hints.last().map(|hint| squeeze(hint)) else { return };
+    for line in &exercise.solution {
+        let command = squeeze(line.trim_end().trim_end_matches('&'));
+        if !last.contains(&command) {
+            found(Some(&exercise.id), t!("lint.last_hint", command = command));
+        }
+    }
+}
+
+/// The exercise's self-test; false when the host cannot run it.
+fn self_test(
+    lesson: &Lesson,
+    exercise: &Exercise,
+    env: &Environment,
+    placement: &Placement,
+    found: &mut Found<'_>,
+) -> bool {
+    if exercise.needs.contains(&Need::Ipv6) && !env.ipv6 {
+        return false;
+    }
+    let id = Some(exercise.id.as_str());
+    let mut session = match Session::new(lesson, env, placement) {
+        Ok(session) => session,
+        Err(failure) => {
+            found(id, failure.message);
+            return true;
+        }
+    };
+    let values = session.values().clone();
+    match check::check(exercise, &values, env) {
+        CheckResult::Pass { found: what } => {
+            found(id, t!("lint.passes_before", found = what));
+        }
+        CheckResult::Error { message, .. } => found(id, t!("lint.cannot_check", message = message)),
+        CheckResult::Fail { .. } | CheckResult::Skipped { .. } => {}
+    }
+    for line in &exercise.solution {
+        let run = quiz::run_line(&mut session, &exercise.id, line);
+        if let crate::runner::verdict::Verdict::Error { message, .. } = run.verdict {
+            let command = run.command.unwrap_or_else(|| line.clone());
+            found(id, t!("lint.solution_error", command = command, message = message));
+            return true;
+        }
+    }
+    let after = check::check_until(exercise, &values, env, Instant::now() + SOLUTION_WAIT);
+    if !after.passed() {
+        found(id, t!("lint.solution_fails", details = after.details().join("; ")));
+    }
+    drop(session);
+    if let CheckResult::Pass { found: what } = check::check(exercise, &values, env) {
+        found(id, t!("lint.passes_after", found = what));
+    }
+    true
+}
+
+/// A prediction quiz's run gives an outcome some choice predicts, and not every choice;
+/// false when the host cannot run it.
+fn quiz_test(
+    lesson: &Lesson,
+    quiz: &Quiz,
+    env: &Environment,
+    placement: &Placement,
+    found: &mut Found<'_>,
+) -> bool {
+    let QuizKind::Predict { outcomes, .. } = &quiz.kind else { return true };
+    let id = Some(quiz.id.as_str());
+    match quiz::observe(quiz, lesson, env, placement) {
+        Err(NotGraded::Skipped(_)) => return false,
+        Err(NotGraded::Error(failure)) => {
+            found(id, t!("lint.quiz_error", message = failure.message));
+        }
+        Ok(seen) if !outcomes.contains(&seen.outcome) => found(
+            id,
+            t!(
+                "lint.quiz_unforeseen",
+                command = seen.command,
+                outcome = seen.outcome.name(),
+                status = seen.status
+            ),
+        ),
+        Ok(seen) if outcomes.iter().all(|o| *o == seen.outcome) => {
+            found(id, t!("lint.quiz_all_right"));
+        }
+        Ok(_) => {}
+    }
+    true
+}
+
+/// `socklab lint [DIR]`.
+pub fn main(args: &LintArgs) -> Result<ExitCode, Failure> {
+    let mut options = args.lab.clone();
+    if let Some(dir) = &args.dir {
+        options.lessons = Some(dir.clone());
+    }
+    let lessons = lab::load(&options)?;
+    let placement = lab::placement(&options)?;
+    let env = Environment::detect();
+    cleanup::install_signal_handler();
+    let rule = if options.lessons.is_none() { BookRule::Required } else { BookRule::WherePresent };
+    let chapter = |path: &str| book::chapter(path).map(str::to_owned);
+    let (findings, counts) = lint(&lessons, &env, &placement, rule, &chapter);
+    for finding in &findings {
+        println!("{finding}");
+    }
+    if counts.skipped > 0 {
+        eprintln!("{}", t!("lint.skipped", count = counts.skipped));
+    }
+    if findings.is_empty() {
+        println!(
+            "{}",
+            t!(
+                "lint.clean",
+                lessons = counts.lessons,
+                exercises = counts.exercises,
+                quizzes = counts.quizzes
+            )
+        );
+        Ok(ExitCode::SUCCESS)
+    } else {
+        println!("\n{}", t!("lint.findings", count = findings.len()));
+        Ok(ExitCode::from(EXIT_FAILURE))
+    }
+}

@@ -24,7 +24,9 @@ fn summary_chapters() -> Vec<String> {
     let summary = std::fs::read_to_string(book_src().join("SUMMARY.md")).unwrap();
     Parser::new(&summary)
         .filter_map(|event| match event {
-            Event::Start(Tag::Link { dest_url, .. }) if !dest_url.is_empty() => Some(dest_url.to_string()),
+            Event::Start(Tag::Link { dest_url, .. }) if !dest_url.is_empty() => {
+                Some(dest_url.to_string())
+            }
             _ => None,
         })
         .collect()
@@ -66,7 +68,11 @@ fn every_chapter_in_the_summary_exists_and_is_embedded_as_is() {
     for path in &chapters {
         let on_disk = std::fs::read_to_string(book_src().join(path))
             .unwrap_or_else(|err| panic!("SUMMARY.md lists {path}, which cannot be read: {err}"));
-        assert_eq!(book::chapter(path), Some(on_disk.as_str()), "{path} is not embedded as it is on disk");
+        assert_eq!(
+            book::chapter(path),
+            Some(on_disk.as_str()),
+            "{path} is not embedded as it is on disk"
+        );
     }
     let embedded: BTreeSet<&str> = book::CHAPTERS.iter().map(|(path, _)| *path).collect();
     let listed: BTreeSet<&str> = chapters.iter().map(String::as_str).collect();
@@ -79,7 +85,11 @@ fn every_step_has_exactly_one_section_in_its_lessons_chapter() {
     let chapters = expanded_chapters();
     let mut all_ids = BTreeMap::new();
     for (path, text) in &chapters {
-        assert_eq!(headings_without_id(text), 0, "{path} has a heading without an explicit {{#id}}");
+        assert_eq!(
+            headings_without_id(text),
+            0,
+            "{path} has a heading without an explicit {{#id}}"
+        );
         for id in heading_ids(text) {
             if let Some(other) = all_ids.insert(id.clone(), path.clone()) {
                 panic!("the anchor #{id} is used in {other} and in {path}");
@@ -88,7 +98,9 @@ fn every_step_has_exactly_one_section_in_its_lessons_chapter() {
     }
     for lesson in lessons() {
         let chapter = book::chapter_of(&lesson.id);
-        let text = chapters.get(&chapter).unwrap_or_else(|| panic!("no chapter {chapter} for {}", lesson.id));
+        let text = chapters
+            .get(&chapter)
+            .unwrap_or_else(|| panic!("no chapter {chapter} for {}", lesson.id));
         let mut last = 0;
         for step in &lesson.steps {
             let anchor = book::step_anchor(&lesson.id, &step.id);
@@ -109,8 +121,10 @@ fn every_step_has_exactly_one_section_in_its_lessons_chapter() {
 #[test]
 fn every_relative_link_resolves_with_its_anchor() {
     let chapters = expanded_chapters();
-    let ids: BTreeMap<&String, BTreeSet<String>> =
-        chapters.iter().map(|(path, text)| (path, heading_ids(text).into_iter().collect())).collect();
+    let ids: BTreeMap<&String, BTreeSet<String>> = chapters
+        .iter()
+        .map(|(path, text)| (path, heading_ids(text).into_iter().collect()))
+        .collect();
     let mut broken = Vec::new();
     for (path, text) in &chapters {
         let dir = Path::new(path).parent().unwrap_or(Path::new(""));
@@ -153,7 +167,8 @@ fn normalize(path: &Path) -> String {
 
 #[test]
 fn explain_prints_a_steps_section_for_the_terminal() {
-    let output = socklab().args(["explain", "tcp/inspect-ipv4"]).env("COLUMNS", "80").output().unwrap();
+    let output =
+        socklab().args(["explain", "tcp/inspect-ipv4"]).env("COLUMNS", "80").output().unwrap();
     assert!(output.status.success());
     let text = String::from_utf8(output.stdout).unwrap();
     assert!(text.starts_with("List the IPv4 TCP listeners\n"), "{text}");
@@ -163,7 +178,9 @@ fn explain_prints_a_steps_section_for_the_terminal() {
     assert!(!text.contains('\u{1b}'), "no colour without a terminal");
     assert!(text.lines().all(|l| l.chars().count() <= 80 || l.starts_with("    ")), "{text}");
     let lesson = socklab().args(["explain", "unix"]).output().unwrap();
-    assert!(String::from_utf8(lesson.stdout).unwrap().contains("Look at the socket files with stat"));
+    assert!(
+        String::from_utf8(lesson.stdout).unwrap().contains("Look at the socket files with stat")
+    );
 }
 
 #[test]
@@ -171,7 +188,11 @@ fn explain_refuses_unknown_lessons_and_steps() {
     let output = socklab().args(["explain", "tcp/nope"]).output().unwrap();
     assert_eq!(output.status.code(), Some(2));
     let stderr = String::from_utf8(output.stderr).unwrap();
-    assert!(stderr.contains("has no step `nope`") && stderr.contains("hint: its steps are: listen-ipv4"), "{stderr}");
+    assert!(
+        stderr.contains("has no step `nope`")
+            && stderr.contains("hint: its steps are: listen-ipv4"),
+        "{stderr}"
+    );
     let output = socklab().args(["explain", "nope"]).output().unwrap();
     assert_eq!(output.status.code(), Some(2));
 }
@@ -193,7 +214,10 @@ fn the_preprocessor_expands_directives_in_mdbooks_json() {
     let content = book["items"][0]["Chapter"]["content"].as_str().unwrap();
     assert!(content.contains("## Connect over IPv4 {#tcp-probe-ipv4}"), "{content}");
     assert!(content.contains("$ nc -4 -vz 127.0.0.1 8080"), "{content}");
-    assert!(content.contains("Connection to 127.0.0.1 8080 port [tcp/{?service}] succeeded!"), "{content}");
+    assert!(
+        content.contains("Connection to 127.0.0.1 8080 port [tcp/{?service}] succeeded!"),
+        "{content}"
+    );
     let inner = book["items"][0]["Chapter"]["sub_items"][0]["Chapter"]["content"].as_str().unwrap();
     assert!(inner.contains("{#udp-clean}"), "{inner}");
     assert_eq!(book["items"][1], "Separator");
@@ -213,7 +237,10 @@ fn mdbook_builds_the_book_with_socklab_as_preprocessor() {
         .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("book"))
         .arg("--dest-dir")
         .arg(out.path())
-        .env("MDBOOK_PREPROCESSOR__SOCKLAB__COMMAND", format!("{} book-preprocessor", env!("CARGO_BIN_EXE_socklab")))
+        .env(
+            "MDBOOK_PREPROCESSOR__SOCKLAB__COMMAND",
+            format!("{} book-preprocessor", env!("CARGO_BIN_EXE_socklab")),
+        )
         .output()
         .unwrap();
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));

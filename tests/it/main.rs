@@ -3,4 +3,5 @@
 //! Every test uses ephemeral ports and temporary directories, so the suite runs in parallel,
 //! as root or not, whatever else listens on the machine.
 
+mod inspect;
 mod support;

@@ -16,11 +16,22 @@ use crate::lesson::values::Resolved;
 use crate::lesson::{Action, Check, Lesson};
 use crate::t;
 
-/// The book's chapters, embedded: path under `book/src`, and markdown.
-pub const CHAPTERS: &[(&str, &str)] = &[];
+/// The book's chapters, embedded: path under `book/src`, and markdown. A test checks that
+/// this list is SUMMARY.md's, and each text the file's.
+pub const CHAPTERS: &[(&str, &str)] = &[
+    ("introduction.md", include_str!("../book/src/introduction.md")),
+    ("sockets.md", include_str!("../book/src/sockets.md")),
+    ("lessons/setup.md", include_str!("../book/src/lessons/setup.md")),
+    ("lessons/tcp.md", include_str!("../book/src/lessons/tcp.md")),
+    ("lessons/udp.md", include_str!("../book/src/lessons/udp.md")),
+    ("lessons/unix.md", include_str!("../book/src/lessons/unix.md")),
+    ("reference/commands.md", include_str!("../book/src/reference/commands.md")),
+    ("reference/flags.md", include_str!("../book/src/reference/flags.md")),
+    ("reference/lesson-format.md", include_str!("../book/src/reference/lesson-format.md")),
+];
 
 /// The book's table of contents.
-pub const SUMMARY: &str = "";
+pub const SUMMARY: &str = include_str!("../book/src/SUMMARY.md");
 
 const DIRECTIVE: &str = "{{#socklab-step ";
 

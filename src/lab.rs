@@ -99,7 +99,7 @@ pub fn default_command(options: &LabOptions) -> Result<ExitCode, Failure> {
         let values_of =
             |l: &Lesson| l.values.place(&env_placement).unwrap_or_else(|_| l.values.as_written());
         let section = crate::book::lookup(&lessons, &lesson.id, Some(&step.id), &values_of).ok()?;
-        Some(crate::markdown::render(&section, terminal_width(), styled))
+        Some(crate::markdown::render(&section, crate::ui::render::width(), styled))
     };
     let tally = tour::run(&lessons, None, &env, &placement, &mut progress, &read_more, &mut ui)?;
     Ok(if tally.all_passed() {
@@ -210,17 +210,6 @@ pub fn reset(options: &LabOptions, lesson: Option<&str>) -> Result<ExitCode, Fai
     Ok(ExitCode::SUCCESS)
 }
 
-/// The width to render text for: `COLUMNS` when set (tests set it), else the terminal's, else
-/// 80.
-pub fn terminal_width() -> usize {
-    std::env::var("COLUMNS")
-        .ok()
-        .and_then(|c| c.parse().ok())
-        .or_else(|| console::Term::stdout().size_checked().map(|(_, cols)| usize::from(cols)))
-        .unwrap_or(80)
-        .min(100)
-}
-
 /// `socklab explain LESSON[/STEP]`: the book's text, rendered for the terminal.
 pub fn explain(options: &LabOptions, topic: &str) -> Result<ExitCode, Failure> {
     let lessons = load(options)?;
@@ -232,6 +221,6 @@ pub fn explain(options: &LabOptions, topic: &str) -> Result<ExitCode, Failure> {
         crate::book::lookup(&lessons, lesson, step, &|l: &Lesson| l.values.as_written())?;
     let styled = crate::ui::render::colours_wanted();
     console::set_colors_enabled(styled);
-    print!("{}", crate::markdown::render(&markdown, terminal_width(), styled));
+    print!("{}", crate::markdown::render(&markdown, crate::ui::render::width(), styled));
     Ok(ExitCode::SUCCESS)
 }

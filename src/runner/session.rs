@@ -325,11 +325,7 @@ impl<'a> Session<'a> {
         let mut left = Vec::new();
         for (inode, _) in &self.opened {
             if let Some(row) = snapshot.rows.iter().find(|row| row.inode == *inode) {
-                left.push(t!(
-                    "runner.left_socket",
-                    inode = inode,
-                    state = format!("{:?}", row.state)
-                ));
+                left.push(t!("runner.left_socket", inode = inode, state = row.state));
             }
         }
         for path in &self.values.paths {

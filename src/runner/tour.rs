@@ -95,8 +95,10 @@ fn run_lesson(
             total = lesson.steps.len()
         )));
     }
+    // Lesson texts name values ({tcp}); the student reads the ones this run really uses.
+    let fill = |text: &str| session.values().substitute(text);
     if !lesson.intro.is_empty() {
-        ui.show(Show::Text(&lesson.intro));
+        ui.show(Show::Text(&fill(&lesson.intro)));
     }
     for note in session.opening_notes() {
         ui.show(Show::Note(&note));
@@ -105,7 +107,7 @@ fn run_lesson(
     for (number, step) in lesson.steps.iter().enumerate() {
         ui.show(Show::Step { title: &step.title, number: number + 1, count: lesson.steps.len() });
         if !step.explain.is_empty() {
-            ui.show(Show::Text(&step.explain));
+            ui.show(Show::Text(&session.values().substitute(&step.explain)));
         }
         match session.command_text(step) {
             Some(command) => ui.show(Show::Command(&command)),
@@ -147,7 +149,7 @@ fn run_lesson(
             ui.show(Show::Note(note));
         }
         if matches!(result.verdict, Verdict::Pass) && !step.notice.is_empty() {
-            ui.show(Show::Text(&step.notice));
+            ui.show(Show::Text(&session.values().substitute(&step.notice)));
         }
         tally.add(&result.verdict);
         if result.verdict.is_done() && !skipped_by_student {
@@ -156,9 +158,10 @@ fn run_lesson(
             all_done = false;
         }
     }
+    let outro = session.values().substitute(&lesson.outro);
     drop(session);
-    if !lesson.outro.is_empty() {
-        ui.show(Show::Text(&lesson.outro));
+    if !outro.is_empty() {
+        ui.show(Show::Text(&outro));
     }
     if all_done {
         progress.mark_finished(&lesson.id);

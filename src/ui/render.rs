@@ -11,6 +11,17 @@ pub fn colours_wanted() -> bool {
     std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && console::Term::stdout().is_term()
 }
 
+/// The width to wrap text at: `COLUMNS` when set (tests set it), else the terminal's, else 80;
+/// never more than 100, which reads badly.
+pub fn width() -> usize {
+    std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.parse().ok())
+        .or_else(|| console::Term::stdout().size_checked().map(|(_, cols)| usize::from(cols)))
+        .unwrap_or(80)
+        .min(100)
+}
+
 /// Renders an item; `styled` adds colour and emphasis.
 pub fn render(item: Show<'_>, styled: bool) -> String {
     let paint = |text: String, s: Style| if styled { s.apply_to(text).to_string() } else { text };
@@ -27,7 +38,7 @@ pub fn render(item: Show<'_>, styled: bool) -> String {
         Show::Heading(head) => {
             format!("\n{}\n", paint(head.to_owned(), Style::new().bold().cyan()))
         }
-        Show::Text(text) => format!("{}\n", text.trim_end()),
+        Show::Text(text) => crate::markdown::render(text, width(), styled),
         Show::Command(line) => format!("{}\n", paint(format!("$ {line}"), Style::new().bold())),
         Show::Output(text) => indent(text, "  "),
         Show::Expected(text) => {

@@ -4,6 +4,7 @@
 //! as root or not, whatever else listens on the machine.
 
 mod book;
+mod cli;
 mod inspect;
 mod probe;
 mod runner;

@@ -146,6 +146,20 @@ pub enum SockState {
     Closing,
 }
 
+impl std::fmt::Display for SockState {
+    /// ss's name for the state (`LISTEN`, `UNCONN`, `ESTAB`, …).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(render::state_name(*self))
+    }
+}
+
+impl std::fmt::Display for Netid {
+    /// ss's name for the table (`tcp`, `udp`, `u_str`, …).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(render::netid_name(*self))
+    }
+}
+
 /// The name a Unix socket is bound to.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum UnixName {

@@ -1,0 +1,156 @@
+//! Benchmark: the whole tutorial in socklab's batch mode against the same tutorial done by
+//! hand with the real tools (`../shared/reference/tutorial-by-hand.sh`: socat, ss, nc).
+//!
+//! Run with `cargo bench --bench tutorial`. Both run as whole processes over the same ports
+//! (the tutorial's, moved by one offset to free ports above 1024) and socket directory,
+//! alternately, and the table shows median and minimum wall time, peak memory (from GNU
+//! time's `%M`, when /usr/bin/time exists) and the ratio. The by-hand script is found through
+//! `SOCKLAB_BY_HAND` or at `../shared/reference/tutorial-by-hand.sh`; without it, or without
+//! socat, ss or nc, only socklab is timed.
+//!
+//! Without `--bench` on its command line (as under `cargo test --benches`) it does nothing.
+
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+const SOCKLAB_RUNS: usize = 21;
+const BY_HAND_RUNS: usize = 3;
+
+fn main() {
+    if !std::env::args().any(|arg| arg == "--bench") {
+        eprintln!("benches/tutorial.rs: run it with `cargo bench --bench tutorial`");
+        return;
+    }
+    let offset = free_offset();
+    let (tcp, udp) = (8080 + offset, 123 + offset);
+    let sockets = tempfile::Builder::new().prefix("slb").tempdir_in("/tmp").unwrap();
+    let state = tempfile::tempdir().unwrap();
+    eprintln!("ports: TCP {tcp}, UDP {udp}; socket files in {}", sockets.path().display());
+
+    let mut socklab = Command::new(env!("CARGO_BIN_EXE_socklab"));
+    socklab
+        .args(["run", "--yes", "--port-offset", &offset.to_string(), "--socket-dir"])
+        .arg(sockets.path())
+        .env("XDG_STATE_HOME", state.path())
+        .env("NO_COLOR", "1");
+    let by_hand = by_hand_script().map(|script| {
+        let mut command = Command::new("bash");
+        command.arg(script).arg(tcp.to_string()).arg(udp.to_string()).arg(sockets.path());
+        command
+    });
+
+    // Both must do the tutorial successfully, or the comparison means nothing.
+    assert!(succeeds(&mut socklab), "socklab's run failed");
+    if let Some(command) = by_hand.as_ref() {
+        let mut again = rebuild(command);
+        assert!(succeeds(&mut again), "the by-hand tutorial failed");
+    }
+
+    let mut ours = Vec::new();
+    let mut theirs = Vec::new();
+    for run in 0..SOCKLAB_RUNS {
+        ours.push(time(&mut socklab));
+        if run < BY_HAND_RUNS
+            && let Some(command) = by_hand.as_ref()
+        {
+            theirs.push(time(&mut rebuild(command)));
+        }
+    }
+    ours.sort();
+    theirs.sort();
+    let rss = |command: &Command| {
+        max_rss_kib(command).map_or("n/a".to_owned(), |k| format!("{:.1} MiB", k as f64 / 1024.0))
+    };
+    println!("| run (whole process) | runs | median | min | max RSS |");
+    println!("|---|---:|---:|---:|---:|");
+    println!(
+        "| `socklab run --yes` (all lessons) | {} | {} | {} | {} |",
+        ours.len(),
+        ms(median(&ours)),
+        ms(ours[0]),
+        rss(&socklab)
+    );
+    if let Some(command) = by_hand.as_ref() {
+        println!(
+            "| `tutorial-by-hand.sh` (socat, ss, nc) | {} | {} | {} | {} |",
+            theirs.len(),
+            ms(median(&theirs)),
+            ms(theirs[0]),
+            rss(command)
+        );
+        let ratio = median(&theirs).as_secs_f64() / median(&ours).as_secs_f64();
+        println!("\nsocklab is {ratio:.0} times faster (median against median).");
+    } else {
+        eprintln!("notice: the by-hand script or its tools are missing; timed socklab alone");
+    }
+}
+
+fn by_hand_script() -> Option<PathBuf> {
+    let script = std::env::var_os("SOCKLAB_BY_HAND").map(PathBuf::from).unwrap_or_else(|| {
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/reference/tutorial-by-hand.sh")
+    });
+    let tools = ["socat", "ss", "nc"].iter().all(|tool| which::which(tool).is_ok());
+    (script.exists() && tools).then_some(script)
+}
+
+fn rebuild(command: &Command) -> Command {
+    let mut copy = Command::new(command.get_program());
+    copy.args(command.get_args());
+    for (name, value) in command.get_envs() {
+        if let Some(value) = value {
+            copy.env(name, value);
+        }
+    }
+    copy
+}
+
+fn succeeds(command: &mut Command) -> bool {
+    command.stdout(Stdio::null()).stderr(Stdio::null()).status().is_ok_and(|s| s.success())
+}
+
+fn time(command: &mut Command) -> Duration {
+    let started = Instant::now();
+    let ok = succeeds(command);
+    let elapsed = started.elapsed();
+    assert!(ok, "a timed run failed: {command:?}");
+    elapsed
+}
+
+fn max_rss_kib(command: &Command) -> Option<u64> {
+    if !std::path::Path::new("/usr/bin/time").exists() {
+        return None;
+    }
+    let mut timed = Command::new("/usr/bin/time");
+    timed.args(["-f", "%M"]).arg(command.get_program()).args(command.get_args());
+    for (name, value) in command.get_envs() {
+        if let Some(value) = value {
+            timed.env(name, value);
+        }
+    }
+    let output = timed.stdout(Stdio::null()).output().ok()?;
+    String::from_utf8_lossy(&output.stderr).lines().last()?.trim().parse().ok()
+}
+
+/// An offset that moves 8080 and 123 to free ports (TCP and UDP), 123 above 1024 so the
+/// by-hand script needs no root.
+fn free_offset() -> u16 {
+    let free = |port: u16| {
+        std::net::TcpListener::bind(("0.0.0.0", port)).is_ok()
+            && std::net::UdpSocket::bind(("0.0.0.0", port)).is_ok()
+            && std::net::TcpListener::bind(("::", port)).is_ok()
+            && std::net::UdpSocket::bind(("::", port)).is_ok()
+    };
+    (10_000..24_000)
+        .step_by(97)
+        .find(|&offset| free(8080 + offset) && free(123 + offset))
+        .expect("no free ports")
+}
+
+fn median(sorted: &[Duration]) -> Duration {
+    sorted[sorted.len() / 2]
+}
+
+fn ms(duration: Duration) -> String {
+    format!("{:.1} ms", duration.as_secs_f64() * 1000.0)
+}

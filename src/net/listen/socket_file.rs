@@ -1,0 +1,234 @@
+//! The socket files of Unix listeners: what is already at a path, and who may remove what.
+//!
+//! Binding a Unix socket creates a file, and closing the socket does not remove it. socat
+//! refuses a path that exists and removes its own file when it stops; socklab does the same,
+//! with two promises kept here: it never removes anything that is not a socket, and at the end
+//! it removes only the file its own `bind()` created. For the second, [`SocketFile`] records
+//! the file's (device, inode) right after bind and unlinks the path only if it still names that
+//! very file (a student may have deleted it and started another listener there meanwhile).
+
+use std::fs::FileType;
+use std::io;
+use std::os::unix::fs::{FileTypeExt, MetadataExt};
+use std::path::{Path, PathBuf};
+
+use rustix::io::Errno;
+use socket2::{Domain, SockAddr, Socket, Type};
+
+use crate::error::Failure;
+use crate::t;
+
+use super::ListenSpec;
+use super::explain::{self, DirectoryProblem, Step};
+
+/// What is found at a path before binding it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) enum Occupant {
+    /// Nothing: the path is free.
+    Nothing,
+    /// A file that is not a socket; its kind in words ("a regular file").
+    NotSocket(String),
+    /// A socket file nobody accepts on: connecting is refused.
+    StaleSocket,
+    /// A socket some program has open and bound.
+    LiveSocket,
+    /// A socket we cannot test (no permission to connect, for instance).
+    UnknownSocket(String),
+}
+
+/// Looks at `path` without changing anything there (connecting to a live socket is the only
+/// contact, and it sends nothing).
+pub(super) fn occupant(path: &Path) -> io::Result<Occupant> {
+    let metadata = match std::fs::symlink_metadata(path) {
+        Ok(metadata) => metadata,
+        Err(err) if err.kind() == io::ErrorKind::NotFound => return Ok(Occupant::Nothing),
+        Err(err) => return Err(err),
+    };
+    if !metadata.file_type().is_socket() {
+        return Ok(Occupant::NotSocket(describe(metadata.file_type())));
+    }
+    Ok(liveness(path))
+}
+
+/// Whether a program holds the socket at `path`: a non-blocking stream connect succeeds or is
+/// pending (a listener), fails with EPROTOTYPE (a live socket of another type), or is refused
+/// (nobody is bound there: a stale file).
+fn liveness(path: &Path) -> Occupant {
+    let probe = || -> io::Result<()> {
+        let socket = Socket::new(Domain::UNIX, Type::STREAM, None)?;
+        socket.set_nonblocking(true)?;
+        socket.connect(&SockAddr::unix(path)?)
+    };
+    match probe() {
+        Ok(()) => Occupant::LiveSocket,
+        Err(err) => match Errno::from_io_error(&err) {
+            Some(Errno::CONNREFUSED) => Occupant::StaleSocket,
+            // A full backlog (EAGAIN) or a socket of another type still means someone is there.
+            Some(Errno::AGAIN | Errno::INPROGRESS | Errno::PROTOTYPE) => Occupant::LiveSocket,
+            // It vanished between the two looks: the caller's bind will tell.
+            Some(Errno::NOENT) => Occupant::Nothing,
+            _ => Occupant::UnknownSocket(err.to_string()),
+        },
+    }
+}
+
+fn describe(file_type: FileType) -> String {
+    if file_type.is_file() {
+        t!("listen.path.kind_regular")
+    } else if file_type.is_dir() {
+        t!("listen.path.kind_dir")
+    } else if file_type.is_symlink() {
+        t!("listen.path.kind_symlink")
+    } else if file_type.is_fifo() {
+        t!("listen.path.kind_fifo")
+    } else if file_type.is_char_device() {
+        t!("listen.path.kind_char")
+    } else if file_type.is_block_device() {
+        t!("listen.path.kind_block")
+    } else {
+        t!("listen.path.kind_other")
+    }
+}
+
+/// Makes `path` ready for bind, as socat does: refuses it if something is there, except a
+/// stale socket when `unlink-early` was asked for, which is removed.
+pub(super) fn prepare(spec: &ListenSpec, path: &Path) -> Result<(), Failure> {
+    let found = occupant(path).map_err(|err| match err.kind() {
+        io::ErrorKind::PermissionDenied => {
+            explain::path_directory(path, DirectoryProblem::Denied, &err)
+        }
+        _ => explain::syscall_failed(spec, Step::Inspect, &err),
+    })?;
+    match found {
+        Occupant::Nothing => Ok(()),
+        Occupant::StaleSocket if spec.unlink_early => match std::fs::remove_file(path) {
+            Ok(()) => Ok(()),
+            Err(err) if err.kind() == io::ErrorKind::NotFound => Ok(()),
+            Err(err) => Err(explain::syscall_failed(spec, Step::UnlinkEarly, &err)),
+        },
+        other => Err(explain::path_occupied(spec, path, &other)),
+    }
+}
+
+/// Explains a refused bind of a Unix socket path.
+pub(super) fn bind_failed(spec: &ListenSpec, path: &Path, err: &io::Error) -> Failure {
+    match Errno::from_io_error(err) {
+        // Something appeared at the path since `prepare` looked: say what it is.
+        Some(Errno::ADDRINUSE) => match occupant(path) {
+            Ok(found @ (Occupant::NotSocket(_) | Occupant::StaleSocket | Occupant::LiveSocket)) => {
+                explain::path_occupied(spec, path, &found)
+            }
+            _ => explain::syscall_failed(spec, Step::Bind, err),
+        },
+        Some(Errno::NOENT | Errno::NOTDIR) => {
+            explain::path_directory(path, DirectoryProblem::Missing, err)
+        }
+        Some(Errno::ACCESS | Errno::PERM | Errno::ROFS) => {
+            explain::path_directory(path, DirectoryProblem::Denied, err)
+        }
+        _ => explain::syscall_failed(spec, Step::Bind, err),
+    }
+}
+
+/// The socket file a listener's bind created; dropping it removes the file if the path still
+/// names that same file and it is still a socket.
+#[derive(Debug)]
+pub(super) struct SocketFile {
+    path: PathBuf,
+    dev: u64,
+    ino: u64,
+}
+
+impl SocketFile {
+    /// Records the file that bind just created at `path`.
+    pub(super) fn claim(path: &Path) -> io::Result<Self> {
+        let metadata = std::fs::symlink_metadata(path)?;
+        if !metadata.file_type().is_socket() {
+            // Cannot happen right after a successful bind unless someone raced us; then the
+            // file is not ours to remove.
+            return Err(io::Error::from(io::ErrorKind::AlreadyExists));
+        }
+        Ok(Self { path: path.to_owned(), dev: metadata.dev(), ino: metadata.ino() })
+    }
+
+    /// The (device, inode) of the file, as `stat` shows them.
+    pub(super) fn id(&self) -> (u64, u64) {
+        (self.dev, self.ino)
+    }
+
+    /// Whether the path still names our socket file.
+    fn still_ours(&self) -> bool {
+        std::fs::symlink_metadata(&self.path).is_ok_and(|metadata| {
+            metadata.file_type().is_socket()
+                && metadata.dev() == self.dev
+                && metadata.ino() == self.ino
+        })
+    }
+}
+
+impl Drop for SocketFile {
+    fn drop(&mut self) {
+        if self.still_ours() {
+            // Nothing useful can be done about a failure here (we may be unwinding); the file
+            // then stays, as after a crash, and the next start explains it as stale.
+            let _ = std::fs::remove_file(&self.path);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tells_nothing_file_stale_and_live_apart() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.sock");
+        assert_eq!(occupant(&path).unwrap(), Occupant::Nothing);
+
+        let live = std::os::unix::net::UnixListener::bind(&path).unwrap();
+        assert_eq!(occupant(&path).unwrap(), Occupant::LiveSocket);
+        drop(live);
+        assert_eq!(occupant(&path).unwrap(), Occupant::StaleSocket);
+        std::fs::remove_file(&path).unwrap();
+
+        let dgram = std::os::unix::net::UnixDatagram::bind(&path).unwrap();
+        assert_eq!(occupant(&path).unwrap(), Occupant::LiveSocket);
+        drop(dgram);
+        assert_eq!(occupant(&path).unwrap(), Occupant::StaleSocket);
+        std::fs::remove_file(&path).unwrap();
+
+        std::fs::write(&path, b"keep me").unwrap();
+        assert_eq!(occupant(&path).unwrap(), Occupant::NotSocket(t!("listen.path.kind_regular")));
+        assert_eq!(occupant(dir.path()).unwrap(), Occupant::NotSocket(t!("listen.path.kind_dir")));
+    }
+
+    #[test]
+    fn removes_only_its_own_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.sock");
+
+        let first = std::os::unix::net::UnixListener::bind(&path).unwrap();
+        let guard = SocketFile::claim(&path).unwrap();
+        drop(first);
+        drop(guard);
+        assert!(!path.exists(), "our own socket file must go");
+
+        // Someone replaced the file: another socket at the same path is not ours.
+        let _first = std::os::unix::net::UnixListener::bind(&path).unwrap();
+        let guard = SocketFile::claim(&path).unwrap();
+        std::fs::remove_file(&path).unwrap();
+        let _other = std::os::unix::net::UnixListener::bind(&path).unwrap();
+        drop(guard);
+        assert!(path.exists(), "another socket at our path must stay");
+        std::fs::remove_file(&path).unwrap();
+
+        // Nor is a regular file put there.
+        let _first = std::os::unix::net::UnixListener::bind(&path).unwrap();
+        let guard = SocketFile::claim(&path).unwrap();
+        std::fs::remove_file(&path).unwrap();
+        std::fs::write(&path, b"data").unwrap();
+        drop(guard);
+        assert_eq!(std::fs::read(&path).unwrap(), b"data");
+    }
+}

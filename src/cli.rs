@@ -28,13 +28,18 @@ pub struct Cli {
 pub enum Command {
     /// Run lessons without prompts and report a verdict per step (exit 0 when all passed).
     Run(RunArgs),
-    /// Grade the lessons' exercises against the live system, without prompts (exit 0 when all
-    /// passed); as text, JSON lines or JUnit XML.
+    /// Grade the exercises against the live system, without prompts (exit 0 when all passed)
+    ///
+    /// Prints readable text, one JSON object per exercise, or JUnit XML for CI systems and
+    /// classroom graders.
     Check(crate::exercise::grade::CheckArgs),
-    /// Do the lessons' exercises and quizzes (interactive, in a terminal).
+    /// Do the lessons' exercises and quizzes, with hints (in a terminal)
     Practice(crate::exercise::practice::PracticeArgs),
-    /// Check lessons for their authors: the format, ids, book sections, and a self-test of
-    /// every exercise and prediction quiz (exit 0 when clean).
+    /// For lesson authors: check lesson files, book sections and exercise self-tests
+    ///
+    /// Checks the format, ids, the book's sections, and a self-test of every exercise (it must
+    /// fail while nothing is done and pass with its reference solution) and every prediction
+    /// quiz (exit 0 when clean).
     Lint(crate::lint::LintArgs),
     /// List the lessons and your progress.
     List(LabOptions),

@@ -5,6 +5,7 @@
 
 mod book;
 mod cli;
+mod exercise;
 mod inspect;
 mod probe;
 mod runner;

@@ -39,6 +39,8 @@ fn a_scripted_tour_runs_reads_skips_and_keeps_progress() {
         let choice = if step.id == "probe-closed" { StepChoice::Skip } else { StepChoice::Run };
         answers.push(Answer::Step(choice));
     }
+    // Decline the lesson's exercises, then the next lesson.
+    answers.push(Answer::Confirm(false));
     answers.push(Answer::Confirm(false));
     let mut ui = ScriptedUi::new(answers);
     let read_more = |_: &socklab::lesson::Lesson, step: &socklab::lesson::Step| {
@@ -176,6 +178,9 @@ fn the_tour_runs_a_whole_lesson_in_a_real_terminal() {
         // The default choice is "Run it".
         tmux.run(&["send-keys", "Enter"]);
     }
+    // The lesson's exercises are offered; decline them.
+    tmux.wait_for("the exercises offer", |screen| screen.contains("Try them now?"));
+    tmux.run(&["send-keys", "n"]);
     let screen = tmux.wait_for("the end of the tour", |_| tmux.pane_dead());
     assert!(screen.contains("That was the last lesson"), "{screen}");
     assert_eq!(

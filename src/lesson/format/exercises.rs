@@ -646,20 +646,19 @@ impl Reader<'_> {
         if kind == SocketKind::UnixSeqpacket {
             self.report.at(span.clone(), t!("lesson.seqpacket_not_checked"));
         }
-        match (kind.is_unix(), &facts.port, &facts.path) {
-            (false, None, _) => {
-                self.report.at(span.clone(), t!("lesson.needs_port", kind = kind.name()));
-            }
-            (false, Some(_), Some(_)) => {
-                self.report.at(span.clone(), t!("lesson.no_path_for_inet", kind = kind.name()));
-            }
-            (true, _, None) => {
-                self.report.at(span.clone(), t!("lesson.needs_path", kind = kind.name()));
-            }
-            (true, Some(_), _) => {
-                self.report.at(span.clone(), t!("lesson.no_port_for_unix", kind = kind.name()));
-            }
-            _ => {}
+        let (needed, stray) = if kind.is_unix() {
+            (
+                facts.path.is_none().then(|| t!("lesson.needs_path", kind = kind.name())),
+                facts.port.is_some().then(|| t!("lesson.no_port_for_unix", kind = kind.name())),
+            )
+        } else {
+            (
+                facts.port.is_none().then(|| t!("lesson.needs_port", kind = kind.name())),
+                facts.path.is_some().then(|| t!("lesson.no_path_for_inet", kind = kind.name())),
+            )
+        };
+        for problem in needed.into_iter().chain(stray) {
+            self.report.at(span.clone(), problem);
         }
         if kind.is_unix() {
             let inet_only = [
@@ -692,5 +691,192 @@ impl Reader<'_> {
             self.report.at(span, t!("lesson.backlog_needs_listener"));
         }
         self.report.problems.len() == before
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::lesson::exercise::{Facts, Family, Outcome, PortRef, QuizKind, SocketKind, State};
+    use crate::lesson::format::parse;
+
+    const HEAD: &str = r#"format_version = 1
+id = "ex"
+title = "Exercises"
+
+[ports]
+ex = 9090
+
+[paths]
+private = "/tmp/private.sock"
+
+[[steps]]
+id = "look"
+title = "Look"
+run = "ss -4 -tln"
+"#;
+
+    const GOOD: &str = r#"
+[[exercises]]
+id = "v6only"
+title = "IPv6 only"
+task = "Listen on {ex}."
+hints = ["nudge", "`socat TCP6-LISTEN:{ex},ipv6only=1,fork /dev/null`"]
+solution = ["socat TCP6-LISTEN:{ex},ipv6only=1,fork /dev/null &"]
+needs = ["ipv6"]
+expect = { kind = "tcp", family = "ipv6", address = "::", port = "{ex}", state = "listening", ipv6only = true }
+
+[[exercises.mistakes]]
+when = { ipv6only = false }
+say = "add ipv6only=1"
+
+[[exercises]]
+id = "private"
+title = "Private"
+task = "Make {private}."
+hints = ["`socat UNIX-RECVFROM:{private},fork /dev/null` and `chmod 600 {private}`"]
+solution = ["socat UNIX-RECVFROM:{private},fork /dev/null &", "chmod 600 {private}"]
+expect = { kind = "unix-datagram", path = "{private}", mode = "0600", owner = "you" }
+
+[[quizzes]]
+id = "predict"
+title = "Predict"
+question = "Will it connect?"
+choices = ["yes", "no"]
+setup = ["socat TCP6-LISTEN:{ex},ipv6only=1,fork /dev/null &"]
+run = "nc -4 -vz 127.0.0.1 {ex}"
+outcomes = ["succeeds", "fails"]
+
+[[quizzes]]
+id = "choose"
+title = "Choose"
+question = "Which?"
+choices = ["a", "b", "c"]
+answer = 3
+"#;
+
+    #[test]
+    fn reads_exercises_and_quizzes() {
+        let lesson = parse("l.toml", &format!("{HEAD}{GOOD}")).unwrap();
+        let [v6only, private] = &lesson.exercises[..] else { panic!("{:?}", lesson.exercises) };
+        assert_eq!(
+            v6only.expect,
+            Facts {
+                kind: Some(SocketKind::Tcp),
+                family: Some(Family::Ipv6),
+                address: Some("::".parse().unwrap()),
+                port: Some(PortRef::Value("ex".into())),
+                state: Some(State::Listening),
+                ipv6only: Some(true),
+                ..Facts::default()
+            }
+        );
+        assert_eq!(v6only.mistakes[0].when.ipv6only, Some(false));
+        assert_eq!(private.expect.mode, Some(0o600));
+        assert_eq!(private.solution.len(), 2);
+        assert_eq!(
+            lesson.quizzes[0].kind,
+            QuizKind::Predict {
+                setup: vec!["socat TCP6-LISTEN:{ex},ipv6only=1,fork /dev/null &".into()],
+                run: "nc -4 -vz 127.0.0.1 {ex}".into(),
+                outcomes: vec![Outcome::Succeeds, Outcome::Fails],
+            }
+        );
+        assert_eq!(lesson.quizzes[1].kind, QuizKind::Choice { answer: 2 });
+    }
+
+    fn problems(extra: &str) -> Vec<String> {
+        parse("l.toml", &format!("{HEAD}{extra}"))
+            .unwrap_err()
+            .iter()
+            .map(ToString::to_string)
+            .collect()
+    }
+
+    #[test]
+    fn reports_every_problem_of_an_exercise_with_its_position() {
+        let bad = r#"
+[[exercises]]
+id = "look"
+title = "Bad"
+task = "Use {nope}."
+hints = []
+solution = ["netstat -ln"]
+expect = { kind = "unix-stream", port = "{ex}", colour = "red", mode = "rw-------" }
+"#;
+        let found = problems(bad);
+        let expect = [
+            "l.toml:17:6: the id `look` is already used at 12:6",
+            "l.toml:19:13: `{nope}` is not a value",
+            "l.toml:20:9: `hints` is empty",
+            "l.toml:21:14: `netstat` is not a command",
+            "l.toml:22:49: `colour` is not a fact",
+            "l.toml:22:72: `mode` must be the permission bits",
+        ];
+        for wanted in expect {
+            assert!(
+                found.iter().any(|p| p.starts_with(wanted)),
+                "missing {wanted:?} in {found:#?}"
+            );
+        }
+        assert_eq!(found.len(), expect.len(), "{found:#?}");
+    }
+
+    #[test]
+    fn refuses_facts_that_cannot_describe_one_socket() {
+        let cases = [
+            (r#"{ kind = "unix-stream", port = "{ex}" }"#, "has a path, not a port"),
+            (r#"{ kind = "tcp", path = "{private}" }"#, "is found by its port"),
+            (r#"{ kind = "udp", port = 1, state = "listening" }"#, "never listens"),
+            (
+                r#"{ kind = "tcp", port = 1, family = "ipv4", ipv6only = true }"#,
+                "only exists for IPv6",
+            ),
+            (
+                r#"{ kind = "tcp", port = 1, family = "ipv4", address = "::1" }"#,
+                "is not an ipv4 address",
+            ),
+            (r#"{ kind = "tcp", port = "{private}" }"#, "is not a port of this lesson"),
+            (r#"{ kind = "datagram", port = 1 }"#, "`datagram` is not a socket kind"),
+            (r#"{ kind = "tcp", port = 1, backlog = 5 }"#, "`backlog` is the queue"),
+        ];
+        for (facts, wanted) in cases {
+            let exercise = format!(
+                "\n[[exercises]]\nid = \"x\"\ntitle = \"X\"\ntask = \"t\"\nhints = [\"h\"]\n\
+                 solution = [\"ss -tln\"]\nexpect = {facts}\n"
+            );
+            let found = problems(&exercise);
+            assert!(found.iter().any(|p| p.contains(wanted)), "{facts}: {found:#?}");
+        }
+    }
+
+    #[test]
+    fn reports_quiz_problems() {
+        let cases = [
+            ("choices = [\"a\", \"b\"]\nanswer = 3", "from 1 to 2"),
+            ("choices = [\"a\"]\nanswer = 1", "at least two choices"),
+            (
+                "choices = [\"a\", \"b\"]\nrun = \"ss -tln\"\noutcomes = [\"fails\"]",
+                "1 outcomes for 2",
+            ),
+            (
+                "choices = [\"a\", \"b\"]\nrun = \"ss -tln\"\noutcomes = [\"fails\", \"hangs\"]",
+                "`hangs` is not a outcome",
+            ),
+            (
+                "choices = [\"a\", \"b\"]\nrun = \"socat TCP4-LISTEN:{ex} /dev/null &\"\noutcomes = [\"fails\", \"succeeds\"]",
+                "start listeners in `setup`",
+            ),
+            ("choices = [\"a\", \"b\"]\nanswer = 1\nrun = \"ss\"", "not both"),
+            (
+                "choices = [\"a\", \"b\"]\nanswer = 1\noutcomes = [\"fails\", \"fails\"]",
+                "belongs to a predict-then-run quiz",
+            ),
+        ];
+        for (body, wanted) in cases {
+            let quiz =
+                format!("\n[[quizzes]]\nid = \"q\"\ntitle = \"Q\"\nquestion = \"?\"\n{body}\n");
+            let found = problems(&quiz);
+            assert!(found.iter().any(|p| p.contains(wanted)), "{body}: {found:#?}");
+        }
     }
 }

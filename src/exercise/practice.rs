@@ -183,7 +183,7 @@ fn show_result(ui: &mut dyn Ui, result: &CheckResult) {
             ui.show(Show::Note(&t!("exercise.passed_found", found = found)));
         }
         CheckResult::Fail { .. } => {
-            ui.show(Show::Note(&t!("exercise.not_yet")));
+            ui.show(Show::Text(&t!("exercise.not_yet")));
             ui.show(Show::Output(&result.details().join("\n")));
         }
         CheckResult::Error { .. } | CheckResult::Skipped { .. } => {

@@ -543,7 +543,8 @@ fn check_exits_0_only_when_every_exercise_passed() {
     let untouched = lab.run(&["check", "--wait", "0"]);
     untouched.assert_status(1);
     assert!(untouched.stdout.contains("[fail]"), "{}", untouched.stdout);
-    assert!(untouched.stdout.contains(" 0 passed") || untouched.stdout.contains("\n0 passed"));
+    let summary = untouched.stdout.lines().last().unwrap_or_default();
+    assert!(summary.starts_with("0 passed, "), "{}", untouched.stdout);
 
     let env = Environment::detect();
     let placement = placement(offset, lab.sockets.path());

@@ -177,7 +177,8 @@ fn the_tour_runs_a_whole_lesson_in_a_real_terminal() {
         tmux.run(&["send-keys", "Enter"]);
     }
     let screen = tmux.wait_for("the end of the tour", |_| tmux.pane_dead());
-    assert!(screen.contains("That was the last lesson"), "{screen}");
+    let ended = tmux.run(&["display-message", "-p", "status #{pane_dead_status} signal #{pane_dead_signal}"]);
+    assert!(screen.contains("That was the last lesson"), "{ended}\n{screen}");
     assert_eq!(
         screen.matches("PASS").count() + screen.matches("SKIPPED").count(),
         steps,

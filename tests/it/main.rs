@@ -4,4 +4,5 @@
 //! as root or not, whatever else listens on the machine.
 
 mod inspect;
+mod listen;
 mod support;

@@ -29,6 +29,7 @@ use crate::t;
 pub use address::MAX_PATH_BYTES;
 use explain::Step;
 use serve::Server;
+pub use serve::{DRAINERS, LINGER, MAX_THREADS_PER_LISTENER, QUEUE};
 use socket_file::SocketFile;
 
 /// `socklab listen ADDRESS...`: socat listen addresses, several at once.

@@ -748,6 +748,81 @@ fn a_privileged_port_is_explained() {
     assert!(stderr.contains(&format!("port of {start} or above")), "{stderr}");
 }
 
+#[test]
+fn reuseaddr_lets_a_listener_restart_over_time_wait() {
+    let first = open("TCP4-LISTEN:0,bind=127.0.0.1,fork");
+    let addr = first.local_addr().unwrap();
+    let mut client = TcpStream::connect_timeout(&addr, PATIENCE).unwrap();
+    client.set_read_timeout(Some(PATIENCE)).unwrap();
+    assert_eq!(client.read(&mut [0; 8]).unwrap(), 0, "socklab closes its side first");
+    drop(client);
+    // The side that closed first keeps the connection in TIME-WAIT, on the listener's port.
+    eventually("socklab's side to be in TIME-WAIT", || {
+        let tables = proc_net_inet("tcp");
+        tables.iter().any(|entry| entry.port == addr.port() && entry.state == 0x06).then_some(())
+    });
+    drop(first);
+    let someone_else = || !inspect::holders_of_port(Netid::Tcp, addr.port()).is_empty();
+
+    // Without SO_REUSEADDR (socat 1.7's default), the restart is refused, and explained.
+    let spec: ListenSpec =
+        format!("TCP4-LISTEN:{},bind=127.0.0.1,reuseaddr=0", addr.port()).parse().unwrap();
+    match Listener::open(&spec) {
+        Ok(_) => panic!("bound {addr} over TIME-WAIT without SO_REUSEADDR"),
+        Err(failure) if someone_else() => {
+            eprintln!("notice: port {} was taken meanwhile: {failure}", addr.port());
+            return;
+        }
+        Err(failure) => {
+            let text = failure.to_string();
+            assert!(text.contains("TIME-WAIT") && text.contains("reuseaddr=0"), "{text}");
+        }
+    }
+    // socklab's default, like socat 1.8's, sets it: the same port opens again at once.
+    let spec: ListenSpec =
+        format!("TCP4-LISTEN:{},bind=127.0.0.1,fork", addr.port()).parse().unwrap();
+    match Listener::open(&spec) {
+        Ok(again) => assert_eq!(again.local_addr(), Some(addr)),
+        Err(failure) if someone_else() => eprintln!("notice: port taken meanwhile: {failure}"),
+        Err(failure) => panic!("restart over TIME-WAIT failed: {failure}"),
+    }
+}
+
+#[test]
+fn an_address_this_host_does_not_have_is_explained() {
+    // 192.0.2.0/24 is reserved for documentation: no host has it. Nothing is sent anywhere.
+    let text = refused("TCP4-LISTEN:0,bind=192.0.2.1,fork");
+    assert!(text.contains("192.0.2.1 is not an address of this host"), "{text}");
+    assert!(text.contains("leave bind= out"), "{text}");
+}
+
+#[test]
+fn ipv6_switched_off_is_explained() {
+    // Switching IPv6 off needs a network namespace of our own, so root.
+    let tools = ["unshare", "ip", "sh"].iter().all(|tool| which::which(tool).is_ok());
+    if privilege::euid() != 0 || !tools {
+        eprintln!("notice: needs root, unshare and ip to switch IPv6 off in a namespace; skipping");
+        return;
+    }
+    let script = r#"ip link set lo up && echo 1 > /proc/sys/net/ipv6/conf/all/disable_ipv6 \
+        && exec "$0" listen 'TCP6-LISTEN:0,bind=[::1],ipv6only=1,fork'"#;
+    let output = Command::new("unshare")
+        .args(["-n", "sh", "-c", script, env!("CARGO_BIN_EXE_socklab")])
+        .env("SOCKLAB_LANG", "en")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    if !stderr.contains("socklab") {
+        eprintln!("notice: could not switch IPv6 off in a namespace ({stderr}); skipping");
+        return;
+    }
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("IPv6 is not available on this host"), "{stderr}");
+    assert!(stderr.contains("here it is 1"), "{stderr}");
+    assert!(stderr.contains("TCP4-LISTEN:0,bind=127.0.0.1,fork"), "{stderr}");
+}
+
 fn my_comm() -> String {
     std::fs::read_to_string("/proc/self/comm").unwrap().trim_end().to_owned()
 }

@@ -6,7 +6,7 @@
 //! datagram and throws the data away. Threads stand in for socat's forked children, and their
 //! number is fixed, so no flood of connections or datagrams can make the process grow.
 //!
-//! The parts: [`address`] reads socat's address grammar into a [`ListenSpec`]; `serve` runs the
+//! The parts: `address` reads socat's address grammar into a [`ListenSpec`]; `serve` runs the
 //! accept and receive loops; `socket_file` owns the Unix socket files a listener creates (and
 //! removes those, and only those); `explain` turns a refused syscall into an explanation with
 //! the way out.

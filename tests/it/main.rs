@@ -6,6 +6,7 @@
 mod book;
 mod cli;
 mod inspect;
+mod listen;
 mod probe;
 mod runner;
 mod stat;

@@ -102,6 +102,9 @@ pub fn default_command(options: &LabOptions) -> Result<ExitCode, Failure> {
         Some(crate::markdown::render(&section, crate::ui::render::width(), styled))
     };
     let tally = tour::run(&lessons, None, &env, &placement, &mut progress, &read_more, &mut ui)?;
+    if let Some(signal) = cleanup::interrupted() {
+        return Ok(ExitCode::from(cleanup::exit_status(signal)));
+    }
     Ok(if tally.all_passed() {
         ExitCode::SUCCESS
     } else {
@@ -126,6 +129,9 @@ pub fn run(args: &RunArgs) -> Result<ExitCode, Failure> {
     cleanup::install_signal_handler();
     let mut stdout = std::io::stdout().lock();
     let tally = batch::run(&selected, &env, &placement, args.format, &mut progress, &mut stdout)?;
+    if let Some(signal) = cleanup::interrupted() {
+        return Ok(ExitCode::from(cleanup::exit_status(signal)));
+    }
     if args.format == Format::Json {
         eprintln!(
             "{}",

@@ -8,6 +8,7 @@ use serde::Serialize;
 use crate::error::Failure;
 use crate::lesson::Lesson;
 use crate::lesson::values::Placement;
+use crate::runner::cleanup;
 use crate::runner::environment::Environment;
 use crate::runner::progress::Progress;
 use crate::runner::session::{Session, StepRun};
@@ -62,6 +63,11 @@ pub fn run(
         let mut all_done = true;
         for step in &lesson.steps {
             let result = session.run_step(step);
+            if cleanup::interrupted().is_some() {
+                // The signal thread is cleaning up and ending the process; a step it cut
+                // short says nothing about the lesson.
+                return Ok(tally);
+            }
             tally.add(&result.verdict);
             if result.verdict.is_done() {
                 progress.mark_done(&lesson.id, &step.id);

@@ -6,6 +6,7 @@
 //! caught by a thread that does the same for every live session before the process exits,
 //! so Ctrl+C (also pressed at a prompt) and `kill` leave nothing behind either.
 
+use std::sync::atomic::{AtomicI32, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock, Weak};
 
 use crate::net::listen::Listener;
@@ -56,6 +57,24 @@ pub fn stop_everything() -> usize {
     stopped
 }
 
+/// The signal that interrupted the run, 0 while none has.
+static INTERRUPTED_BY: AtomicI32 = AtomicI32::new(0);
+
+/// The signal that interrupted this run, if one did. A step cut short by the signal (a probe
+/// whose wait returned EINTR) must not be reported as the student's failure: the runner
+/// checks this and stops instead.
+pub fn interrupted() -> Option<i32> {
+    match INTERRUPTED_BY.load(Ordering::SeqCst) {
+        0 => None,
+        signal => Some(signal),
+    }
+}
+
+/// The exit status for a run stopped by `signal`, as a shell reports a killed command.
+pub fn exit_status(signal: i32) -> u8 {
+    u8::try_from(128 + signal).unwrap_or(u8::MAX)
+}
+
 /// Installs the SIGINT/SIGTERM handler (once per process): stop everything, say so, and
 /// exit with 128 + the signal number, as a shell reports a killed command.
 pub fn install_signal_handler() {
@@ -67,11 +86,16 @@ pub fn install_signal_handler() {
         };
         std::thread::spawn(move || {
             if let Some(signal) = signals.forever().next() {
+                INTERRUPTED_BY.store(signal, Ordering::SeqCst);
                 let stopped = stop_everything();
-                // Leave the terminal usable if a prompt had hidden the cursor.
-                let _ = console::Term::stdout().show_cursor();
+                // Leave the terminal usable if a prompt had hidden the cursor. Through stderr:
+                // the main thread may hold stdout's lock for as long as the run lasts.
+                let terminal = console::Term::stderr();
+                if terminal.is_term() {
+                    let _ = terminal.show_cursor();
+                }
                 eprintln!("\n{}", crate::t!("runner.interrupted", count = stopped));
-                std::process::exit(128 + signal);
+                std::process::exit(i32::from(exit_status(signal)));
             }
         });
     });

@@ -341,15 +341,16 @@ impl<'a> Session<'a> {
             let ports: Vec<String> = self.values.ports.iter().map(|p| p.port.to_string()).collect();
             let paths: Vec<String> =
                 self.values.paths.iter().map(|p| p.path.display().to_string()).collect();
-            StepRun::output(
-                None,
-                t!(
-                    "runner.released",
-                    sockets = self.opened.len(),
-                    ports = ports.join(", "),
-                    paths = paths.join(", ")
-                ) + "\n",
-            )
+            let mut report = t!("runner.released", sockets = self.opened.len());
+            if !ports.is_empty() {
+                report.push('\n');
+                report.push_str(&t!("runner.released_ports", ports = ports.join(", ")));
+            }
+            if !paths.is_empty() {
+                report.push('\n');
+                report.push_str(&t!("runner.released_paths", paths = paths.join(", ")));
+            }
+            StepRun::output(None, report + "\n")
         } else {
             let mut run = StepRun::output(None, left.join("\n") + "\n");
             run.verdict = Verdict::Fail { difference: t!("runner.not_released") };

@@ -128,6 +128,9 @@ fn run_lesson(
                 StepChoice::Quit => break None,
             }
         };
+        if crate::runner::cleanup::interrupted().is_some() {
+            return Ok(Ending::Quit);
+        }
         let Some((result, skipped_by_student)) = result else {
             drop(session);
             return Ok(Ending::Quit);

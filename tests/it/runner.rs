@@ -99,12 +99,12 @@ fn an_unknown_command_is_refused_when_the_lesson_loads() {
     let outcome = Lab::new().with_lessons(fixture("unknown-command")).run(&["list"]);
     outcome.assert_status(2);
     assert!(
-        outcome.stderr.contains("01-netstat.toml:9:8: `netstat` is not a command"),
+        outcome.stderr.contains("01-netstat.toml:8:8: `netstat` is not a command"),
         "{}",
         outcome.stderr
     );
     assert!(
-        outcome.stderr.contains("01-netstat.toml:14:25: `{port}` is not a value"),
+        outcome.stderr.contains("01-netstat.toml:13:28: `{port}` is not a value"),
         "{}",
         outcome.stderr
     );

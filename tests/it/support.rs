@@ -162,13 +162,20 @@ pub fn free_offset_for(ports: &[u16], range: std::ops::Range<u16>) -> u16 {
     panic!("no free port offset in {range:?}");
 }
 
-/// Whether `port` can be bound for TCP and UDP on the wildcard addresses.
+/// Whether no TCP or UDP socket, of any state and either family, is bound to `port`: read from
+/// the kernel's tables, so the answer is the same for root and for a user who may not bind
+/// the port at all.
 pub fn port_is_free(port: u16) -> bool {
-    let v4 = std::net::TcpListener::bind(("0.0.0.0", port)).is_ok()
-        && std::net::UdpSocket::bind(("0.0.0.0", port)).is_ok();
-    let v6 = std::net::TcpListener::bind(("::", port)).is_ok()
-        && std::net::UdpSocket::bind(("::", port)).is_ok();
-    v4 && (v6 || std::net::TcpListener::bind("[::1]:0").is_err())
+    use socklab::net::inspect::{self, InspectArgs};
+    let query = InspectArgs {
+        tcp: true,
+        udp: true,
+        all: true,
+        numeric: true,
+        port: Some(port),
+        ..InspectArgs::default()
+    };
+    inspect::snapshot(&query).rows.is_empty()
 }
 
 /// Whether this process runs as root.

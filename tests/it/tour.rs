@@ -126,6 +126,10 @@ impl Tmux {
         self.run(&["capture-pane", "-p", "-J", "-S", "-5000"])
     }
 
+    fn visible(&self) -> String {
+        self.run(&["capture-pane", "-p", "-J"])
+    }
+
     fn pane_dead(&self) -> bool {
         self.run(&["display-message", "-p", "#{pane_dead}"]).trim() == "1"
     }
@@ -174,15 +178,23 @@ fn the_tour_runs_a_whole_lesson_in_a_real_terminal() {
     ];
     let Some(tmux) = Tmux::start(&command, &env) else { return };
     for answered in 0..steps {
-        tmux.wait_for("the step prompt", |screen| screen.matches("What now?").count() > answered);
+        // A prompt is open when the visible screen shows it and every earlier one has been
+        // answered (a `✔` line each). The scrollback can keep stale copies of a prompt that
+        // scrolled away before dialoguer redrew it, so only answers are counted there.
+        tmux.wait_for("the step prompt", |history| {
+            history.matches("✔ What now?").count() == answered
+                && tmux.visible().contains("? What now? ›")
+        });
         // The default choice is "Run it".
         tmux.run(&["send-keys", "Enter"]);
     }
     // The lesson's exercises are offered; decline them.
     tmux.wait_for("the exercises offer", |screen| screen.contains("Try them now?"));
     tmux.run(&["send-keys", "n"]);
-    let screen = tmux.wait_for("the end of the tour", |_| tmux.pane_dead());
-    assert!(screen.contains("That was the last lesson"), "{screen}");
+    // tmux may mark the pane dead before it has drawn the last output: wait for both.
+    let screen = tmux.wait_for("the end of the tour", |screen| {
+        screen.contains("That was the last lesson") && tmux.pane_dead()
+    });
     assert_eq!(
         screen.matches("PASS").count() + screen.matches("SKIPPED").count(),
         steps,

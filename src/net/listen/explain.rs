@@ -109,6 +109,16 @@ fn address_in_use(spec: &ListenSpec, addr: SocketAddr) -> Failure {
     let port = addr.port();
     let holders = inspect::holders_of_port(netid, port);
     let what = subject(spec);
+    if holders.is_empty()
+        && netid == Netid::Tcp
+        && !spec.effective_reuseaddr()
+        && in_time_wait(port)
+    {
+        let mut with_reuse = spec.clone();
+        with_reuse.reuseaddr = None;
+        return Failure::new(t!("listen.bind.time_wait", what = what, port = port))
+            .hint(t!("listen.bind.time_wait_hint", address = with_reuse));
+    }
     let mut failure = if holders.is_empty() {
         Failure::new(t!("listen.bind.in_use_hidden", what = what, port = port))
     } else {
@@ -129,6 +139,24 @@ fn address_in_use(spec: &ListenSpec, addr: SocketAddr) -> Failure {
         failure = failure.hint(t!("listen.bind.dual_stack_hint"));
     }
     failure.hint(t!("listen.bind.in_use_hint_stop"))
+}
+
+/// Whether some TCP connection on local `port` is in TIME-WAIT (state 06 in /proc/net/tcp*):
+/// no process holds it, yet without SO_REUSEADDR it keeps a listener from binding the port.
+fn in_time_wait(port: u16) -> bool {
+    const TIME_WAIT: &str = "06";
+    ["/proc/net/tcp", "/proc/net/tcp6"].iter().any(|table| {
+        let text = std::fs::read_to_string(table).unwrap_or_default();
+        text.lines().skip(1).any(|line| {
+            let mut fields = line.split_whitespace();
+            let local = fields.nth(1);
+            let state = fields.nth(1);
+            let local_port = local
+                .and_then(|local| local.rsplit_once(':'))
+                .and_then(|(_, hex)| u16::from_str_radix(hex, 16).ok());
+            local_port == Some(port) && state == Some(TIME_WAIT)
+        })
+    })
 }
 
 /// IPv6 is switched off here (or the loopback has no IPv6 address).

@@ -6,7 +6,7 @@
 //! datagram and throws the data away. Threads stand in for socat's forked children, and their
 //! number is fixed, so no flood of connections or datagrams can make the process grow.
 //!
-//! The parts: [`address`] reads socat's address grammar into a [`ListenSpec`]; `serve` runs the
+//! The parts: `address` reads socat's address grammar into a [`ListenSpec`]; `serve` runs the
 //! accept and receive loops; `socket_file` owns the Unix socket files a listener creates (and
 //! removes those, and only those); `explain` turns a refused syscall into an explanation with
 //! the way out.
@@ -29,6 +29,7 @@ use crate::t;
 pub use address::MAX_PATH_BYTES;
 use explain::Step;
 use serve::Server;
+pub use serve::{DRAINERS, LINGER, MAX_THREADS_PER_LISTENER, QUEUE};
 use socket_file::SocketFile;
 
 /// `socklab listen ADDRESS...`: socat listen addresses, several at once.

@@ -41,6 +41,8 @@ pub const LINGER: Duration = Duration::from_millis(500);
 /// The longest a blocked thread waits before it looks at the stop flag again, in case the
 /// shutdown that should wake it did not.
 const BACKSTOP: Duration = Duration::from_millis(100);
+/// How long the accepting thread keeps looking for more connections after one arrived.
+const BURST_WATCH: Duration = Duration::from_millis(2);
 /// The read slices while draining, so that stopping is prompt even mid-connection.
 const DRAIN_SLICE: Duration = Duration::from_millis(50);
 /// The receive buffer for datagrams: the largest UDP payload fits.
@@ -143,12 +145,10 @@ fn is_transient(err: &io::Error) -> bool {
 fn accept_loop(socket: &Socket, queue: &SyncSender<Socket>, stop: &AtomicBool) {
     while !stopping(stop) {
         match socket.accept() {
-            Ok((connection, _peer)) => match queue.try_send(connection) {
-                Ok(()) => {}
-                Err(TrySendError::Full(connection) | TrySendError::Disconnected(connection)) => {
-                    close_at_once(&connection);
-                }
-            },
+            Ok((connection, _peer)) => {
+                hand_over(connection, queue);
+                watch_for_burst(socket, queue, stop);
+            }
             Err(err) if is_transient(&err) => {}
             // Woken by the shutdown: the loop ends. Out of file descriptors: pause rather than
             // spin, since the connection stays queued until a descriptor is free.
@@ -156,6 +156,38 @@ fn accept_loop(socket: &Socket, queue: &SyncSender<Socket>, stop: &AtomicBool) {
         }
     }
     // Dropping `queue` here tells the drainers that no more connections come.
+}
+
+fn hand_over(connection: Socket, queue: &SyncSender<Socket>) {
+    match queue.try_send(connection) {
+        Ok(()) => {}
+        Err(TrySendError::Full(connection) | TrySendError::Disconnected(connection)) => {
+            close_at_once(&connection);
+        }
+    }
+}
+
+/// Connections come in bursts (a port scan, a flood, probes in a loop). Once backlog+1 of
+/// them wait in the kernel's queue, it drops the next SYN and that client waits a whole second
+/// to retry; a thread asleep in accept() wakes too slowly to prevent it. So after a connection
+/// the accepting thread stays awake for [`BURST_WATCH`], taking whatever arrives meanwhile.
+fn watch_for_burst(socket: &Socket, queue: &SyncSender<Socket>, stop: &AtomicBool) {
+    if socket.set_nonblocking(true).is_err() {
+        return;
+    }
+    let mut until = Instant::now() + BURST_WATCH;
+    while !stopping(stop) && Instant::now() < until {
+        match socket.accept() {
+            Ok((connection, _peer)) => {
+                hand_over(connection, queue);
+                until = Instant::now() + BURST_WATCH;
+            }
+            Err(err) if err.kind() == io::ErrorKind::WouldBlock => thread::yield_now(),
+            Err(err) if is_transient(&err) => {}
+            Err(_) => break,
+        }
+    }
+    let _ = socket.set_nonblocking(false);
 }
 
 /// socat's end of a connection when it has no time for it: end-of-file, then close.

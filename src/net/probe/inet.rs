@@ -22,18 +22,56 @@ pub fn tcp(addr: SocketAddr, timeout: Duration) -> Attempt {
         Ok(()) => Verdict::Open,
         Err(err) => Verdict::from_connect_error(&err),
     };
-    Attempt { address: addr, verdict, phase: Phase::Connect, elapsed: started.elapsed() }
+    Attempt {
+        address: addr,
+        verdict,
+        phase: Phase::Connect,
+        elapsed: started.elapsed(),
+        receiver_bound: false,
+    }
 }
 
 /// Sends one datagram to `addr` from a connected UDP socket and waits up to `wait` for an
 /// answer or an ICMP error.
-pub fn udp(addr: SocketAddr, wait: Duration) -> Attempt {
+///
+/// With `ask_the_table` (a loopback target and no `-w`), socklab also reads the kernel's UDP
+/// table once the datagram is sent and no error came back at once: when a socket is bound to
+/// receive it, no port-unreachable can follow, so it only waits [`LOOPBACK_REPLY_WAIT`] for
+/// the application's own answer. The verdict is the one waiting would give, sooner.
+///
+/// [`LOOPBACK_REPLY_WAIT`]: super::LOOPBACK_REPLY_WAIT
+pub fn udp(addr: SocketAddr, wait: Duration, ask_the_table: bool) -> Attempt {
     let started = Instant::now();
-    let (verdict, phase) = udp_exchange(addr, wait);
-    Attempt { address: addr, verdict, phase, elapsed: started.elapsed() }
+    let (verdict, phase, receiver_bound) = udp_exchange(addr, wait, ask_the_table);
+    Attempt { address: addr, verdict, phase, elapsed: started.elapsed(), receiver_bound }
 }
 
-fn udp_exchange(addr: SocketAddr, wait: Duration) -> (Verdict, Phase) {
+/// Whether the kernel's UDP table holds an unconnected socket that a datagram to `addr` would
+/// be delivered to: bound to its port, on its address or the wildcard of its family (or, for
+/// IPv4, an IPv6 wildcard that is not IPv6-only).
+fn bound_receiver(addr: SocketAddr) -> bool {
+    use crate::net::inspect::{self, Endpoint, InspectArgs};
+    let query = InspectArgs {
+        udp: true,
+        all: true,
+        numeric: true,
+        port: Some(addr.port()),
+        ..InspectArgs::default()
+    };
+    let target = addr.ip().to_canonical();
+    inspect::snapshot(&query).rows.iter().any(|row| {
+        let unconnected = matches!(row.peer, Endpoint::Inet { port: 0, .. });
+        let Endpoint::Inet { addr: local, port } = row.local else { return false };
+        let local = local.to_canonical();
+        let same_family = local.is_ipv4() == target.is_ipv4();
+        let dual_stack = target.is_ipv4() && local.is_ipv6() && row.v6only == Some(false);
+        let address_fits = (same_family && (local == target || local.is_unspecified()))
+            || (dual_stack && local.is_unspecified());
+        unconnected && port == addr.port() && address_fits
+    })
+}
+
+fn udp_exchange(addr: SocketAddr, wait: Duration, ask_the_table: bool) -> (Verdict, Phase, bool) {
     let local: SocketAddr = match addr {
         SocketAddr::V4(_) => (Ipv4Addr::UNSPECIFIED, 0).into(),
         SocketAddr::V6(_) => (Ipv6Addr::UNSPECIFIED, 0).into(),
@@ -43,12 +81,25 @@ fn udp_exchange(addr: SocketAddr, wait: Duration) -> (Verdict, Phase) {
         Ok(socket)
     }) {
         Ok(socket) => socket,
-        Err(err) => return (Verdict::from_connect_error(&err), Phase::Connect),
+        Err(err) => return (Verdict::from_connect_error(&err), Phase::Connect, false),
     };
-    let answer = socket
-        .send(b"X")
-        .and_then(|_| socket.set_read_timeout(Some(wait)))
-        .and_then(|()| socket.recv(&mut [0u8; 1]));
+    if let Err(err) = socket.send(b"X") {
+        return (Verdict::from_connect_error(&err), Phase::Datagram, false);
+    }
+    let mut wait = wait;
+    let mut receiver_bound = false;
+    if ask_the_table {
+        // On loopback a closed port's error is usually already queued when send() returns.
+        match socket.take_error() {
+            Ok(Some(err)) => return (Verdict::from_connect_error(&err), Phase::Datagram, false),
+            Ok(None) if bound_receiver(addr) => {
+                receiver_bound = true;
+                wait = super::LOOPBACK_REPLY_WAIT;
+            }
+            _ => {}
+        }
+    }
+    let answer = socket.set_read_timeout(Some(wait)).and_then(|()| socket.recv(&mut [0u8; 1]));
     let verdict = match answer {
         Ok(_) => Verdict::Open,
         Err(err) if matches!(err.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut) => {
@@ -56,5 +107,5 @@ fn udp_exchange(addr: SocketAddr, wait: Duration) -> (Verdict, Phase) {
         }
         Err(err) => Verdict::from_connect_error(&err),
     };
-    (verdict, Phase::Datagram)
+    (verdict, Phase::Datagram, receiver_bound)
 }

@@ -47,6 +47,11 @@ pub const NC_UDP_WAIT: Duration = Duration::from_secs(3);
 /// that worst case and still answers quickly for an open (silent) port.
 pub const LOOPBACK_UDP_WAIT: Duration = Duration::from_millis(150);
 
+/// How long a loopback UDP probe waits for the application's own answer once the kernel's
+/// table shows a socket bound to receive the datagram (so that no ICMP error can come). A
+/// service that answers on loopback does so within this; a silent one costs only this.
+pub const LOOPBACK_REPLY_WAIT: Duration = Duration::from_millis(20);
+
 /// nc's flags for a zero-I/O probe: `[-4|-6] [-u] [-v] [-z] [-n] [-w SECS] HOST PORT` or
 /// `-U [-u] PATH`.
 #[derive(Debug, Clone, Default, PartialEq, clap::Args)]
@@ -181,6 +186,9 @@ pub struct Attempt {
     pub phase: Phase,
     /// How long the attempt took.
     pub elapsed: Duration,
+    /// For a UDP probe on loopback: the kernel's table showed a socket bound to receive the
+    /// datagram, so no error could come back and socklab did not wait for one.
+    pub receiver_bound: bool,
 }
 
 /// The whole result of a probe.
@@ -235,7 +243,7 @@ fn probe_inet(args: &ProbeArgs, target: &InetTarget) -> Probe {
     for &address in &target.addresses {
         let attempt = match target.transport {
             Transport::Tcp => inet::tcp(address, waited),
-            Transport::Udp => inet::udp(address, waited),
+            Transport::Udp => inet::udp(address, waited, explicit.is_none() && all_loopback),
         };
         let done = attempt.verdict.succeeded();
         attempts.push(attempt);
@@ -306,8 +314,14 @@ fn inet_notes(
         Verdict::Open if udp => notes.push(t!("probe.note_udp_reply", addr = addr)),
         Verdict::Open => notes.push(t!("probe.note_tcp_open", addr = addr)),
         Verdict::OpenOrFiltered => {
-            notes.push(t!("probe.note_udp_silence", addr = addr, ms = ms));
-            if args.timeout.is_none() && waited == LOOPBACK_UDP_WAIT {
+            notes.push(t!("probe.note_udp_silence", addr = addr, ms = attempt.elapsed.as_millis()));
+            if attempt.receiver_bound {
+                notes.push(t!(
+                    "probe.note_udp_loopback_receiver",
+                    addr = addr,
+                    ms = LOOPBACK_REPLY_WAIT.as_millis()
+                ));
+            } else if args.timeout.is_none() && waited == LOOPBACK_UDP_WAIT {
                 notes.push(t!("probe.note_udp_loopback_wait", ms = ms));
             }
         }

@@ -116,6 +116,17 @@ fn exercise_prompt(
         ui.show(Show::Verdict(&verdict));
         return Some((verdict, 0));
     }
+    // Something may be there before the student acts: their own listener from an earlier
+    // try, or another program's. Say so now rather than let it pass or spoil the check.
+    match check::check(exercise, values, env) {
+        CheckResult::Pass { found } => {
+            ui.show(Show::Note(&t!("exercise.already_passes", found = found)));
+        }
+        CheckResult::Fail { found: Some(found), .. } => {
+            ui.show(Show::Note(&t!("exercise.already_taken", found = found)));
+        }
+        _ => {}
+    }
     let mut hints = 0;
     loop {
         let mut moves = vec![(Move::Check, t!("exercise.move_check"))];

@@ -668,3 +668,28 @@ fn lint_refuses_a_malformed_lesson_with_exit_2() {
     outcome.assert_status(2);
     assert!(outcome.stderr.contains("01-broken.toml:"), "{}", outcome.stderr);
 }
+
+#[test]
+fn an_exercise_says_when_its_socket_is_there_before_the_student_acts() {
+    let lessons = shipped();
+    let lesson = only_exercise(&lessons, "tcp", "deeper-backlog");
+    let sockets = short_tempdir();
+    let placement = placement(free_offset(&lessons, &[]), sockets.path());
+    let env = Environment::detect();
+    let values = values_for(&lesson, &env, &placement).unwrap();
+    for (address, said) in [
+        ("TCP4-LISTEN:{ex_backlog},backlog=16", "already finds what the task asks for"),
+        ("TCP4-LISTEN:{ex_backlog}", "Something is already there: TCP LISTEN on 0.0.0.0:"),
+    ] {
+        let listener = listen(&values, address);
+        // Prompt items: check, hint 1 of 3, give up, skip.
+        let mut ui = ScriptedUi::new([Answer::Select(Some(3))]);
+        let mut tally = Tally::default();
+        let mut progress = Progress::in_memory();
+        practice::run_lesson(&lesson, &env, &placement, &mut progress, &mut ui, &mut tally)
+            .unwrap();
+        drop(listener);
+        assert!(ui.transcript.contains(said), "{}", ui.transcript);
+        assert_eq!(tally.skipped, 1);
+    }
+}

@@ -131,16 +131,7 @@ pub fn run(args: &RunArgs) -> Result<ExitCode, Failure> {
         return Ok(ExitCode::from(cleanup::exit_status(signal)));
     }
     if args.format == Format::Json {
-        eprintln!(
-            "{}",
-            t!(
-                "runner.summary",
-                passed = tally.passed,
-                failed = tally.failed,
-                errors = tally.errors,
-                skipped = tally.skipped
-            )
-        );
+        eprintln!("{}", tally.summary());
     }
     Ok(if tally.all_passed() {
         ExitCode::SUCCESS

@@ -94,12 +94,11 @@ pub fn default_command(options: &LabOptions) -> Result<ExitCode, Failure> {
         unprivileged_start: env.unprivileged_start,
         ..placement.clone()
     };
-    let styled = crate::ui::render::colours_wanted();
+    // The book's section in markdown; the interface renders it like all prose.
     let read_more = |lesson: &Lesson, step: &lesson::Step| {
         let values_of =
             |l: &Lesson| l.values.place(&env_placement).unwrap_or_else(|_| l.values.as_written());
-        let section = crate::book::lookup(&lessons, &lesson.id, Some(&step.id), &values_of).ok()?;
-        Some(crate::markdown::render(&section, crate::ui::render::width(), styled))
+        crate::book::lookup(&lessons, &lesson.id, Some(&step.id), &values_of).ok()
     };
     let tally = tour::run(&lessons, None, &env, &placement, &mut progress, &read_more, &mut ui)?;
     if let Some(signal) = cleanup::interrupted() {
@@ -133,16 +132,7 @@ pub fn run(args: &RunArgs) -> Result<ExitCode, Failure> {
         return Ok(ExitCode::from(cleanup::exit_status(signal)));
     }
     if args.format == Format::Json {
-        eprintln!(
-            "{}",
-            t!(
-                "runner.summary",
-                passed = tally.passed,
-                failed = tally.failed,
-                errors = tally.errors,
-                skipped = tally.skipped
-            )
-        );
+        eprintln!("{}", tally.summary());
     }
     Ok(if tally.all_passed() {
         ExitCode::SUCCESS

@@ -37,6 +37,8 @@ struct Renderer {
     link: Option<String>,
     /// The first line of the current list item gets the bullet; the rest are indented.
     bullet: Option<String>,
+    /// A table being collected: its rows of cells (plain text), the header first.
+    table: Option<Vec<Vec<String>>>,
 }
 
 impl Renderer {
@@ -118,7 +120,76 @@ impl Renderer {
         }
     }
 
+    /// Collects table cells as plain text; at the end of the table, prints it with columns
+    /// padded to their widest cell and a rule under the header.
+    fn table_event(&mut self, event: Event<'_>) {
+        let Some(rows) = &mut self.table else { return };
+        match event {
+            Event::Start(Tag::TableHead | Tag::TableRow) => rows.push(Vec::new()),
+            Event::Start(Tag::TableCell) => {
+                if let Some(row) = rows.last_mut() {
+                    row.push(String::new());
+                }
+            }
+            Event::Text(text) | Event::Code(text) => {
+                if let Some(cell) = rows.last_mut().and_then(|row| row.last_mut()) {
+                    cell.push_str(&text);
+                }
+            }
+            Event::SoftBreak | Event::HardBreak => {
+                if let Some(cell) = rows.last_mut().and_then(|row| row.last_mut()) {
+                    cell.push(' ');
+                }
+            }
+            Event::End(TagEnd::Table) => {
+                let rows = self.table.take().unwrap_or_default();
+                let columns = rows.iter().map(Vec::len).max().unwrap_or(0);
+                let widths: Vec<usize> = (0..columns)
+                    .map(|c| {
+                        rows.iter()
+                            .filter_map(|r| r.get(c))
+                            .map(|t| t.chars().count())
+                            .max()
+                            .unwrap_or(0)
+                    })
+                    .collect();
+                let indent = self.indent();
+                for (index, row) in rows.iter().enumerate() {
+                    let mut line = indent.clone();
+                    for (column, cell) in row.iter().enumerate() {
+                        let pad = widths[column].saturating_sub(cell.chars().count());
+                        let text = if index == 0 {
+                            self.paint(cell, &Style::new().bold())
+                        } else {
+                            cell.clone()
+                        };
+                        line.push_str(&text);
+                        line.push_str(&" ".repeat(pad + 2));
+                    }
+                    self.out.push_str(line.trim_end());
+                    self.out.push('\n');
+                    if index == 0 {
+                        let rule: usize =
+                            widths.iter().sum::<usize>() + 2 * columns.saturating_sub(1);
+                        self.out.push_str(&format!("{indent}{}\n", "─".repeat(rule)));
+                    }
+                }
+                self.blank_line();
+            }
+            _ => {}
+        }
+    }
+
     fn event(&mut self, event: Event<'_>) {
+        if self.table.is_some() {
+            self.table_event(event);
+            return;
+        }
+        if let Event::Start(Tag::Table(_)) = event {
+            self.flush_paragraph();
+            self.table = Some(Vec::new());
+            return;
+        }
         if let Some(code) = &mut self.code {
             match event {
                 Event::Text(text) => code.push_str(&text),
@@ -277,6 +348,19 @@ mod tests {
             "Title\n========================================\n\n\
              Some emphasis and `code` in a paragraph\nthat is long enough to wrap.\n\n\
              • one\n• two with a link\n\n1. first\n2. second\n\n    $ ss -tln\n\n│ quoted\n"
+        );
+    }
+
+    #[test]
+    fn tables_line_up_their_columns() {
+        let text = render(
+            "| tool | package |\n|---|---|\n| ss | iproute2 |\n| nc | `netcat-openbsd` |\n",
+            80,
+            false,
+        );
+        assert_eq!(
+            text,
+            "tool  package\n────────────────────\nss    iproute2\nnc    netcat-openbsd\n"
         );
     }
 

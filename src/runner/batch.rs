@@ -86,17 +86,7 @@ pub fn run(
     }
     progress.save()?;
     if format == Format::Text {
-        let _ = writeln!(
-            out,
-            "\n{}",
-            t!(
-                "runner.summary",
-                passed = tally.passed,
-                failed = tally.failed,
-                errors = tally.errors,
-                skipped = tally.skipped
-            )
-        );
+        let _ = writeln!(out, "\n{}", tally.summary());
     }
     Ok(tally)
 }

@@ -17,7 +17,7 @@ use crate::runner::verdict::{Tally, Verdict};
 use crate::t;
 use crate::ui::{Show, StepChoice, Ui};
 
-/// Where the "read more" text of a step comes from (the book's section for it).
+/// Where the "read more" text of a step comes from (the book's section for it, as markdown).
 pub type ReadMore<'a> = &'a dyn Fn(&Lesson, &Step) -> Option<String>;
 
 /// How a lesson of the tour ended.

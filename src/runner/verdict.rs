@@ -57,6 +57,17 @@ impl Tally {
         }
     }
 
+    /// The one-line summary: `N passed, N failed, N errors, N skipped`.
+    pub fn summary(&self) -> String {
+        crate::t!(
+            "runner.summary",
+            passed = self.passed,
+            failed = self.failed,
+            errors = self.errors,
+            skipped = self.skipped
+        )
+    }
+
     /// Whether nothing failed and nothing went wrong.
     pub fn all_passed(&self) -> bool {
         self.failed == 0 && self.errors == 0

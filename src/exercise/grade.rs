@@ -150,19 +150,9 @@ pub fn main(args: &CheckArgs) -> Result<ExitCode, Failure> {
         }
     }
     if args.format != CheckFormat::Text {
-        eprintln!("{}", summary(&tally));
+        eprintln!("{}", tally.summary());
     }
     Ok(if tally.all_passed() { ExitCode::SUCCESS } else { ExitCode::from(EXIT_FAILURE) })
-}
-
-fn summary(tally: &Tally) -> String {
-    t!(
-        "runner.summary",
-        passed = tally.passed,
-        failed = tally.failed,
-        errors = tally.errors,
-        skipped = tally.skipped
-    )
 }
 
 fn write_text(out: &mut dyn Write, checked: &[Checked<'_>], tally: &Tally) {
@@ -176,7 +166,7 @@ fn write_text(out: &mut dyn Write, checked: &[Checked<'_>], tally: &Tally) {
             }
         }
     }
-    let _ = writeln!(out, "\n{}", summary(tally));
+    let _ = writeln!(out, "\n{}", tally.summary());
 }
 
 fn write_json(out: &mut dyn Write, checked: &[Checked<'_>], progress: &Progress) {

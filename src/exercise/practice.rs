@@ -311,13 +311,7 @@ pub fn main(args: &PracticeArgs) -> Result<std::process::ExitCode, Failure> {
             break;
         }
     }
-    ui.show(Show::Text(&t!(
-        "runner.summary",
-        passed = tally.passed,
-        failed = tally.failed,
-        errors = tally.errors,
-        skipped = tally.skipped
-    )));
+    ui.show(Show::Text(&tally.summary()));
     Ok(if tally.all_passed() {
         std::process::ExitCode::SUCCESS
     } else {

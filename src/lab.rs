@@ -173,11 +173,23 @@ pub fn list(options: &LabOptions) -> Result<ExitCode, Failure> {
         } else {
             String::new()
         };
+        let record = progress.lesson(&lesson.id);
+        let practised = lesson
+            .exercises
+            .iter()
+            .map(|e| &e.id)
+            .chain(lesson.quizzes.iter().map(|q| &q.id))
+            .filter(|id| record.done.contains(*id))
+            .count();
+        let practice = lesson.exercises.len() + lesson.quizzes.len();
+        let practice =
+            if practice == 0 { "-".to_owned() } else { format!("{practised}/{practice}") };
         println!(
-            "{:>2}  {:<width$}  {:>5}  {:<8}  {}",
+            "{:>2}  {:<width$}  {:>5}  {:>8}  {:<8}  {}",
             number + 1,
             lesson.id,
             format!("{done}/{}", lesson.steps.len()),
+            practice,
             mark,
             lesson.title
         );

@@ -110,7 +110,7 @@ impl Found {
     /// One line saying what was found, as ss would name it: `TCP LISTEN on [::]:9090 (IPv6
     /// only)`, `Unix datagram UNCONN at /tmp/x.sock (mode 0755, owner alice)`.
     pub fn describe(&self) -> String {
-        let state = ss_state(self.state);
+        let state = self.state.to_string();
         match (&self.address, self.port, &self.path) {
             (Some(address), Some(port), _) => {
                 let shown = if self.dual_stack() {
@@ -246,7 +246,7 @@ fn same_or(same: bool, expected: &str, found: &str) -> Comparison {
 
 fn state_value(found: &Found) -> String {
     match found.state() {
-        State::Other => ss_state(found.state).to_owned(),
+        State::Other => found.state.to_string(),
         state => state.name().to_owned(),
     }
 }
@@ -267,23 +267,6 @@ pub fn kind_label(kind: SocketKind) -> String {
         SocketKind::UnixStream => t!("exercise.kind_unix_stream"),
         SocketKind::UnixDatagram => t!("exercise.kind_unix_datagram"),
         SocketKind::UnixSeqpacket => t!("exercise.kind_unix_seqpacket"),
-    }
-}
-
-/// A state as ss names it.
-pub fn ss_state(state: SockState) -> &'static str {
-    match state {
-        SockState::Established => "ESTAB",
-        SockState::SynSent => "SYN-SENT",
-        SockState::SynRecv => "SYN-RECV",
-        SockState::FinWait1 => "FIN-WAIT-1",
-        SockState::FinWait2 => "FIN-WAIT-2",
-        SockState::TimeWait => "TIME-WAIT",
-        SockState::Unconnected => "UNCONN",
-        SockState::CloseWait => "CLOSE-WAIT",
-        SockState::LastAck => "LAST-ACK",
-        SockState::Listen => "LISTEN",
-        SockState::Closing => "CLOSING",
     }
 }
 

@@ -75,6 +75,28 @@ pub fn exit_status(signal: i32) -> u8 {
     u8::try_from(128 + signal).unwrap_or(u8::MAX)
 }
 
+/// Stops everything because of `signal`, once, and says so. Called by the signal thread, and
+/// by the terminal interface when Ctrl+C is pressed at a prompt (the terminal is in raw mode
+/// then: the key reaches the prompt, which raises SIGINT itself and returns). Whichever comes
+/// second waits here until the first has finished, so the process never exits halfway
+/// through the clean-up.
+pub fn interrupt(signal: i32) {
+    static ONCE: Mutex<()> = Mutex::new(());
+    let _only_one = lock(&ONCE);
+    if INTERRUPTED_BY.load(Ordering::SeqCst) != 0 {
+        return;
+    }
+    INTERRUPTED_BY.store(signal, Ordering::SeqCst);
+    stop_everything();
+    // Leave the terminal usable if a prompt had hidden the cursor. Through stderr: the main
+    // thread may hold stdout's lock for as long as a batch run lasts.
+    let terminal = console::Term::stderr();
+    if terminal.is_term() {
+        let _ = terminal.show_cursor();
+    }
+    eprintln!("\n{}", crate::t!("runner.interrupted"));
+}
+
 /// Installs the SIGINT/SIGTERM handler (once per process): stop everything, say so, and
 /// exit with 128 + the signal number, as a shell reports a killed command.
 pub fn install_signal_handler() {
@@ -86,15 +108,7 @@ pub fn install_signal_handler() {
         };
         std::thread::spawn(move || {
             if let Some(signal) = signals.forever().next() {
-                INTERRUPTED_BY.store(signal, Ordering::SeqCst);
-                let stopped = stop_everything();
-                // Leave the terminal usable if a prompt had hidden the cursor. Through stderr:
-                // the main thread may hold stdout's lock for as long as the run lasts.
-                let terminal = console::Term::stderr();
-                if terminal.is_term() {
-                    let _ = terminal.show_cursor();
-                }
-                eprintln!("\n{}", crate::t!("runner.interrupted", count = stopped));
+                interrupt(signal);
                 std::process::exit(i32::from(exit_status(signal)));
             }
         });

@@ -57,7 +57,9 @@ pub fn run(
         )?;
         progress.save()?;
         if ending == Ending::Quit {
-            ui.show(Show::Text(&t!("runner.quit_saved")));
+            if crate::runner::cleanup::interrupted().is_none() {
+                ui.show(Show::Text(&t!("runner.quit_saved")));
+            }
             break;
         }
         index += 1;

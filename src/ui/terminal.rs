@@ -45,31 +45,42 @@ impl Ui for TerminalUi {
             .items(&items)
             .default(0)
             .interact_on_opt(&self.term);
-        match picked {
-            Ok(Some(0)) => StepChoice::Run,
-            Ok(Some(1)) => StepChoice::Skip,
-            Ok(Some(2)) => StepChoice::More,
+        match settle(picked) {
+            Some(0) => StepChoice::Run,
+            Some(1) => StepChoice::Skip,
+            Some(2) => StepChoice::More,
             _ => StepChoice::Quit,
         }
     }
 
     fn confirm(&mut self, question: &str, default: bool) -> bool {
-        Confirm::with_theme(&self.theme)
+        let answer = Confirm::with_theme(&self.theme)
             .with_prompt(question)
             .default(default)
-            .interact_on_opt(&self.term)
-            .ok()
-            .flatten()
-            .unwrap_or(false)
+            .interact_on_opt(&self.term);
+        settle(answer).unwrap_or(false)
     }
 
     fn select(&mut self, prompt: &str, items: &[String]) -> Option<usize> {
-        Select::with_theme(&self.theme)
+        let picked = Select::with_theme(&self.theme)
             .with_prompt(prompt)
             .items(items)
             .default(0)
-            .interact_on_opt(&self.term)
-            .ok()
-            .flatten()
+            .interact_on_opt(&self.term);
+        settle(picked)
+    }
+}
+
+/// A prompt's answer; `None` when the student declined, the terminal failed, or Ctrl+C was
+/// pressed (which also stops everything, see [`crate::runner::cleanup::interrupt`]).
+fn settle<T>(answer: dialoguer::Result<Option<T>>) -> Option<T> {
+    match answer {
+        Ok(answer) => answer,
+        Err(dialoguer::Error::IO(err)) => {
+            if err.kind() == std::io::ErrorKind::Interrupted {
+                crate::runner::cleanup::interrupt(signal_hook::consts::SIGINT);
+            }
+            None
+        }
     }
 }

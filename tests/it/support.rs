@@ -162,11 +162,12 @@ pub fn free_offset_for(ports: &[u16], range: std::ops::Range<u16>) -> u16 {
     panic!("no free port offset in {range:?}");
 }
 
-/// Whether no TCP or UDP socket, of any state and either family, is bound to `port`: read from
-/// the kernel's tables, so the answer is the same for root and for a user who may not bind
-/// the port at all.
+/// Whether no TCP or UDP socket of either family holds `port`: read from the kernel's tables,
+/// so the answer is the same for root and for a user who may not bind the port at all. A
+/// TIME-WAIT entry (left by a connection the server closed first) holds nothing: a listener
+/// with SO_REUSEADDR, as socklab's and socat's are, binds over it.
 pub fn port_is_free(port: u16) -> bool {
-    use socklab::net::inspect::{self, InspectArgs};
+    use socklab::net::inspect::{self, InspectArgs, SockState};
     let query = InspectArgs {
         tcp: true,
         udp: true,
@@ -175,7 +176,7 @@ pub fn port_is_free(port: u16) -> bool {
         port: Some(port),
         ..InspectArgs::default()
     };
-    inspect::snapshot(&query).rows.is_empty()
+    inspect::snapshot(&query).rows.iter().all(|row| row.state == SockState::TimeWait)
 }
 
 /// Whether this process runs as root.

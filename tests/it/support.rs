@@ -145,8 +145,12 @@ pub fn free_offset() -> u16 {
 }
 
 /// An offset in `range` that leaves every one of `ports` free for TCP and UDP, on IPv4 and
-/// (where available) IPv6.
+/// (where available) IPv6. The ports it hands out are remembered for the rest of the test
+/// run, so that two tests running at the same time never get overlapping ports: both would
+/// see them free before either binds.
 pub fn free_offset_for(ports: &[u16], range: std::ops::Range<u16>) -> u16 {
+    static HANDED_OUT: std::sync::Mutex<Vec<u16>> = std::sync::Mutex::new(Vec::new());
+    let mut handed_out = HANDED_OUT.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
     let span = u32::from(range.end - range.start);
     let seed = std::process::id()
         ^ std::time::SystemTime::now()
@@ -155,7 +159,13 @@ pub fn free_offset_for(ports: &[u16], range: std::ops::Range<u16>) -> u16 {
             .subsec_nanos();
     for attempt in 0..span {
         let offset = range.start + ((seed.wrapping_add(attempt * 7919)) % span) as u16;
-        if ports.iter().all(|port| port.checked_add(offset).is_some_and(port_is_free)) {
+        let Some(moved) =
+            ports.iter().map(|port| port.checked_add(offset)).collect::<Option<Vec<u16>>>()
+        else {
+            continue;
+        };
+        if moved.iter().all(|port| !handed_out.contains(port) && port_is_free(*port)) {
+            handed_out.extend(moved);
             return offset;
         }
     }

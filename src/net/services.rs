@@ -1,7 +1,8 @@
 //! Service names for ports, from `/etc/services`, as nc and ss show them.
 //!
 //! nc prints `[tcp/http-alt]` for 8080 and ss prints `0.0.0.0:http-alt` without `-n`; both ask
-//! `getservbyport`, which reads `/etc/services`. We read the same file. Where it is missing or
+//! `getservbyport`, which reads `/etc/services`; socat and nc take names for ports through
+//! `getservbyname`. We read the same file, both ways. Where it is missing or
 //! has no entry, there is no name (nc then shows `*`, ss the number).
 
 use std::collections::HashMap;
@@ -60,6 +61,27 @@ pub fn name(port: u16, transport: Transport) -> Option<&'static str> {
     system_table().get(&(port, transport)).map(String::as_str)
 }
 
+/// The port of service `name` (or one of its aliases) over `transport`, in the text of an
+/// `/etc/services` file.
+pub fn port_in(services: &str, name: &str, transport: Transport) -> Option<u16> {
+    services.lines().find_map(|line| {
+        let line = line.split('#').next().unwrap_or_default();
+        let mut fields = line.split_whitespace();
+        let official = fields.next()?;
+        let (port, proto) = fields.next()?.split_once('/')?;
+        let matches =
+            proto == transport.as_str() && (official == name || fields.any(|alias| alias == name));
+        if matches { port.parse().ok() } else { None }
+    })
+}
+
+/// The port of service `name` (or an alias) over `transport`, from `/etc/services`, as
+/// getservbyname gives it to nc and socat.
+pub fn port(name: &str, transport: Transport) -> Option<u16> {
+    let text = std::fs::read_to_string("/etc/services").ok()?;
+    port_in(&text, name, transport)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -74,5 +96,17 @@ mod tests {
         assert_eq!(table[&(123, Transport::Udp)], "ntp");
         assert!(!table.contains_key(&(123, Transport::Tcp)));
         assert_eq!(table.len(), 3);
+    }
+
+    const SERVICES: &str = "# comment\nhttp-alt 8080/tcp webcache # WWW caching\n\
+                            ntp 123/udp\nhttp 80/tcp www\n";
+
+    #[test]
+    fn service_names_and_aliases_give_their_port_for_the_right_protocol() {
+        assert_eq!(port_in(SERVICES, "http-alt", Transport::Tcp), Some(8080));
+        assert_eq!(port_in(SERVICES, "webcache", Transport::Tcp), Some(8080));
+        assert_eq!(port_in(SERVICES, "ntp", Transport::Udp), Some(123));
+        assert_eq!(port_in(SERVICES, "ntp", Transport::Tcp), None);
+        assert_eq!(port_in(SERVICES, "comment", Transport::Tcp), None);
     }
 }

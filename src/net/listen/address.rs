@@ -352,17 +352,8 @@ fn parse_port(address: &str, text: &str, transport: Transport) -> Result<u16, Fa
             syntax_error(t!("listen.syntax.port_range", address = address, port = text))
         });
     }
-    service_port(text, transport)
+    services::port(text, transport)
         .ok_or_else(|| syntax_error(t!("listen.syntax.bad_port", address = address, port = text)))
-}
-
-/// The port of a service name, from the same `/etc/services` that `getservbyname` reads.
-fn service_port(name: &str, transport: Transport) -> Option<u16> {
-    let text = std::fs::read_to_string("/etc/services").ok()?;
-    services::parse(&text)
-        .into_iter()
-        .find(|((_, proto), service)| *proto == transport && service == name)
-        .map(|((port, _), _)| port)
 }
 
 fn bad_value(address: &str, name: &str, value: &str, wanted: String) -> Failure {

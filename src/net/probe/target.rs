@@ -9,7 +9,7 @@
 use std::net::{IpAddr, SocketAddr, ToSocketAddrs};
 
 use crate::error::Failure;
-use crate::net::services::Transport;
+use crate::net::services::{self, Transport};
 use crate::t;
 
 use super::ProbeArgs;
@@ -143,8 +143,7 @@ pub fn parse_port(text: &str, transport: Transport) -> Result<u16, Failure> {
         return Err(Failure::usage(t!("probe.port_list", ports = text))
             .hint(t!("probe.port_list_hint", low = low)));
     }
-    let services = std::fs::read_to_string("/etc/services").unwrap_or_default();
-    service_port(&services, text, transport).ok_or_else(|| {
+    services::port(text, transport).ok_or_else(|| {
         Failure::usage(t!("probe.bad_port", port = text, proto = transport.as_str()))
             .hint(t!("probe.bad_port_hint"))
     })
@@ -152,20 +151,6 @@ pub fn parse_port(text: &str, transport: Transport) -> Result<u16, Failure> {
 
 fn too_large(text: &str) -> Failure {
     Failure::usage(t!("probe.port_too_large", port = text)).hint(t!("probe.port_range_hint"))
-}
-
-/// The port of service `name` (or one of its aliases) over `transport`, in the text of an
-/// `/etc/services` file.
-pub fn service_port(services: &str, name: &str, transport: Transport) -> Option<u16> {
-    services.lines().find_map(|line| {
-        let line = line.split('#').next().unwrap_or_default();
-        let mut fields = line.split_whitespace();
-        let official = fields.next()?;
-        let (port, proto) = fields.next()?.split_once('/')?;
-        let matches =
-            proto == transport.as_str() && (official == name || fields.any(|alias| alias == name));
-        if matches { port.parse().ok() } else { None }
-    })
 }
 
 fn resolve_host(host: &str, port: u16, args: &ProbeArgs) -> Result<Vec<SocketAddr>, Failure> {
@@ -210,18 +195,6 @@ fn resolve_host(host: &str, port: u16, args: &ProbeArgs) -> Result<Vec<SocketAdd
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    const SERVICES: &str = "# comment\nhttp-alt 8080/tcp webcache # WWW caching\n\
-                            ntp 123/udp\nhttp 80/tcp www\n";
-
-    #[test]
-    fn service_names_and_aliases_give_their_port_for_the_right_protocol() {
-        assert_eq!(service_port(SERVICES, "http-alt", Transport::Tcp), Some(8080));
-        assert_eq!(service_port(SERVICES, "webcache", Transport::Tcp), Some(8080));
-        assert_eq!(service_port(SERVICES, "ntp", Transport::Udp), Some(123));
-        assert_eq!(service_port(SERVICES, "ntp", Transport::Tcp), None);
-        assert_eq!(service_port(SERVICES, "comment", Transport::Tcp), None);
-    }
 
     #[test]
     fn port_numbers_are_checked_like_nc() {

@@ -18,6 +18,16 @@ pub mod probe;
 pub mod services;
 pub mod stat;
 
+/// The C library's message for `errno`, as the real tools print it (nc's `warn()`, stat's
+/// `cannot statx`): std's text without its ` (os error N)` suffix.
+pub fn strerror(errno: i32) -> String {
+    let text = std::io::Error::from_raw_os_error(errno).to_string();
+    match text.rfind(" (os error ") {
+        Some(cut) => text[..cut].to_owned(),
+        None => text,
+    }
+}
+
 /// What a tool printed and how it ended, as the real tool would have.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ToolOutput {

@@ -408,14 +408,7 @@ fn permission_note(path: &str) -> String {
     }
 }
 
-/// The C library's message for `errno`, as nc's `warn()` prints it.
-pub fn strerror(errno: i32) -> String {
-    let text = io::Error::from_raw_os_error(errno).to_string();
-    match text.rfind(" (os error ") {
-        Some(cut) => text[..cut].to_owned(),
-        None => text,
-    }
-}
+pub use crate::net::strerror;
 
 #[cfg(test)]
 mod tests {

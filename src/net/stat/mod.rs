@@ -290,7 +290,7 @@ pub fn execute(args: &StatArgs) -> Result<ToolOutput, Failure> {
 }
 
 fn error_text(err: &io::Error) -> String {
-    err.raw_os_error().map_or_else(|| err.to_string(), crate::net::probe::strerror)
+    err.raw_os_error().map_or_else(|| err.to_string(), crate::net::strerror)
 }
 
 /// stat's default block for one file (GNU coreutils 9.1, no SELinux context line).

@@ -41,7 +41,7 @@ use std::ops::Range;
 use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
-use super::command::{self, Invocation};
+use super::command::Invocation;
 use super::diagnostic::{Diagnostic, Report};
 use super::exercise::{Exercise, Quiz};
 use super::values::{self, PathValue, PortValue, Values};
@@ -500,21 +500,10 @@ impl Reader<'_> {
             }
             (Some(run), None) => {
                 let text = self.text_of(run, "run").map(str::to_owned);
-                text.and_then(|text| {
-                    self.references(run.span(), &text, values);
-                    match command::parse(&values.as_written().substitute(&text)) {
-                        Ok(parsed) => {
-                            invocation = Some(parsed.invocation);
-                            Some(Action::Run(text))
-                        }
-                        Err(err) => {
-                            match &err.word {
-                                Some(word) => self.report.within(run.span(), word, err.message),
-                                None => self.report.at(run.span(), err.message),
-                            }
-                            None
-                        }
-                    }
+                let line = text.and_then(|text| self.command_line(run.span(), &text, values));
+                line.map(|(text, parsed)| {
+                    invocation = Some(parsed);
+                    Action::Run(text)
                 })
             }
             (None, Some(check)) => {

@@ -11,7 +11,7 @@ use std::net::IpAddr;
 use std::ops::Range;
 
 use toml::Spanned;
-use toml::de::{DeTable, DeValue};
+use toml::de::{DeArray, DeTable, DeValue};
 
 use super::Reader;
 use crate::lesson::command::{self, Invocation};
@@ -345,6 +345,27 @@ impl Reader<'_> {
         complete.then_some(outcomes)
     }
 
+    /// The array at `key`, which must be there; a missing key or another type is reported.
+    fn required_array<'t, 'i>(
+        &mut self,
+        table: &'t DeTable<'i>,
+        key: &str,
+        span: &Range<usize>,
+        place: &str,
+        expected: &str,
+    ) -> Option<(&'t Spanned<DeValue<'i>>, &'t DeArray<'i>)> {
+        let Some(value) = table.get(key) else {
+            self.report
+                .at(span.start..span.start, t!("lesson.missing_key", key = key, place = place));
+            return None;
+        };
+        let Some(array) = value.get_ref().as_array() else {
+            self.report.at(value.span(), t!("lesson.wrong_type", key = key, expected = expected));
+            return None;
+        };
+        Some((value, array))
+    }
+
     /// A required, non-empty array of strings, each checked for `{value}` names.
     fn texts(
         &mut self,
@@ -354,18 +375,7 @@ impl Reader<'_> {
         place: &str,
         values: &Values,
     ) -> Option<Vec<String>> {
-        let Some(value) = table.get(key) else {
-            self.report
-                .at(span.start..span.start, t!("lesson.missing_key", key = key, place = place));
-            return None;
-        };
-        let Some(array) = value.get_ref().as_array() else {
-            self.report.at(
-                value.span(),
-                t!("lesson.wrong_type", key = key, expected = "an array of strings"),
-            );
-            return None;
-        };
+        let (value, array) = self.required_array(table, key, span, place, "an array of strings")?;
         let mut texts = Vec::new();
         let mut complete = true;
         for item in array.iter() {
@@ -403,16 +413,8 @@ impl Reader<'_> {
         place: &str,
         values: &Values,
     ) -> Option<Vec<(String, Invocation)>> {
-        let Some(value) = table.get(key) else {
-            self.report
-                .at(span.start..span.start, t!("lesson.missing_key", key = key, place = place));
-            return None;
-        };
         let expected = "an array of command lines";
-        let Some(array) = value.get_ref().as_array() else {
-            self.report.at(value.span(), t!("lesson.wrong_type", key = key, expected = expected));
-            return None;
-        };
+        let (value, array) = self.required_array(table, key, span, place, expected)?;
         let mut lines = Vec::new();
         let mut complete = true;
         for item in array.iter() {
@@ -434,8 +436,9 @@ impl Reader<'_> {
         complete.then_some(lines)
     }
 
-    /// One command line: its `{value}` names declared, and the line parsed by the engine.
-    fn command_line(
+    /// One command line: its `{value}` names declared, and the line parsed by the engine. A
+    /// step's `run`, an exercise's solution and a quiz's setup and run are all read this way.
+    pub(super) fn command_line(
         &mut self,
         span: Range<usize>,
         text: &str,

@@ -174,14 +174,7 @@ struct Running {
 impl Running {
     /// Starts `socklab listen ADDRESSES` and waits for one ready line per address.
     fn start(addresses: &[String]) -> Self {
-        let mut child = support::socklab()
-            .arg("listen")
-            .args(addresses)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
+        let mut child = spawn_listen(addresses);
         let (sender, lines) = mpsc::channel();
         let stderr = child.stderr.take().unwrap();
         std::thread::spawn(move || {
@@ -250,17 +243,22 @@ impl Drop for Running {
     }
 }
 
-/// Runs `socklab listen ADDRESSES`, which must fail; returns its exit code and stderr. A
-/// listener that starts instead is stopped, and the test fails.
-fn cli_refusal(addresses: &[String]) -> (i32, String) {
-    let mut child = support::socklab()
+/// Starts `socklab listen ADDRESSES` with its stderr piped (where it reports).
+fn spawn_listen(addresses: &[String]) -> std::process::Child {
+    support::socklab()
         .arg("listen")
         .args(addresses)
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
-        .unwrap();
+        .unwrap()
+}
+
+/// Runs `socklab listen ADDRESSES`, which must fail; returns its exit code and stderr. A
+/// listener that starts instead is stopped, and the test fails.
+fn cli_refusal(addresses: &[String]) -> (i32, String) {
+    let mut child = spawn_listen(addresses);
     let deadline = Instant::now() + PATIENCE;
     let status = loop {
         if let Some(status) = child.try_wait().unwrap() {

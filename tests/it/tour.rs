@@ -164,29 +164,50 @@ impl Drop for Tmux {
     }
 }
 
+/// One shipped lesson run as the interactive tour inside its own tmux server, with its own
+/// lessons, state and socket directories (kept alive as long as this is).
+struct TourInTmux {
+    tmux: Tmux,
+    sockets: tempfile::TempDir,
+    steps: usize,
+    _lessons: tempfile::TempDir,
+    _state: tempfile::TempDir,
+}
+
+impl TourInTmux {
+    /// Starts the tour over `lessons/FILE` alone, with `extra` options; `None` (with a notice)
+    /// where tmux cannot run.
+    fn start(file: &str, extra: &[String]) -> Option<Self> {
+        let lessons = tempfile::tempdir().unwrap();
+        let shipped = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("lessons").join(file);
+        std::fs::copy(&shipped, lessons.path().join(file)).unwrap();
+        let steps = socklab::lesson::load_dir(lessons.path()).unwrap()[0].steps.len();
+        let sockets = short_tempdir();
+        let state = tempfile::tempdir().unwrap();
+        let mut command = vec![
+            env!("CARGO_BIN_EXE_socklab").to_owned(),
+            "--lessons".to_owned(),
+            lessons.path().display().to_string(),
+            "--socket-dir".to_owned(),
+            sockets.path().display().to_string(),
+        ];
+        command.extend_from_slice(extra);
+        let env = [
+            ("XDG_STATE_HOME", state.path().display().to_string()),
+            ("NO_COLOR", "1".to_owned()),
+            ("TERM", "xterm-256color".to_owned()),
+        ];
+        let tmux = Tmux::start(&command, &env)?;
+        Some(Self { tmux, sockets, steps, _lessons: lessons, _state: state })
+    }
+}
+
 #[test]
 fn the_tour_runs_a_whole_lesson_in_a_real_terminal() {
-    let lessons_dir = tempfile::tempdir().unwrap();
-    let shipped = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("lessons/02-tcp.toml");
-    std::fs::copy(&shipped, lessons_dir.path().join("02-tcp.toml")).unwrap();
-    let steps = socklab::lesson::load_dir(lessons_dir.path()).unwrap()[0].steps.len();
-    let sockets = short_tempdir();
-    let state = tempfile::tempdir().unwrap();
-    let command = vec![
-        env!("CARGO_BIN_EXE_socklab").to_owned(),
-        "--lessons".to_owned(),
-        lessons_dir.path().display().to_string(),
-        "--port-offset".to_owned(),
-        free_offset().to_string(),
-        "--socket-dir".to_owned(),
-        sockets.path().display().to_string(),
-    ];
-    let env = [
-        ("XDG_STATE_HOME", state.path().display().to_string()),
-        ("NO_COLOR", "1".to_owned()),
-        ("TERM", "xterm-256color".to_owned()),
-    ];
-    let Some(tmux) = Tmux::start(&command, &env) else { return };
+    let offset = ["--port-offset".to_owned(), free_offset().to_string()];
+    // Bound whole: its temporary directories must live as long as the tour.
+    let Some(tour) = TourInTmux::start("02-tcp.toml", &offset) else { return };
+    let (tmux, sockets, steps) = (&tour.tmux, &tour.sockets, tour.steps);
     for answered in 0..steps {
         // A prompt is open when the visible screen shows it and every earlier one has been
         // answered (a `✔` line each). The scrollback can keep stale copies of a prompt that
@@ -216,24 +237,8 @@ fn the_tour_runs_a_whole_lesson_in_a_real_terminal() {
 
 #[test]
 fn ctrl_c_at_a_prompt_stops_the_listeners_and_removes_their_files() {
-    let lessons_dir = tempfile::tempdir().unwrap();
-    let shipped = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("lessons/04-unix.toml");
-    std::fs::copy(&shipped, lessons_dir.path().join("04-unix.toml")).unwrap();
-    let sockets = short_tempdir();
-    let state = tempfile::tempdir().unwrap();
-    let command = vec![
-        env!("CARGO_BIN_EXE_socklab").to_owned(),
-        "--lessons".to_owned(),
-        lessons_dir.path().display().to_string(),
-        "--socket-dir".to_owned(),
-        sockets.path().display().to_string(),
-    ];
-    let env = [
-        ("XDG_STATE_HOME", state.path().display().to_string()),
-        ("NO_COLOR", "1".to_owned()),
-        ("TERM", "xterm-256color".to_owned()),
-    ];
-    let Some(tmux) = Tmux::start(&command, &env) else { return };
+    let Some(tour) = TourInTmux::start("04-unix.toml", &[]) else { return };
+    let (tmux, sockets) = (&tour.tmux, &tour.sockets);
     // Run the first step (a stream listener), then press Ctrl+C at the second prompt.
     tmux.wait_for("the first prompt", |_| tmux.visible().contains("? What now? ›"));
     tmux.run(&["send-keys", "Enter"]);

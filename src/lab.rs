@@ -89,11 +89,7 @@ pub fn default_command(options: &LabOptions) -> Result<ExitCode, Failure> {
     let mut progress = Progress::load()?;
     cleanup::install_signal_handler();
     let mut ui = TerminalUi::new();
-    let env_placement = Placement {
-        privileged: env.privileged,
-        unprivileged_start: env.unprivileged_start,
-        ..placement.clone()
-    };
+    let env_placement = env.placement(&placement);
     // The book's section in markdown; the interface renders it like all prose.
     let read_more = |lesson: &Lesson, step: &lesson::Step| {
         let values_of =

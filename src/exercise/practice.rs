@@ -47,11 +47,7 @@ pub fn values_for(
     env: &Environment,
     placement: &Placement,
 ) -> Result<Resolved, Failure> {
-    let placement = Placement {
-        privileged: env.privileged,
-        unprivileged_start: env.unprivileged_start,
-        ..placement.clone()
-    };
+    let placement = env.placement(placement);
     lesson.values.place(&placement).map_err(Failure::usage)
 }
 

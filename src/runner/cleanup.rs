@@ -45,16 +45,14 @@ pub fn new_jobs() -> Jobs {
     jobs
 }
 
-/// Stops every job of every live session; returns how many listeners were stopped.
-pub fn stop_everything() -> usize {
+/// Stops every job of every live session.
+pub fn stop_everything() {
     let sessions: Vec<Jobs> = lock(live()).iter().filter_map(Weak::upgrade).collect();
-    let mut stopped = 0;
     for jobs in sessions {
+        // Drained under the lock, dropped after it: dropping a listener joins its threads.
         let drained: Vec<Job> = lock(&jobs).drain(..).collect();
-        stopped += drained.iter().filter(|job| job.listener.is_some()).count();
         drop(drained);
     }
-    stopped
 }
 
 /// The signal that interrupted the run, 0 while none has.

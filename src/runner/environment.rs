@@ -1,5 +1,6 @@
 //! What this host allows, found once per run: IPv6, privileged ports, the real tools.
 
+use crate::lesson::values::Placement;
 use crate::net::privilege;
 
 /// The real tools the tutorial uses, with the Debian package that brings each.
@@ -30,6 +31,16 @@ impl Environment {
                 .iter()
                 .map(|(tool, package)| (*tool, *package, which::which(tool).ok()))
                 .collect(),
+        }
+    }
+
+    /// `placement` with this host's facts about privileged ports filled in, as a lesson's
+    /// values are placed on this host.
+    pub fn placement(&self, placement: &Placement) -> Placement {
+        Placement {
+            privileged: self.privileged,
+            unprivileged_start: self.unprivileged_start,
+            ..placement.clone()
         }
     }
 }

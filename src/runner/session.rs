@@ -45,8 +45,9 @@ pub struct Session<'a> {
     values: Resolved,
     env: &'a Environment,
     jobs: Jobs,
-    /// Socket inodes and paths of every listener this lesson opened (for the released check).
-    opened: Vec<(u64, Option<PathBuf>)>,
+    /// The socket inode of every listener this lesson opened (for the released check; its
+    /// socket paths are the lesson's own values).
+    opened: Vec<u64>,
     /// Why the rest of the lesson cannot run, after an error of the environment.
     halted: Option<String>,
 }
@@ -58,11 +59,7 @@ impl<'a> Session<'a> {
         env: &'a Environment,
         placement: &Placement,
     ) -> Result<Self, Failure> {
-        let placement = Placement {
-            privileged: env.privileged,
-            unprivileged_start: env.unprivileged_start,
-            ..placement.clone()
-        };
+        let placement = env.placement(placement);
         let values = lesson.values.place(&placement).map_err(Failure::usage)?;
         Ok(Self {
             lesson,
@@ -250,7 +247,7 @@ impl<'a> Session<'a> {
         }
         match Listener::open(&spec) {
             Ok(listener) => {
-                self.opened.push((listener.inode(), listener.path().map(Into::into)));
+                self.opened.push(listener.inode());
                 let number =
                     self.push_job(&CommandLine { text: shown, ..parsed.clone() }, Some(listener));
                 let mut run = StepRun::output(
@@ -323,7 +320,7 @@ impl<'a> Session<'a> {
         };
         let snapshot = inspect::snapshot(&all);
         let mut left = Vec::new();
-        for (inode, _) in &self.opened {
+        for inode in &self.opened {
             if let Some(row) = snapshot.rows.iter().find(|row| row.inode == *inode) {
                 left.push(t!("runner.left_socket", inode = inode, state = row.state));
             }

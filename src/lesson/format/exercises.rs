@@ -131,14 +131,8 @@ impl Reader<'_> {
         self.unknown_keys(table.iter(), EXERCISE_KEYS, "exercise");
         let id = self.required_id(table, span, "exercise");
         let title = self.required_text(table, "title", span, "exercise");
-        let task = self.required_text(table, "task", span, "exercise");
-        if let (Some(task), Some(value)) = (&task, table.get("task")) {
-            self.references(value.span(), task, values);
-        }
-        let explain = self.optional_text(table, "explain");
-        if let Some(value) = table.get("explain") {
-            self.references(value.span(), &explain, values);
-        }
+        let task = self.required_text_with_values(table, "task", span, "exercise", values);
+        let explain = self.optional_text_with_values(table, "explain", values);
         let hints = self.texts(table, "hints", span, "exercise", values);
         let solution = self.command_lines(table, "solution", span, "exercise", values);
         let needs = self.needs(table);
@@ -182,10 +176,7 @@ impl Reader<'_> {
                     None
                 }
             };
-            let say = self.required_text(rule, "say", &span, "mistake");
-            if let (Some(say), Some(value)) = (&say, rule.get("say")) {
-                self.references(value.span(), say, values);
-            }
+            let say = self.required_text_with_values(rule, "say", &span, "mistake", values);
             match (when, say) {
                 (Some(when), Some(say)) => built.push(Mistake { when, say }),
                 _ => complete = false,
@@ -198,14 +189,8 @@ impl Reader<'_> {
         self.unknown_keys(table.iter(), QUIZ_KEYS, "quiz");
         let id = self.required_id(table, span, "quiz");
         let title = self.required_text(table, "title", span, "quiz");
-        let question = self.required_text(table, "question", span, "quiz");
-        if let (Some(question), Some(value)) = (&question, table.get("question")) {
-            self.references(value.span(), question, values);
-        }
-        let explain = self.optional_text(table, "explain");
-        if let Some(value) = table.get("explain") {
-            self.references(value.span(), &explain, values);
-        }
+        let question = self.required_text_with_values(table, "question", span, "quiz", values);
+        let explain = self.optional_text_with_values(table, "explain", values);
         let choices = self.texts(table, "choices", span, "quiz", values);
         if let (Some(choices), Some(value)) = (&choices, table.get("choices"))
             && choices.len() < 2
@@ -343,6 +328,36 @@ impl Reader<'_> {
             return None;
         }
         complete.then_some(outcomes)
+    }
+
+    /// A required text whose `{value}` names must be declared.
+    fn required_text_with_values(
+        &mut self,
+        table: &DeTable<'_>,
+        key: &str,
+        span: &Range<usize>,
+        place: &str,
+        values: &Values,
+    ) -> Option<String> {
+        let text = self.required_text(table, key, span, place)?;
+        if let Some(value) = table.get(key) {
+            self.references(value.span(), &text, values);
+        }
+        Some(text)
+    }
+
+    /// An optional text (empty when absent) whose `{value}` names must be declared.
+    fn optional_text_with_values(
+        &mut self,
+        table: &DeTable<'_>,
+        key: &str,
+        values: &Values,
+    ) -> String {
+        let text = self.optional_text(table, key);
+        if let Some(value) = table.get(key) {
+            self.references(value.span(), &text, values);
+        }
+        text
     }
 
     /// The array at `key`, which must be there; a missing key or another type is reported.

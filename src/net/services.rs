@@ -49,11 +49,15 @@ pub fn parse(text: &str) -> HashMap<(u16, Transport), String> {
     table
 }
 
+/// The text of `/etc/services`, read once (empty where there is none).
+fn system_text() -> &'static str {
+    static TEXT: OnceLock<String> = OnceLock::new();
+    TEXT.get_or_init(|| std::fs::read_to_string("/etc/services").unwrap_or_default())
+}
+
 fn system_table() -> &'static Table {
     static TABLE: OnceLock<Table> = OnceLock::new();
-    TABLE.get_or_init(|| {
-        std::fs::read_to_string("/etc/services").map(|text| parse(&text)).unwrap_or_default()
-    })
+    TABLE.get_or_init(|| parse(system_text()))
 }
 
 /// The service name of `port` over `transport`, if `/etc/services` has one.
@@ -78,8 +82,7 @@ pub fn port_in(services: &str, name: &str, transport: Transport) -> Option<u16> 
 /// The port of service `name` (or an alias) over `transport`, from `/etc/services`, as
 /// getservbyname gives it to nc and socat.
 pub fn port(name: &str, transport: Transport) -> Option<u16> {
-    let text = std::fs::read_to_string("/etc/services").ok()?;
-    port_in(&text, name, transport)
+    port_in(system_text(), name, transport)
 }
 
 #[cfg(test)]

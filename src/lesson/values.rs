@@ -6,7 +6,6 @@
 //! taken port, and an unprivileged student gets a port they may bind. The student always sees
 //! the command and the expected output with the values really used.
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 /// A port the lesson uses: the tutorial's value, and the one used without privilege.
@@ -127,13 +126,6 @@ impl Resolved {
     /// The path called `name`.
     pub fn path(&self, name: &str) -> Option<&Path> {
         self.paths.iter().find(|p| p.name == name).map(|p| p.path.as_path())
-    }
-
-    /// Every value as (name, text), for showing a student what this run uses.
-    pub fn table(&self) -> BTreeMap<String, String> {
-        let ports = self.ports.iter().map(|p| (p.name.clone(), p.port.to_string()));
-        let paths = self.paths.iter().map(|p| (p.name.clone(), p.path.display().to_string()));
-        ports.chain(paths).collect()
     }
 
     /// Replaces every `{name}` of a known value in `template`; `{?…}` wildcards and unknown

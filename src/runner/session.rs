@@ -41,7 +41,6 @@ pub struct StepRun {
 /// A lesson being run.
 #[derive(Debug)]
 pub struct Session<'a> {
-    lesson: &'a Lesson,
     values: Resolved,
     env: &'a Environment,
     jobs: Jobs,
@@ -55,25 +54,13 @@ pub struct Session<'a> {
 impl<'a> Session<'a> {
     /// Starts a session: places the lesson's values for this run.
     pub fn new(
-        lesson: &'a Lesson,
+        lesson: &Lesson,
         env: &'a Environment,
         placement: &Placement,
     ) -> Result<Self, Failure> {
         let placement = env.placement(placement);
         let values = lesson.values.place(&placement).map_err(Failure::usage)?;
-        Ok(Self {
-            lesson,
-            values,
-            env,
-            jobs: cleanup::new_jobs(),
-            opened: Vec::new(),
-            halted: None,
-        })
-    }
-
-    /// The lesson being run.
-    pub fn lesson(&self) -> &Lesson {
-        self.lesson
+        Ok(Self { values, env, jobs: cleanup::new_jobs(), opened: Vec::new(), halted: None })
     }
 
     /// The values as this run uses them.

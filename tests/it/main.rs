@@ -8,6 +8,7 @@ mod cli;
 mod exercise;
 mod inspect;
 mod listen;
+mod packaging;
 mod probe;
 mod runner;
 mod stat;

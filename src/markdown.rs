@@ -70,7 +70,7 @@ impl Renderer {
             if !piece.is_empty() {
                 let painted = self.paint(piece, &style);
                 self.pending.0.push_str(&painted);
-                self.pending.1 += piece.chars().count();
+                self.pending.1 += textwrap::core::display_width(piece);
             }
         }
     }
@@ -92,14 +92,14 @@ impl Renderer {
             None => indent.clone(),
         };
         let mut line = first_prefix.clone();
-        let mut used = first_prefix.chars().count();
+        let mut used = textwrap::core::display_width(&first_prefix);
         let mut empty = true;
         for (word, len) in std::mem::take(&mut self.words) {
             if !empty && used + 1 + len > self.width {
                 self.out.push_str(line.trim_end());
                 self.out.push('\n');
                 line = indent.clone();
-                used = indent.chars().count();
+                used = textwrap::core::display_width(&indent);
                 empty = true;
             }
             if !empty {
@@ -148,7 +148,7 @@ impl Renderer {
                     .map(|c| {
                         rows.iter()
                             .filter_map(|r| r.get(c))
-                            .map(|t| t.chars().count())
+                            .map(|t| textwrap::core::display_width(t))
                             .max()
                             .unwrap_or(0)
                     })
@@ -157,7 +157,8 @@ impl Renderer {
                 for (index, row) in rows.iter().enumerate() {
                     let mut line = indent.clone();
                     for (column, cell) in row.iter().enumerate() {
-                        let pad = widths[column].saturating_sub(cell.chars().count());
+                        let pad =
+                            widths[column].saturating_sub(textwrap::core::display_width(cell));
                         let text = if index == 0 {
                             self.paint(cell, &Style::new().bold())
                         } else {
@@ -296,7 +297,7 @@ impl Renderer {
                 let painted = self.paint(&text, &style);
                 // Inline code is one unit: it is not split across lines.
                 self.pending.0.push_str(&painted);
-                self.pending.1 += text.chars().count();
+                self.pending.1 += textwrap::core::display_width(&text);
             }
             Event::Text(text) => self.push_text(&text),
             Event::SoftBreak => self.end_word(),

@@ -15,7 +15,7 @@ use crate::runner::progress::Progress;
 use crate::runner::session::Session;
 use crate::runner::verdict::{Tally, Verdict};
 use crate::t;
-use crate::ui::{Show, StepChoice, Ui};
+use crate::ui::{Show, StepChoice, Ui, render};
 
 /// Where the "read more" text of a step comes from (the book's section for it, as markdown).
 pub type ReadMore<'a> = &'a dyn Fn(&Lesson, &Step) -> Option<String>;
@@ -43,18 +43,8 @@ pub fn run(
         return Ok(tally);
     };
     loop {
-        let lesson = &lessons[index];
-        let ending = run_lesson(
-            lesson,
-            index,
-            lessons.len(),
-            env,
-            placement,
-            progress,
-            read_more,
-            ui,
-            &mut tally,
-        )?;
+        let ending =
+            run_lesson(lessons, index, env, placement, progress, read_more, ui, &mut tally)?;
         progress.save()?;
         if ending == Ending::Quit {
             if crate::runner::cleanup::interrupted().is_none() {
@@ -65,6 +55,7 @@ pub fn run(
         index += 1;
         if index >= lessons.len() {
             ui.show(Show::Text(&t!("runner.tour_complete")));
+            tour_recap(lessons, &tally, progress, ui);
             break;
         }
         if !ui.confirm(&t!("runner.next_lesson", title = lessons[index].title), true) {
@@ -77,9 +68,8 @@ pub fn run(
 
 #[allow(clippy::too_many_arguments)]
 fn run_lesson(
-    lesson: &Lesson,
+    lessons: &[Lesson],
     index: usize,
-    count: usize,
     env: &Environment,
     placement: &Placement,
     progress: &mut Progress,
@@ -87,8 +77,12 @@ fn run_lesson(
     ui: &mut dyn Ui,
     tally: &mut Tally,
 ) -> Result<Ending, Failure> {
+    let (lesson, count) = (&lessons[index], lessons.len());
+    let mut steps_tally = Tally::default();
+    let mut commands: Vec<String> = Vec::new();
     let mut session = Session::new(lesson, env, placement)?;
     ui.show(Show::Lesson { title: &lesson.title, number: index + 1, count });
+    ui.show(Show::Text(&Standing::of_lab(lessons, progress).line()));
     let done_before = progress.done_in(lesson);
     if done_before > 0 && done_before < lesson.steps.len() {
         ui.show(Show::Note(&t!(
@@ -107,7 +101,9 @@ fn run_lesson(
     }
     let mut all_done = true;
     for (number, step) in lesson.steps.iter().enumerate() {
-        ui.show(Show::Step { title: &step.title, number: number + 1, count: lesson.steps.len() });
+        let id = format!("{}/{}", lesson.id, step.id);
+        let count = lesson.steps.len();
+        ui.show(Show::Step { title: &step.title, number: number + 1, count, id: &id });
         if !step.explain.is_empty() {
             ui.show(Show::Text(&session.values().substitute(&step.explain)));
         }
@@ -125,7 +121,7 @@ fn run_lesson(
                 StepChoice::Skip => break Some((session.skip_step(step), true)),
                 StepChoice::More => {
                     let more = read_more(lesson, step).unwrap_or_else(|| t!("runner.no_more"));
-                    ui.show(Show::Text(&more));
+                    ui.show(Show::Page(&more));
                 }
                 StepChoice::Quit => break None,
             }
@@ -153,10 +149,22 @@ fn run_lesson(
         for note in &result.notes {
             ui.show(Show::Note(note));
         }
+        // Advice is for results nobody wanted: a step that means to hit a closed port gets none.
+        if !matches!(result.verdict, Verdict::Pass) {
+            for advice in &result.advice {
+                ui.show(Show::Note(advice));
+            }
+        }
         if matches!(result.verdict, Verdict::Pass) && !step.notice.is_empty() {
             ui.show(Show::Text(&session.values().substitute(&step.notice)));
         }
         tally.add(&result.verdict);
+        steps_tally.add(&result.verdict);
+        if let Some(command) = result.command.as_ref().filter(|_| !skipped_by_student)
+            && !commands.contains(command)
+        {
+            commands.push(command.clone());
+        }
         if result.verdict.is_done() && !skipped_by_student {
             progress.mark_done(&lesson.id, &step.id);
         } else {
@@ -172,12 +180,152 @@ fn run_lesson(
         progress.mark_finished(&lesson.id);
     }
     let (exercises, quizzes) = (lesson.exercises.len(), lesson.quizzes.len());
-    if exercises + quizzes > 0
-        && ui.confirm(&t!("exercise.offer", exercises = exercises, quizzes = quizzes), true)
-        && practice::run_lesson(lesson, env, placement, progress, ui, tally)?
-            == practice::Ending::Quit
-    {
-        return Ok(Ending::Quit);
+    if exercises + quizzes > 0 {
+        let what = match (exercises, quizzes) {
+            (_, 0) => t!("exercise.count_exercises", count = exercises),
+            (0, _) => t!("exercise.count_quizzes", count = quizzes),
+            _ => t!(
+                "exercise.count_both",
+                exercises = t!("exercise.count_exercises", count = exercises),
+                quizzes = t!("exercise.count_quizzes", count = quizzes)
+            ),
+        };
+        ui.show(Show::Text(&t!("exercise.offer", practice = what)));
+        if ui.confirm(&t!("exercise.offer_prompt"), true)
+            && practice::run_lesson(lesson, env, placement, progress, ui, tally)?
+                == practice::Ending::Quit
+        {
+            return Ok(Ending::Quit);
+        }
     }
+    recap(lessons, index, &commands, &steps_tally, progress, ui);
     Ok(Ending::Finished)
+}
+
+/// How far the student is: steps, exercises and quizzes done, each as (done, total).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Standing {
+    pub steps: (usize, usize),
+    pub exercises: (usize, usize),
+    pub quizzes: (usize, usize),
+}
+
+impl Standing {
+    /// The standing in one lesson, from the saved progress.
+    pub fn of(lesson: &Lesson, progress: &Progress) -> Self {
+        let record = progress.lesson(&lesson.id);
+        let done = |ids: &mut dyn Iterator<Item = &String>| {
+            ids.filter(|id| record.done.contains(*id)).count()
+        };
+        Self {
+            steps: (progress.done_in(lesson), lesson.steps.len()),
+            exercises: (done(&mut lesson.exercises.iter().map(|e| &e.id)), lesson.exercises.len()),
+            quizzes: (done(&mut lesson.quizzes.iter().map(|q| &q.id)), lesson.quizzes.len()),
+        }
+    }
+
+    /// The standing in the whole lab: every lesson's, added up.
+    pub fn of_lab(lessons: &[Lesson], progress: &Progress) -> Self {
+        let add = |a: (usize, usize), b: (usize, usize)| (a.0 + b.0, a.1 + b.1);
+        lessons.iter().map(|l| Self::of(l, progress)).fold(Self::default(), |sum, one| Self {
+            steps: add(sum.steps, one.steps),
+            exercises: add(sum.exercises, one.exercises),
+            quizzes: add(sum.quizzes, one.quizzes),
+        })
+    }
+
+    /// One line for the whole lab: `The whole lab: steps [###-------] 9/37, …`.
+    pub fn line(&self) -> String {
+        t!(
+            "runner.lab_standing",
+            steps = render::bar(self.steps.0, self.steps.1),
+            exercises = render::bar(self.exercises.0, self.exercises.1),
+            quizzes = render::bar(self.quizzes.0, self.quizzes.1)
+        )
+    }
+}
+
+/// The end of a lesson: what the student saw (the lesson's outro was just shown), the
+/// commands, their score, and what to do next (exercises and quizzes not done yet, the next
+/// lesson).
+fn recap(
+    lessons: &[Lesson],
+    index: usize,
+    commands: &[String],
+    steps: &Tally,
+    progress: &Progress,
+    ui: &mut dyn Ui,
+) {
+    let lesson = &lessons[index];
+    ui.show(Show::Heading(&t!("runner.recap_heading", title = lesson.title)));
+    if !commands.is_empty() {
+        ui.show(Show::Text(&t!("runner.recap_commands")));
+        ui.show(Show::Output(
+            &commands.iter().map(|c| format!("$ {c}")).collect::<Vec<_>>().join("\n"),
+        ));
+    }
+    let standing = Standing::of(lesson, progress);
+    ui.show(Show::Text(&t!(
+        "runner.recap_score",
+        passed = steps.passed,
+        total = lesson.steps.len(),
+        steps = render::bar(standing.steps.0, standing.steps.1),
+        exercises = render::bar(standing.exercises.0, standing.exercises.1),
+        quizzes = render::bar(standing.quizzes.0, standing.quizzes.1)
+    )));
+    let record = progress.lesson(&lesson.id);
+    let open: Vec<String> = lesson
+        .exercises
+        .iter()
+        .map(|e| (&e.id, &e.title))
+        .chain(lesson.quizzes.iter().map(|q| (&q.id, &q.title)))
+        .filter(|(id, _)| !record.done.contains(*id))
+        .map(|(_, title)| format!("- {title}"))
+        .collect();
+    if !open.is_empty() {
+        ui.show(Show::Text(&t!(
+            "runner.recap_open",
+            count = open.len(),
+            lesson = lesson.id,
+            list = open.join("\n")
+        )));
+    }
+    match lessons.get(index + 1) {
+        Some(next) => ui.show(Show::Text(&t!("runner.recap_next", title = next.title))),
+        None => ui.show(Show::Text(&t!("runner.recap_last"))),
+    }
+}
+
+/// The end of the tour: every lesson's standing, the lab's, and what is left to do.
+fn tour_recap(lessons: &[Lesson], tally: &Tally, progress: &Progress, ui: &mut dyn Ui) {
+    ui.show(Show::Heading(&t!("runner.tour_recap_heading")));
+    let rows: Vec<String> = lessons
+        .iter()
+        .map(|lesson| {
+            let s = Standing::of(lesson, progress);
+            t!(
+                "runner.tour_recap_row",
+                title = lesson.title,
+                steps = render::bar(s.steps.0, s.steps.1),
+                exercises = render::bar(s.exercises.0, s.exercises.1),
+                quizzes = render::bar(s.quizzes.0, s.quizzes.1)
+            )
+        })
+        .collect();
+    ui.show(Show::Output(&rows.join("\n")));
+    ui.show(Show::Text(&Standing::of_lab(lessons, progress).line()));
+    ui.show(Show::Text(&t!("runner.tour_recap_score", summary = tally.summary())));
+    let open: Vec<&str> = lessons
+        .iter()
+        .filter(|lesson| {
+            let s = Standing::of(lesson, progress);
+            s.exercises.0 < s.exercises.1 || s.quizzes.0 < s.quizzes.1
+        })
+        .map(|lesson| lesson.id.as_str())
+        .collect();
+    if open.is_empty() {
+        ui.show(Show::Text(&t!("runner.tour_recap_all_done")));
+    } else {
+        ui.show(Show::Text(&t!("runner.tour_recap_open", lessons = open.join(" "))));
+    }
 }

@@ -146,16 +146,21 @@ fn run_lesson(
             ui.show(Show::Expected(expected));
         }
         ui.show(Show::Verdict(&result.verdict));
-        for note in &result.notes {
-            ui.show(Show::Note(note));
+        let passed = matches!(result.verdict, Verdict::Pass);
+        // After a pass, the lesson's own notice explains the result; the tool's generic notes
+        // would say the same thing twice.
+        if !passed || step.notice.is_empty() {
+            for note in &result.notes {
+                ui.show(Show::Note(note));
+            }
         }
         // Advice is for results nobody wanted: a step that means to hit a closed port gets none.
-        if !matches!(result.verdict, Verdict::Pass) {
+        if !passed {
             for advice in &result.advice {
                 ui.show(Show::Note(advice));
             }
         }
-        if matches!(result.verdict, Verdict::Pass) && !step.notice.is_empty() {
+        if passed && !step.notice.is_empty() {
             ui.show(Show::Text(&session.values().substitute(&step.notice)));
         }
         tally.add(&result.verdict);
@@ -234,13 +239,26 @@ impl Standing {
         })
     }
 
-    /// One line for the whole lab: `The whole lab: steps [###-------] 9/37, …`.
+    /// Three rows, one each for steps, exercises and quizzes, with a bar.
+    pub fn rows(&self) -> String {
+        [
+            ("runner.standing_steps", self.steps),
+            ("runner.standing_exercises", self.exercises),
+            ("runner.standing_quizzes", self.quizzes),
+        ]
+        .iter()
+        .map(|(key, (done, total))| format!("{:<10} {}", t!(key), render::bar(*done, *total)))
+        .collect::<Vec<_>>()
+        .join("\n")
+    }
+
+    /// One line for the whole lab: `Your place in the lab: steps [###-------] 9/37, …`.
     pub fn line(&self) -> String {
         t!(
             "runner.lab_standing",
             steps = render::bar(self.steps.0, self.steps.1),
-            exercises = render::bar(self.exercises.0, self.exercises.1),
-            quizzes = render::bar(self.quizzes.0, self.quizzes.1)
+            exercises = format!("{}/{}", self.exercises.0, self.exercises.1),
+            quizzes = format!("{}/{}", self.quizzes.0, self.quizzes.1)
         )
     }
 }
@@ -268,11 +286,9 @@ fn recap(
     ui.show(Show::Text(&t!(
         "runner.recap_score",
         passed = steps.passed,
-        total = lesson.steps.len(),
-        steps = render::bar(standing.steps.0, standing.steps.1),
-        exercises = render::bar(standing.exercises.0, standing.exercises.1),
-        quizzes = render::bar(standing.quizzes.0, standing.quizzes.1)
+        total = lesson.steps.len()
     )));
+    ui.show(Show::Output(&standing.rows()));
     let record = progress.lesson(&lesson.id);
     let open: Vec<String> = lesson
         .exercises
@@ -289,10 +305,6 @@ fn recap(
             lesson = lesson.id,
             list = open.join("\n")
         )));
-    }
-    match lessons.get(index + 1) {
-        Some(next) => ui.show(Show::Text(&t!("runner.recap_next", title = next.title))),
-        None => ui.show(Show::Text(&t!("runner.recap_last"))),
     }
 }
 

@@ -214,17 +214,29 @@ pub fn reset(options: &LabOptions, lesson: Option<&str>) -> Result<ExitCode, Fai
     Ok(ExitCode::SUCCESS)
 }
 
-/// `socklab explain LESSON[/STEP]`: the book's text, rendered for the terminal.
-pub fn explain(options: &LabOptions, topic: &str) -> Result<ExitCode, Failure> {
+/// `socklab explain [LESSON[/STEP]] [--glossary [TERM]]`: the book's text, rendered for the
+/// terminal (paged when long); without a topic, what can be explained.
+pub fn explain(
+    options: &LabOptions,
+    topic: Option<&str>,
+    glossary: Option<&str>,
+) -> Result<ExitCode, Failure> {
     let lessons = load(options)?;
-    let (lesson, step) = match topic.split_once('/') {
-        Some((lesson, step)) => (lesson, Some(step)),
-        None => (topic, None),
+    let markdown = match (topic, glossary) {
+        (_, Some("")) => crate::book::glossary_index(),
+        (_, Some(term)) => crate::book::glossary_entry(term)?,
+        (None, None) => crate::book::explain_index(&lessons),
+        (Some(topic), None) => {
+            let (lesson, step) = match topic.split_once('/') {
+                Some((lesson, step)) => (lesson, Some(step)),
+                None => (topic, None),
+            };
+            crate::book::lookup(&lessons, lesson, step, &|l: &Lesson| l.values.as_written())?
+        }
     };
-    let markdown =
-        crate::book::lookup(&lessons, lesson, step, &|l: &Lesson| l.values.as_written())?;
     let styled = crate::ui::render::colours_wanted();
     console::set_colors_enabled(styled);
-    print!("{}", crate::markdown::render(&markdown, crate::ui::render::width(), styled));
+    let rendered = crate::markdown::render(&markdown, crate::ui::render::width(), styled);
+    crate::ui::terminal::page(&rendered);
     Ok(ExitCode::SUCCESS)
 }

@@ -16,6 +16,13 @@ pub fn render(markdown: &str, width: usize, styled: bool) -> String {
         renderer.event(event);
     }
     renderer.flush_paragraph();
+    if !renderer.glossary.is_empty() {
+        // A link has no use in a terminal; the command that shows the term has.
+        let terms = renderer.glossary.join(", ");
+        renderer.blank_line();
+        renderer.push_text(&crate::t!("book.glossary_footer", terms = terms));
+        renderer.flush_paragraph();
+    }
     let out = renderer.out.trim_end().to_owned();
     out + "\n"
 }
@@ -35,6 +42,8 @@ struct Renderer {
     code: Option<String>,
     heading: Option<HeadingLevel>,
     link: Option<String>,
+    /// The glossary's terms linked to, in order (ids, as `explain --glossary` takes them).
+    glossary: Vec<String>,
     /// The first line of the current list item gets the bullet; the rest are indented.
     bullet: Option<String>,
     /// A table being collected: its rows of cells (plain text), the header first.
@@ -283,6 +292,12 @@ impl Renderer {
             }
             Event::Start(Tag::Link { dest_url, .. }) => {
                 self.styles.push(Attr::Underlined);
+                if let Some((_, id)) = dest_url.split_once(crate::book::GLOSSARY_ANCHOR)
+                    && (dest_url.starts_with('#') || dest_url.contains("glossary.md#"))
+                    && !self.glossary.iter().any(|known| known == id)
+                {
+                    self.glossary.push(id.to_owned());
+                }
                 self.link = Some(dest_url.to_string());
             }
             Event::End(TagEnd::Link) => {

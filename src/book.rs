@@ -88,7 +88,8 @@ pub fn expand(
                 let _ = writeln!(out, "*{what}*\n");
             }
         }
-        if let Some(expected) = &step.expect {
+        // Readers see a real output: the example where the expectation has patterns.
+        if let Some(expected) = step.example.as_ref().or(step.expect.as_ref()) {
             let shown = values.substitute(expected);
             let shown = shown.trim_matches('\n');
             if shown.is_empty() {

@@ -143,7 +143,15 @@ fn run_lesson(
             ui.show(Show::Note(&t!("runner.exit_status", status = result.status)));
         }
         if let (Verdict::Fail { .. }, Some(expected)) = (&result.verdict, &result.expected) {
-            ui.show(Show::Expected(expected));
+            // The difference above already shows the expectation; readers see an example of
+            // a matching output rather than its patterns.
+            match &step.example {
+                Some(example) => {
+                    ui.show(Show::Text(&t!("runner.example_heading")));
+                    ui.show(Show::Output(&session.values().substitute(example)));
+                }
+                None => ui.show(Show::Expected(expected)),
+            }
         }
         ui.show(Show::Verdict(&result.verdict));
         let passed = matches!(result.verdict, Verdict::Pass);

@@ -133,6 +133,12 @@ impl<'a> Session<'a> {
         }
     }
 
+    /// Lets the lesson go on after an error of the environment that the student has since
+    /// dealt with (a port freed): the next step runs instead of being skipped.
+    pub fn resume(&mut self) {
+        self.halted = None;
+    }
+
     /// Runs one step and judges it.
     pub fn run_step(&mut self, step: &Step) -> StepRun {
         if let Some(reason) = &self.halted {

@@ -8,11 +8,13 @@
 
 use crate::error::Failure;
 use crate::exercise::practice;
+use crate::lesson::command::Invocation;
 use crate::lesson::values::Placement;
 use crate::lesson::{Action, Lesson, Step};
+use crate::net::listen::ListenSpec;
 use crate::runner::environment::Environment;
 use crate::runner::progress::Progress;
-use crate::runner::session::Session;
+use crate::runner::session::{Session, StepRun};
 use crate::runner::verdict::{Tally, Verdict};
 use crate::t;
 use crate::ui::{Show, StepChoice, Ui, render};
@@ -25,6 +27,8 @@ pub type ReadMore<'a> = &'a dyn Fn(&Lesson, &Step) -> Option<String>;
 enum Ending {
     Finished,
     Quit,
+    /// Start the lesson again with every port moved by this much more.
+    Move(u16),
 }
 
 /// Runs the tour from lesson `start` (or where the student left off).
@@ -42,10 +46,17 @@ pub fn run(
         ui.show(Show::Text(&t!("runner.all_done")));
         return Ok(tally);
     };
+    let mut placement = placement.clone();
     loop {
         let ending =
-            run_lesson(lessons, index, env, placement, progress, read_more, ui, &mut tally)?;
+            run_lesson(lessons, index, env, &placement, progress, read_more, ui, &mut tally)?;
         progress.save()?;
+        if let Ending::Move(offset) = ending {
+            placement.port_offset = placement.port_offset.saturating_add(offset);
+            let total = placement.port_offset;
+            ui.show(Show::Note(&t!("runner.ports_moved", offset = offset, total = total)));
+            continue;
+        }
         if ending == Ending::Quit {
             if crate::runner::cleanup::interrupted().is_none() {
                 ui.show(Show::Text(&t!("runner.quit_saved")));
@@ -115,7 +126,7 @@ fn run_lesson(
                 }
             }
         }
-        let result = loop {
+        let mut chosen = loop {
             match ui.step_choice() {
                 StepChoice::Run => break Some((session.run_step(step), false)),
                 StepChoice::Skip => break Some((session.skip_step(step), true)),
@@ -126,51 +137,31 @@ fn run_lesson(
                 StepChoice::Quit => break None,
             }
         };
-        if crate::runner::cleanup::interrupted().is_some() {
-            return Ok(Ending::Quit);
-        }
-        let Some((result, skipped_by_student)) = result else {
-            drop(session);
-            return Ok(Ending::Quit);
-        };
-        for line in &result.preface {
-            ui.show(Show::Note(line));
-        }
-        if !result.observed.is_empty() {
-            ui.show(Show::Output(&result.observed));
-        }
-        if result.status != 0 {
-            ui.show(Show::Note(&t!("runner.exit_status", status = result.status)));
-        }
-        if let (Verdict::Fail { .. }, Some(expected)) = (&result.verdict, &result.expected) {
-            // The difference above already shows the expectation; readers see an example of
-            // a matching output rather than its patterns.
-            match &step.example {
-                Some(example) => {
-                    ui.show(Show::Text(&t!("runner.example_heading")));
-                    ui.show(Show::Output(&session.values().substitute(example)));
+        let (result, skipped_by_student) = loop {
+            if crate::runner::cleanup::interrupted().is_some() {
+                return Ok(Ending::Quit);
+            }
+            let Some((result, skipped_by_student)) = chosen else {
+                drop(session);
+                return Ok(Ending::Quit);
+            };
+            show_result(step, &result, &session, ui);
+            // A port taken by another program: the way out, there and then, rather than an
+            // error followed by a lesson of skipped steps.
+            if let Some(port) = taken_port(&result) {
+                match way_out(port, &session, env, ui) {
+                    WayOut::Retry => {
+                        session.resume();
+                        chosen = Some((session.run_step(step), false));
+                        continue;
+                    }
+                    WayOut::Move(offset) => return Ok(Ending::Move(offset)),
+                    WayOut::GoOn => {}
+                    WayOut::Quit => return Ok(Ending::Quit),
                 }
-                None => ui.show(Show::Expected(expected)),
             }
-        }
-        ui.show(Show::Verdict(&result.verdict));
-        let passed = matches!(result.verdict, Verdict::Pass);
-        // After a pass, the lesson's own notice explains the result; the tool's generic notes
-        // would say the same thing twice.
-        if !passed || step.notice.is_empty() {
-            for note in &result.notes {
-                ui.show(Show::Note(note));
-            }
-        }
-        // Advice is for results nobody wanted: a step that means to hit a closed port gets none.
-        if !passed {
-            for advice in &result.advice {
-                ui.show(Show::Note(advice));
-            }
-        }
-        if passed && !step.notice.is_empty() {
-            ui.show(Show::Text(&session.values().substitute(&step.notice)));
-        }
+            break (result, skipped_by_student);
+        };
         tally.add(&result.verdict);
         steps_tally.add(&result.verdict);
         if let Some(command) = result.command.as_ref().filter(|_| !skipped_by_student)
@@ -213,6 +204,127 @@ fn run_lesson(
     }
     recap(lessons, index, &commands, &steps_tally, progress, ui);
     Ok(Ending::Finished)
+}
+
+/// Shows what a step did: the output, the verdict, and what to make of it.
+fn show_result(step: &Step, result: &StepRun, session: &Session<'_>, ui: &mut dyn Ui) {
+    for line in &result.preface {
+        ui.show(Show::Note(line));
+    }
+    if !result.observed.is_empty() {
+        ui.show(Show::Output(&result.observed));
+    }
+    if result.status != 0 {
+        ui.show(Show::Note(&t!("runner.exit_status", status = result.status)));
+    }
+    if let (Verdict::Fail { .. }, Some(expected)) = (&result.verdict, &result.expected) {
+        // The difference already shows the expectation; readers see an example of a
+        // matching output rather than its patterns.
+        match &step.example {
+            Some(example) => {
+                ui.show(Show::Text(&t!("runner.example_heading")));
+                ui.show(Show::Output(&session.values().substitute(example)));
+            }
+            None => ui.show(Show::Expected(expected)),
+        }
+    }
+    ui.show(Show::Verdict(&result.verdict));
+    let passed = matches!(result.verdict, Verdict::Pass);
+    // After a pass, the lesson's own notice explains the result; the tool's generic notes
+    // would say the same thing twice.
+    if !passed || step.notice.is_empty() {
+        for note in &result.notes {
+            ui.show(Show::Note(note));
+        }
+    }
+    // Advice is for results nobody wanted: a step that means to hit a closed port gets none.
+    if !passed {
+        for advice in &result.advice {
+            ui.show(Show::Note(advice));
+        }
+    }
+    if passed && !step.notice.is_empty() {
+        ui.show(Show::Text(&session.values().substitute(&step.notice)));
+    }
+}
+
+/// The port a listening step could not bind because another socket holds it.
+fn taken_port(result: &StepRun) -> Option<u16> {
+    if !matches!(result.verdict, Verdict::Error { .. }) {
+        return None;
+    }
+    let parsed = crate::lesson::command::parse(result.command.as_deref()?).ok()?;
+    let Invocation::Listen(spec) = parsed.invocation else { return None };
+    let addr = spec.socket_addr()?;
+    in_use(&spec, addr).then_some(addr.port())
+}
+
+/// Whether binding `addr` as `spec` would fail with EADDRINUSE now: tried with a socket of
+/// the same kind and options (SO_REUSEADDR for TCP, as socat sets it, so a connection in
+/// TIME-WAIT does not count; none for UDP, where both holders would need it).
+fn in_use(spec: &ListenSpec, addr: std::net::SocketAddr) -> bool {
+    use socket2::{Domain, Socket, Type};
+    let stream = spec.kind.is_stream();
+    let kind = if stream { Type::STREAM } else { Type::DGRAM };
+    let Ok(socket) = Socket::new(Domain::for_address(addr), kind, None) else { return false };
+    let _ = socket.set_reuse_address(stream);
+    if addr.is_ipv6()
+        && let Some(only) = spec.ipv6only
+    {
+        let _ = socket.set_only_v6(only);
+    }
+    matches!(socket.bind(&addr.into()), Err(err) if err.kind() == std::io::ErrorKind::AddrInUse)
+}
+
+/// Whether `port` can be bound now, for TCP and UDP, on every IPv4 address (and IPv6 ones).
+fn port_free(port: u16, ipv6: bool) -> bool {
+    use std::net::{Ipv4Addr, Ipv6Addr, TcpListener, UdpSocket};
+    let v4 = TcpListener::bind((Ipv4Addr::UNSPECIFIED, port)).is_ok()
+        && UdpSocket::bind((Ipv4Addr::UNSPECIFIED, port)).is_ok();
+    let v6 = !ipv6
+        || (TcpListener::bind((Ipv6Addr::UNSPECIFIED, port)).is_ok()
+            && UdpSocket::bind((Ipv6Addr::UNSPECIFIED, port)).is_ok());
+    v4 && v6
+}
+
+/// What the student chose after a port was found taken.
+enum WayOut {
+    Retry,
+    Move(u16),
+    GoOn,
+    Quit,
+}
+
+/// The smallest offset, in steps of 1000, that moves every port of the lesson to a free one.
+fn free_offset(session: &Session<'_>, env: &Environment) -> Option<u16> {
+    let ports: Vec<u16> = session.values().ports.iter().map(|p| p.port).collect();
+    (1..=30u16).map(|n| n * 1000).find(|offset| {
+        ports.iter().all(|port| port.checked_add(*offset).is_some_and(|p| port_free(p, env.ipv6)))
+    })
+}
+
+/// Offers the ways out of a taken port: try again (once the student freed it), move the
+/// lesson's ports, go on, or quit (and use the lab, whose ports are its own).
+fn way_out(port: u16, session: &Session<'_>, env: &Environment, ui: &mut dyn Ui) -> WayOut {
+    let offset = free_offset(session, env);
+    ui.show(Show::Text(&t!("runner.port_taken", port = port)));
+    let mut items = vec![t!("runner.way_retry")];
+    if let Some(offset) = offset {
+        items.push(t!("runner.way_move", offset = offset));
+    }
+    items.push(t!("runner.way_go_on"));
+    items.push(t!("runner.way_quit"));
+    let picked = ui.select(&t!("runner.way_prompt"), &items);
+    let moved = usize::from(offset.is_some());
+    match (picked, offset) {
+        (Some(0), _) => WayOut::Retry,
+        (Some(1), Some(offset)) => WayOut::Move(offset),
+        (Some(n), _) if n == 1 + moved => WayOut::GoOn,
+        _ => {
+            ui.show(Show::Text(&t!("runner.way_quit_hint", offset = offset.unwrap_or(1000))));
+            WayOut::Quit
+        }
+    }
 }
 
 /// How far the student is: steps, exercises and quizzes done, each as (done, total).

@@ -398,3 +398,100 @@ fn every_glossary_link_leads_to_an_entry_and_explain_prints_it() {
     let intro = socklab::markdown::render(&tcp.intro, 80, false);
     assert!(intro.contains("socklab explain --glossary TERM`): stream-socket, handshake"));
 }
+
+// 6. and 12., in a real terminal: wrapping, paging, prompts drawn once, the lab's standing.
+
+/// The display width of a line (tmux captures wide characters as they are).
+fn columns(line: &str) -> usize {
+    line.chars().count()
+}
+
+/// The whole TCP lesson in tmux at `size`: every step run, the practice declined. Returns
+/// the whole screen history, the scrollback included, with lines the terminal wrapped joined
+/// back (`capture-pane -J`), so a line wider than the window is one the terminal broke.
+fn whole_lesson_at(size: (u16, u16)) -> Option<String> {
+    let offset = ["--port-offset".to_owned(), free_offset().to_string()];
+    let tour = crate::tour::TourInTmux::start_sized("02-tcp.toml", &offset, size, &[])?;
+    let tmux = &tour.tmux;
+    for answered in 0..tour.steps {
+        tmux.wait_for("the step prompt", |history| {
+            history.matches("✔ What now?").count() == answered
+                && tmux.visible().contains("? What now? ›")
+        });
+        tmux.run(&["send-keys", "Enter"]);
+    }
+    tmux.wait_for("the exercises offer", |_| tmux.visible().contains("Try them now?"));
+    tmux.run(&["send-keys", "n"]);
+    Some(tmux.wait_for("the end of the tour", |screen| {
+        screen.contains("Recap of the whole lab") && tmux.pane_dead()
+    }))
+}
+
+fn assert_fits(screen: &str, width: usize) {
+    for line in screen.lines() {
+        assert!(columns(line) <= width, "a line the terminal had to break:\n{line}\n\n{screen}");
+    }
+}
+
+#[test]
+fn at_80x24_nothing_is_broken_by_the_terminal_and_prompts_are_drawn_once() {
+    let Some(screen) = whole_lesson_at((80, 24)) else { return };
+    assert_fits(&screen, 80);
+    // The long offer is printed as text, the prompt is short: answered once, drawn once.
+    assert_eq!(screen.matches("This lesson has 3 exercises").count(), 1, "{screen}");
+    assert_eq!(screen.matches("Try them now?").count(), 1, "{screen}");
+    assert!(screen.contains("Your place in the lab: steps"), "{screen}");
+    assert!(screen.contains("Recap: Stream sockets"), "{screen}");
+}
+
+#[test]
+fn at_120x40_nothing_is_broken_by_the_terminal() {
+    let Some(screen) = whole_lesson_at((120, 40)) else { return };
+    assert_fits(&screen, 120);
+    assert!(screen.contains("[tcp/inspect-ipv4]"), "{screen}");
+}
+
+/// "Read more" on the first step of the TCP lesson at `size`, with `less -FRX` as the pager.
+fn read_more_at(size: (u16, u16)) -> Option<(crate::tour::TourInTmux, String)> {
+    let offset = ["--port-offset".to_owned(), free_offset().to_string()];
+    let pager = [("PAGER", "less -FRX".to_owned())];
+    let tour = crate::tour::TourInTmux::start_sized("02-tcp.toml", &offset, size, &pager)?;
+    if which::which("less").is_err() {
+        eprintln!("notice: less is not installed; skipping the pager test");
+        return None;
+    }
+    let tmux = &tour.tmux;
+    tmux.wait_for("the first prompt", |_| tmux.visible().contains("? What now? ›"));
+    // "Read more" is the third choice.
+    tmux.run(&["send-keys", "Down", "Down", "Enter"]);
+    let screen = tmux.wait_for("the book's section", |history| {
+        history.contains("✔ What now? · Read more") && history.contains("The tutorial's output:")
+    });
+    Some((tour, screen))
+}
+
+#[test]
+fn at_80x24_read_more_is_paged_and_the_tour_goes_on_after_it() {
+    let Some((tour, _)) = read_more_at((80, 24)) else { return };
+    let tmux = &tour.tmux;
+    // less waits at its prompt with the section's start on screen, not scrolled away.
+    tmux.wait_for("the pager's prompt", |_| tmux.visible().lines().any(|l| l.trim() == ":"));
+    assert!(tmux.visible().contains("The tutorial's output:"), "{}", tmux.visible());
+    tmux.run(&["send-keys", "q"]);
+    tmux.wait_for("the prompt again", |_| tmux.visible().contains("? What now? ›"));
+    tmux.run(&["send-keys", "q"]);
+    tmux.wait_for("the quit", |screen| screen.contains("Stopped.") && tmux.pane_dead());
+}
+
+#[test]
+fn at_120x40_a_section_that_fits_is_not_paged() {
+    let Some((tour, _)) = read_more_at((120, 40)) else { return };
+    let tmux = &tour.tmux;
+    // Printed as it is: the prompt comes back under it without a key pressed.
+    tmux.wait_for("the prompt again", |_| tmux.visible().contains("? What now? ›"));
+    let visible = tmux.visible();
+    assert!(!visible.lines().any(|l| l.trim() == ":"), "paged:\n{visible}");
+    assert!(visible.contains("[1] 4242"), "the section's start scrolled away:\n{visible}");
+    tmux.run(&["send-keys", "q"]);
+    tmux.wait_for("the quit", |screen| screen.contains("Stopped.") && tmux.pane_dead());
+}

@@ -13,4 +13,4 @@ mod probe;
 mod runner;
 mod stat;
 mod support;
-mod tour;
+pub(crate) mod tour;

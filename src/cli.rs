@@ -51,8 +51,10 @@ pub enum Command {
         #[command(flatten)]
         lab: LabOptions,
     },
-    /// Print the book's explanation of a lesson, or of one of its steps (LESSON/STEP); without
-    /// one, list what can be explained.
+    /// Print the book's explanation of a lesson, or of one of its steps (LESSON/STEP)
+    ///
+    /// Without a topic, lists what can be explained; `--glossary` lists the glossary's terms,
+    /// `--glossary TERM` prints one.
     Explain {
         /// A lesson id, or LESSON/STEP.
         #[arg(value_name = "LESSON[/STEP]", conflicts_with = "glossary")]

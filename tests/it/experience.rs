@@ -495,3 +495,49 @@ fn at_120x40_a_section_that_fits_is_not_paged() {
     tmux.run(&["send-keys", "q"]);
     tmux.wait_for("the quit", |screen| screen.contains("Stopped.") && tmux.pane_dead());
 }
+
+// 7. Notes not printed twice: the refusal of a privileged port is shown once per lesson.
+
+#[test]
+fn the_refusal_of_a_privileged_port_is_shown_once_per_lesson() {
+    if crate::support::is_root() {
+        eprintln!("notice: root may bind port 123, so nothing is refused; skipping");
+        return;
+    }
+    // Port 123 is only tried (the kernel refuses it before looking whether it is free);
+    // the lesson then uses a free port in its place.
+    let free = std::net::UdpSocket::bind("0.0.0.0:0").unwrap().local_addr().unwrap().port();
+    let dir = lesson_dir(&format!(
+        r#"format_version = 1
+id = "moved"
+title = "Moved"
+[ports]
+ntp = {{ port = 123, unprivileged = {free} }}
+[[steps]]
+id = "listen-ipv4"
+title = "IPv4"
+run = "sudo socat UDP4-LISTEN:{{ntp}},fork /dev/null &"
+[[steps]]
+id = "listen-ipv4-again"
+title = "IPv4 on the loopback"
+run = "sudo socat UDP4-LISTEN:{{ntp}},bind=127.0.0.2,fork /dev/null &"
+[[steps]]
+id = "stop-2"
+title = "Stop"
+run = "fg"
+[[steps]]
+id = "stop-1"
+title = "Stop"
+run = "fg"
+[[steps]]
+id = "clean"
+title = "Clean"
+check = "released"
+"#
+    ));
+    let lessons = socklab::lesson::load_dir(dir.path()).unwrap();
+    let answers = (0..5).map(|_| Answer::Step(StepChoice::Run)).collect();
+    let transcript = tour_of(&lessons, 0, 0, answers);
+    assert_eq!(transcript.matches("First, the tutorial's port 123").count(), 1, "{transcript}");
+    assert_eq!(transcript.matches("PASS").count(), 5, "{transcript}");
+}

@@ -410,8 +410,14 @@ fn columns(line: &str) -> usize {
 /// the whole screen history, the scrollback included, with lines the terminal wrapped joined
 /// back (`capture-pane -J`), so a line wider than the window is one the terminal broke.
 fn whole_lesson_at(size: (u16, u16)) -> Option<String> {
+    whole_lesson_in_tmux("02-tcp.toml", size, true)
+}
+
+/// The lesson in `file` alone, in tmux at `size`, every step run, the practice declined when
+/// `practice` says it is offered; the screen history once the tour has ended.
+fn whole_lesson_in_tmux(file: &str, size: (u16, u16), practice: bool) -> Option<String> {
     let offset = ["--port-offset".to_owned(), free_offset().to_string()];
-    let tour = crate::tour::TourInTmux::start_sized("02-tcp.toml", &offset, size, &[])?;
+    let tour = crate::tour::TourInTmux::start_sized(file, &offset, size, &[])?;
     let tmux = &tour.tmux;
     for answered in 0..tour.steps {
         tmux.wait_for("the step prompt", |history| {
@@ -420,8 +426,10 @@ fn whole_lesson_at(size: (u16, u16)) -> Option<String> {
         });
         tmux.run(&["send-keys", "Enter"]);
     }
-    tmux.wait_for("the exercises offer", |_| tmux.visible().contains("Try them now?"));
-    tmux.run(&["send-keys", "n"]);
+    if practice {
+        tmux.wait_for("the exercises offer", |_| tmux.visible().contains("Try them now?"));
+        tmux.run(&["send-keys", "n"]);
+    }
     Some(tmux.wait_for("the end of the tour", |screen| {
         screen.contains("Recap of the whole lab") && tmux.pane_dead()
     }))
@@ -442,6 +450,13 @@ fn at_80x24_nothing_is_broken_by_the_terminal_and_prompts_are_drawn_once() {
     assert_eq!(screen.matches("Try them now?").count(), 1, "{screen}");
     assert!(screen.contains("Your place in the lab: steps"), "{screen}");
     assert!(screen.contains("Recap: Stream sockets"), "{screen}");
+}
+
+#[test]
+fn at_80x24_the_environment_lines_are_wrapped_too() {
+    let Some(screen) = whole_lesson_in_tmux("01-setup.toml", (80, 24), false) else { return };
+    assert_fits(&screen, 80);
+    assert!(screen.contains("Privileged ports (below"), "{screen}");
 }
 
 #[test]

@@ -140,10 +140,12 @@ fn run_lesson(
         };
         let (result, skipped_by_student) = loop {
             if crate::runner::cleanup::interrupted().is_some() {
+                merge(tally, &steps_tally);
                 return Ok(Ending::Quit);
             }
             let Some((result, skipped_by_student)) = chosen else {
                 drop(session);
+                merge(tally, &steps_tally);
                 return Ok(Ending::Quit);
             };
             show_result(step, &result, &session, &mut prefaces, ui);
@@ -156,14 +158,17 @@ fn run_lesson(
                         chosen = Some((session.run_step(step), false));
                         continue;
                     }
+                    // The lesson starts again: this attempt's verdicts do not count.
                     WayOut::Move(offset) => return Ok(Ending::Move(offset)),
                     WayOut::GoOn => {}
-                    WayOut::Quit => return Ok(Ending::Quit),
+                    WayOut::Quit => {
+                        merge(tally, &steps_tally);
+                        return Ok(Ending::Quit);
+                    }
                 }
             }
             break (result, skipped_by_student);
         };
-        tally.add(&result.verdict);
         steps_tally.add(&result.verdict);
         if let Some(command) = result.command.as_ref().filter(|_| !skipped_by_student)
             && !commands.contains(command)
@@ -176,6 +181,7 @@ fn run_lesson(
             all_done = false;
         }
     }
+    merge(tally, &steps_tally);
     let outro = session.values().substitute(&lesson.outro);
     drop(session);
     if !outro.is_empty() {
@@ -205,6 +211,14 @@ fn run_lesson(
     }
     recap(lessons, index, &commands, &steps_tally, progress, ui);
     Ok(Ending::Finished)
+}
+
+/// Adds the verdicts counted in `from` to `into`.
+fn merge(into: &mut Tally, from: &Tally) {
+    into.passed += from.passed;
+    into.failed += from.failed;
+    into.errors += from.errors;
+    into.skipped += from.skipped;
 }
 
 /// Shows what a step did: the output, the verdict, and what to make of it.

@@ -381,6 +381,24 @@ mod tests {
     }
 
     #[test]
+    fn wraps_by_display_width_not_by_characters() {
+        // Each of these words is 4 characters but 8 columns wide.
+        let text = render("漢字漢字 漢字漢字 漢字漢字", 20, false);
+        assert_eq!(text, "漢字漢字 漢字漢字\n漢字漢字\n");
+    }
+
+    #[test]
+    fn glossary_links_become_the_command_that_explains_them() {
+        let text = render(
+            "A [backlog](glossary.md#glossary-backlog) and a [port](#glossary-port).",
+            80,
+            false,
+        );
+        assert!(text.starts_with("A backlog and a port."), "{text}");
+        assert!(text.contains("`socklab explain --glossary TERM`): backlog, port"), "{text}");
+    }
+
+    #[test]
     fn styles_only_when_asked() {
         console::set_colors_enabled(true);
         let styled = render("**bold**", 80, true);

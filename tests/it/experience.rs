@@ -556,3 +556,17 @@ check = "released"
     assert_eq!(transcript.matches("First, the tutorial's port 123").count(), 1, "{transcript}");
     assert_eq!(transcript.matches("PASS").count(), 5, "{transcript}");
 }
+
+/// 6. A question too long for one prompt line is printed first; the prompt keeps its end.
+#[test]
+fn a_long_question_keeps_a_short_prompt() {
+    use socklab::ui::terminal::split_prompt;
+    let question = socklab::text::fill("runner.confirm_batch", &[("count", &4)]);
+    let (lead, prompt) = split_prompt(&question, 80);
+    assert_eq!(prompt, "Go on?");
+    assert!(lead.unwrap().starts_with("This runs 4 lessons on this machine"));
+    assert_eq!(split_prompt("Try them now?", 80), (None, "Try them now?".to_owned()));
+    // No sentence end to split at: the whole question is printed, and a short prompt asked.
+    let (lead, prompt) = split_prompt(&"word ".repeat(30), 40);
+    assert!(lead.is_some() && textwrap::core::display_width(&prompt) + 14 <= 40, "{prompt}");
+}

@@ -28,6 +28,7 @@ pub const CHAPTERS: &[(&str, &str)] = &[
     ("reference/commands.md", include_str!("../book/src/reference/commands.md")),
     ("reference/flags.md", include_str!("../book/src/reference/flags.md")),
     ("reference/lesson-format.md", include_str!("../book/src/reference/lesson-format.md")),
+    ("glossary.md", include_str!("../book/src/glossary.md")),
 ];
 
 /// The book's table of contents.
@@ -87,7 +88,8 @@ pub fn expand(
                 let _ = writeln!(out, "*{what}*\n");
             }
         }
-        if let Some(expected) = &step.expect {
+        // Readers see a real output: the example where the expectation has patterns.
+        if let Some(expected) = step.example.as_ref().or(step.expect.as_ref()) {
             let shown = values.substitute(expected);
             let shown = shown.trim_matches('\n');
             if shown.is_empty() {
@@ -164,6 +166,65 @@ pub fn lookup(
             })
         }
     }
+}
+
+/// The glossary's chapter.
+const GLOSSARY: &str = "glossary.md";
+
+/// The anchor prefix of a glossary entry: `### backlog {#glossary-backlog}`.
+pub const GLOSSARY_ANCHOR: &str = "glossary-";
+
+/// The glossary's terms: (id, as written), in the book's order. The id is what
+/// `socklab explain --glossary` takes: the anchor without its `glossary-` prefix.
+pub fn glossary_terms() -> Vec<(String, String)> {
+    let text = chapter(GLOSSARY).unwrap_or_default();
+    text.lines()
+        .filter_map(|line| {
+            let heading = line.strip_prefix("### ")?;
+            let (term, anchor) = heading.split_once(" {#")?;
+            let id = anchor.strip_suffix('}')?.strip_prefix(GLOSSARY_ANCHOR)?;
+            Some((id.to_owned(), term.trim().to_owned()))
+        })
+        .collect()
+}
+
+/// The glossary's entry for `term`, given by id (`recv-q-send-q`) or as written (`Recv-Q and
+/// Send-Q`, any case); a usage error listing the terms otherwise.
+pub fn glossary_entry(term: &str) -> Result<String, Failure> {
+    let wanted = term.trim().to_lowercase().replace(' ', "-");
+    let terms = glossary_terms();
+    let found = terms
+        .iter()
+        .find(|(id, written)| *id == wanted || written.to_lowercase().replace(' ', "-") == wanted);
+    let text = chapter(GLOSSARY).unwrap_or_default();
+    found.and_then(|(id, _)| section(text, &format!("{GLOSSARY_ANCHOR}{id}"))).ok_or_else(|| {
+        let known: Vec<&str> = terms.iter().map(|(id, _)| id.as_str()).collect();
+        Failure::usage(t!("book.unknown_term", term = term))
+            .hint(t!("book.known_terms", known = known.join(", ")))
+    })
+}
+
+/// The list of the glossary's terms, as markdown.
+pub fn glossary_index() -> String {
+    let mut out = format!("{}\n\n", t!("book.glossary_index"));
+    for (id, written) in glossary_terms() {
+        let _ = writeln!(out, "- `{id}`: {written}");
+    }
+    out
+}
+
+/// What `socklab explain` can explain: every lesson and its steps, with their ids, as
+/// markdown.
+pub fn explain_index(lessons: &[Lesson]) -> String {
+    let mut out = format!("{}\n\n", t!("book.explain_index"));
+    for lesson in lessons {
+        let _ = writeln!(out, "- `{}`: {}", lesson.id, lesson.title);
+        for step in &lesson.steps {
+            let _ = writeln!(out, "  - `{}/{}`: {}", lesson.id, step.id, step.title);
+        }
+    }
+    let _ = writeln!(out, "\n{}", t!("book.explain_glossary"));
+    out
 }
 
 /// The mdBook preprocessor: `supports RENDERER` answers yes; otherwise reads

@@ -51,11 +51,17 @@ pub enum Command {
         #[command(flatten)]
         lab: LabOptions,
     },
-    /// Print the book's explanation of a lesson, or of one of its steps (LESSON/STEP).
+    /// Print the book's explanation of a lesson, or of one of its steps (LESSON/STEP)
+    ///
+    /// Without a topic, lists what can be explained; `--glossary` lists the glossary's terms,
+    /// `--glossary TERM` prints one.
     Explain {
         /// A lesson id, or LESSON/STEP.
-        #[arg(value_name = "LESSON[/STEP]")]
-        topic: String,
+        #[arg(value_name = "LESSON[/STEP]", conflicts_with = "glossary")]
+        topic: Option<String>,
+        /// Print the glossary's entry for TERM (list the terms without TERM).
+        #[arg(long, value_name = "TERM", num_args = 0..=1, default_missing_value = "")]
+        glossary: Option<String>,
         #[command(flatten)]
         lab: LabOptions,
     },
@@ -98,7 +104,9 @@ pub fn run(cli: Cli) -> Result<ExitCode, Failure> {
         Some(Command::Lint(args)) => crate::lint::main(&args),
         Some(Command::List(options)) => lab::list(&options),
         Some(Command::Reset { lesson, lab: options }) => lab::reset(&options, lesson.as_deref()),
-        Some(Command::Explain { topic, lab: options }) => lab::explain(&options, &topic),
+        Some(Command::Explain { topic, glossary, lab: options }) => {
+            lab::explain(&options, topic.as_deref(), glossary.as_deref())
+        }
         Some(Command::BookPreprocessor { args }) => {
             let lessons = lab::load(&LabOptions::default())?;
             crate::book::preprocess(&args, &lessons)

@@ -154,44 +154,27 @@ pub fn select<'a>(lessons: &'a [Lesson], names: &[String]) -> Result<Vec<&'a Les
         .collect()
 }
 
-/// `socklab list`: the lessons and how far the student got.
+/// `socklab list`: the lessons and how far the student got in each (steps, exercises and
+/// quizzes, as bars), then in the whole lab.
 pub fn list(options: &LabOptions) -> Result<ExitCode, Failure> {
     let lessons = load(options)?;
     let progress = Progress::load()?;
-    let width = lessons.iter().map(|l| l.id.len()).max().unwrap_or(0).max(6);
-    println!("{}", t!("runner.list_header", id = format!("{:<width$}", t!("runner.list_lesson"))));
     for (number, lesson) in lessons.iter().enumerate() {
-        let done = progress.done_in(lesson);
         let mark = if progress.is_complete(lesson) {
-            t!("runner.list_complete")
-        } else if done > 0 {
-            t!("runner.list_started")
+            format!(" ({})", t!("runner.list_complete"))
+        } else if progress.done_in(lesson) > 0 {
+            format!(" ({})", t!("runner.list_started"))
         } else {
             String::new()
         };
-        let record = progress.lesson(&lesson.id);
-        let practised = lesson
-            .exercises
-            .iter()
-            .map(|e| &e.id)
-            .chain(lesson.quizzes.iter().map(|q| &q.id))
-            .filter(|id| record.done.contains(*id))
-            .count();
-        let practice = lesson.exercises.len() + lesson.quizzes.len();
-        let practice =
-            if practice == 0 { "-".to_owned() } else { format!("{practised}/{practice}") };
-        println!(
-            "{:>2}  {:<width$}  {:>5}  {:>8}  {:<8}  {}",
-            number + 1,
-            lesson.id,
-            format!("{done}/{}", lesson.steps.len()),
-            practice,
-            mark,
-            lesson.title
-        );
+        println!("{:>2}  {}: {}{mark}", number + 1, lesson.id, lesson.title);
+        for row in tour::Standing::of(lesson, &progress).rows().lines() {
+            println!("      {row}");
+        }
     }
+    println!("\n{}", tour::Standing::of_lab(&lessons, &progress).line());
     if let Some(path) = progress.path() {
-        println!("\n{}", t!("runner.list_progress_file", path = path.display()));
+        println!("{}", t!("runner.list_progress_file", path = path.display()));
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -214,17 +197,29 @@ pub fn reset(options: &LabOptions, lesson: Option<&str>) -> Result<ExitCode, Fai
     Ok(ExitCode::SUCCESS)
 }
 
-/// `socklab explain LESSON[/STEP]`: the book's text, rendered for the terminal.
-pub fn explain(options: &LabOptions, topic: &str) -> Result<ExitCode, Failure> {
+/// `socklab explain [LESSON[/STEP]] [--glossary [TERM]]`: the book's text, rendered for the
+/// terminal (paged when long); without a topic, what can be explained.
+pub fn explain(
+    options: &LabOptions,
+    topic: Option<&str>,
+    glossary: Option<&str>,
+) -> Result<ExitCode, Failure> {
     let lessons = load(options)?;
-    let (lesson, step) = match topic.split_once('/') {
-        Some((lesson, step)) => (lesson, Some(step)),
-        None => (topic, None),
+    let markdown = match (topic, glossary) {
+        (_, Some("")) => crate::book::glossary_index(),
+        (_, Some(term)) => crate::book::glossary_entry(term)?,
+        (None, None) => crate::book::explain_index(&lessons),
+        (Some(topic), None) => {
+            let (lesson, step) = match topic.split_once('/') {
+                Some((lesson, step)) => (lesson, Some(step)),
+                None => (topic, None),
+            };
+            crate::book::lookup(&lessons, lesson, step, &|l: &Lesson| l.values.as_written())?
+        }
     };
-    let markdown =
-        crate::book::lookup(&lessons, lesson, step, &|l: &Lesson| l.values.as_written())?;
     let styled = crate::ui::render::colours_wanted();
     console::set_colors_enabled(styled);
-    print!("{}", crate::markdown::render(&markdown, crate::ui::render::width(), styled));
+    let rendered = crate::markdown::render(&markdown, crate::ui::render::width(), styled);
+    crate::ui::terminal::page(&rendered);
     Ok(ExitCode::SUCCESS)
 }

@@ -7,6 +7,7 @@
 //! - the book: every step of a lesson that has a chapter has its section there, under its
 //!   anchor, and the chapter's directives name real steps (a shipped lesson must have a
 //!   chapter);
+//! - example outputs: a step whose expectation has patterns carries an example it matches;
 //! - hints: the last one gives the command, as the student is promised;
 //! - exercises: no two share a port or path (one's leftover listener could pass the other);
 //! - the self-test of every exercise: its check fails while nothing is done, passes once
@@ -32,6 +33,39 @@ use crate::runner::cleanup;
 use crate::runner::environment::Environment;
 use crate::runner::session::Session;
 use crate::t;
+
+/// Whether an expected output has patterns (`{?…}`, a `...` line), which readers must not see.
+pub fn has_pattern(expected: &str) -> bool {
+    expected.contains("{?") || expected.lines().any(crate::lesson::expect::is_skip_marker)
+}
+
+/// Every step whose expectation has patterns carries an example output, and the expectation
+/// matches it (with the lesson's values as written): the book shows the example, so it cannot
+/// drift from what the step checks.
+fn examples(lesson: &Lesson, found: &mut dyn FnMut(Option<&str>, String)) {
+    let values = lesson.values.as_written();
+    for step in &lesson.steps {
+        match (&step.expect, &step.example) {
+            (Some(expected), None) if has_pattern(expected) => {
+                found(Some(&step.id), t!("lint.example_missing"));
+            }
+            (Some(expected), Some(example)) => {
+                let mut expectation =
+                    crate::lesson::expect::Expected::parse(&values.substitute(expected));
+                if step.any_order {
+                    expectation = expectation.in_any_order();
+                }
+                let example = values.substitute(example);
+                if !expectation.matches(&example) {
+                    let difference = expectation.difference(&example);
+                    found(Some(&step.id), t!("lint.example_mismatch", difference = difference));
+                }
+            }
+            (None, Some(_)) => found(Some(&step.id), t!("lint.example_without_expect")),
+            _ => {}
+        }
+    }
+}
 
 /// How long the self-test gives a solution's sockets to appear.
 const SOLUTION_WAIT: Duration = Duration::from_secs(3);
@@ -106,6 +140,7 @@ pub fn lint(
             });
         };
         anchors(lesson, lessons, rule, chapter, &mut found);
+        examples(lesson, &mut found);
         shared_targets(lesson, &mut found);
         for exercise in &lesson.exercises {
             counts.exercises += 1;

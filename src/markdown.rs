@@ -16,6 +16,13 @@ pub fn render(markdown: &str, width: usize, styled: bool) -> String {
         renderer.event(event);
     }
     renderer.flush_paragraph();
+    if !renderer.glossary.is_empty() {
+        // A link has no use in a terminal; the command that shows the term has.
+        let terms = renderer.glossary.join(", ");
+        renderer.blank_line();
+        renderer.push_text(&crate::t!("book.glossary_footer", terms = terms));
+        renderer.flush_paragraph();
+    }
     let out = renderer.out.trim_end().to_owned();
     out + "\n"
 }
@@ -35,6 +42,8 @@ struct Renderer {
     code: Option<String>,
     heading: Option<HeadingLevel>,
     link: Option<String>,
+    /// The glossary's terms linked to, in order (ids, as `explain --glossary` takes them).
+    glossary: Vec<String>,
     /// The first line of the current list item gets the bullet; the rest are indented.
     bullet: Option<String>,
     /// A table being collected: its rows of cells (plain text), the header first.
@@ -70,7 +79,7 @@ impl Renderer {
             if !piece.is_empty() {
                 let painted = self.paint(piece, &style);
                 self.pending.0.push_str(&painted);
-                self.pending.1 += piece.chars().count();
+                self.pending.1 += textwrap::core::display_width(piece);
             }
         }
     }
@@ -92,14 +101,14 @@ impl Renderer {
             None => indent.clone(),
         };
         let mut line = first_prefix.clone();
-        let mut used = first_prefix.chars().count();
+        let mut used = textwrap::core::display_width(&first_prefix);
         let mut empty = true;
         for (word, len) in std::mem::take(&mut self.words) {
             if !empty && used + 1 + len > self.width {
                 self.out.push_str(line.trim_end());
                 self.out.push('\n');
                 line = indent.clone();
-                used = indent.chars().count();
+                used = textwrap::core::display_width(&indent);
                 empty = true;
             }
             if !empty {
@@ -148,7 +157,7 @@ impl Renderer {
                     .map(|c| {
                         rows.iter()
                             .filter_map(|r| r.get(c))
-                            .map(|t| t.chars().count())
+                            .map(|t| textwrap::core::display_width(t))
                             .max()
                             .unwrap_or(0)
                     })
@@ -157,7 +166,8 @@ impl Renderer {
                 for (index, row) in rows.iter().enumerate() {
                     let mut line = indent.clone();
                     for (column, cell) in row.iter().enumerate() {
-                        let pad = widths[column].saturating_sub(cell.chars().count());
+                        let pad =
+                            widths[column].saturating_sub(textwrap::core::display_width(cell));
                         let text = if index == 0 {
                             self.paint(cell, &Style::new().bold())
                         } else {
@@ -282,6 +292,12 @@ impl Renderer {
             }
             Event::Start(Tag::Link { dest_url, .. }) => {
                 self.styles.push(Attr::Underlined);
+                if let Some((_, id)) = dest_url.split_once(crate::book::GLOSSARY_ANCHOR)
+                    && (dest_url.starts_with('#') || dest_url.contains("glossary.md#"))
+                    && !self.glossary.iter().any(|known| known == id)
+                {
+                    self.glossary.push(id.to_owned());
+                }
                 self.link = Some(dest_url.to_string());
             }
             Event::End(TagEnd::Link) => {
@@ -296,7 +312,7 @@ impl Renderer {
                 let painted = self.paint(&text, &style);
                 // Inline code is one unit: it is not split across lines.
                 self.pending.0.push_str(&painted);
-                self.pending.1 += text.chars().count();
+                self.pending.1 += textwrap::core::display_width(&text);
             }
             Event::Text(text) => self.push_text(&text),
             Event::SoftBreak => self.end_word(),
@@ -362,6 +378,24 @@ mod tests {
             text,
             "tool  package\n────────────────────\nss    iproute2\nnc    netcat-openbsd\n"
         );
+    }
+
+    #[test]
+    fn wraps_by_display_width_not_by_characters() {
+        // Each of these words is 4 characters but 8 columns wide.
+        let text = render("漢字漢字 漢字漢字 漢字漢字", 20, false);
+        assert_eq!(text, "漢字漢字 漢字漢字\n漢字漢字\n");
+    }
+
+    #[test]
+    fn glossary_links_become_the_command_that_explains_them() {
+        let text = render(
+            "A [backlog](glossary.md#glossary-backlog) and a [port](#glossary-port).",
+            80,
+            false,
+        );
+        assert!(text.starts_with("A backlog and a port."), "{text}");
+        assert!(text.contains("`socklab explain --glossary TERM`): backlog, port"), "{text}");
     }
 
     #[test]

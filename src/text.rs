@@ -131,6 +131,11 @@ pub fn fill(key: &str, args: &[(&str, &dyn Display)]) -> String {
         match after.find('}') {
             Some(close) => {
                 let name = &after[..close];
+                if let Some(chosen) = plural_form(name, args) {
+                    out.push_str(&chosen);
+                    rest = &after[close + 1..];
+                    continue;
+                }
                 match args.iter().find(|(arg, _)| *arg == name) {
                     Some((_, value)) => out.push_str(&value.to_string()),
                     None => {
@@ -149,6 +154,18 @@ pub fn fill(key: &str, args: &[(&str, &dyn Display)]) -> String {
     }
     out.push_str(rest);
     out
+}
+
+/// A plural placeholder, `{name|one form|other form}`: the first form when the value of
+/// `name` is 1, the second otherwise, with `#` standing for the number (`{count|# lesson|#
+/// lessons}`). `None` when `name` is a plain placeholder.
+fn plural_form(placeholder: &str, args: &[(&str, &dyn Display)]) -> Option<String> {
+    let mut parts = placeholder.split('|');
+    let name = parts.next()?;
+    let (one, other) = (parts.next()?, parts.next()?);
+    let value = args.iter().find(|(arg, _)| *arg == name)?.1.to_string();
+    let form = if value == "1" { one } else { other };
+    Some(form.replace('#', &value))
 }
 
 /// `t!("key")` or `t!("key", name = value, …)`: the message for `key`, filled in.
@@ -172,6 +189,18 @@ mod tests {
         let filled = fill("common.placeholder", &[("port", &port)]);
         assert_eq!(filled, "port 8080 and {other}");
         assert_eq!(fill("common.braces", &[("name", &"tcp")]), "`{tcp}` {not}");
+    }
+
+    #[test]
+    fn plural_placeholders_pick_the_form_by_number() {
+        let one = plural_form("count|# lesson|# lessons", &[("count", &1)]);
+        assert_eq!(one.as_deref(), Some("1 lesson"));
+        let many = plural_form("count|# lesson|# lessons", &[("count", &3)]);
+        assert_eq!(many.as_deref(), Some("3 lessons"));
+        assert_eq!(plural_form("count|it|they", &[("count", &0)]).as_deref(), Some("they"));
+        assert!(plural_form("count", &[("count", &0)]).is_none());
+        let filled = fill("runner.confirm_batch", &[("count", &1)]);
+        assert!(filled.starts_with("This runs 1 lesson on"), "{filled}");
     }
 
     #[test]

@@ -63,6 +63,9 @@ pub fn run_lesson(
 ) -> Result<Ending, Failure> {
     let values = values_for(lesson, env, placement)?;
     let count = lesson.exercises.len();
+    if count > 0 {
+        ui.show(Show::Note(&t!("exercise.one_terminal", lesson = lesson.id)));
+    }
     for (index, exercise) in lesson.exercises.iter().enumerate() {
         let heading = t!(
             "exercise.exercise_heading",

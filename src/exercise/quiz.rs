@@ -142,6 +142,7 @@ pub fn run_line(session: &mut Session<'_>, id: &str, template: &str) -> StepRun 
         explain: String::new(),
         notice: String::new(),
         expect: None,
+        example: None,
         any_order: false,
         status: 0,
         needs: Vec::new(),

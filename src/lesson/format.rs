@@ -28,6 +28,7 @@
 //! expect = """                   # optional; `...` skips lines, {?} matches any text
 //! [1] {?pid}
 //! """
+//! example = "[1] 4242"           # with a pattern in expect: an output it matches, for readers
 //! any_order = false              # true: the expected lines may come in any order (ss rows)
 //! status = 0                     # expected exit status (default 0)
 //! needs = ["ipv6"]               # skipped, with the reason, where the host lacks it
@@ -75,6 +76,9 @@ pub struct Step {
     pub notice: String,
     /// Expected output, with `{value}` names still in it.
     pub expect: Option<String>,
+    /// An output the expectation matches, for readers: what the book and "read more" show
+    /// where `expect` has patterns (`{?}`, `...`). `socklab lint` proves that it matches.
+    pub example: Option<String>,
     /// Whether the expected lines may come in any order.
     pub any_order: bool,
     /// Expected exit status.
@@ -143,8 +147,19 @@ const LESSON_KEYS: &[&str] = &[
     "exercises",
     "quizzes",
 ];
-const STEP_KEYS: &[&str] =
-    &["id", "title", "run", "check", "explain", "notice", "expect", "any_order", "status", "needs"];
+const STEP_KEYS: &[&str] = &[
+    "id",
+    "title",
+    "run",
+    "check",
+    "explain",
+    "notice",
+    "expect",
+    "example",
+    "any_order",
+    "status",
+    "needs",
+];
 const PORT_KEYS: &[&str] = &["port", "unprivileged"];
 
 mod exercises;
@@ -530,6 +545,11 @@ impl Reader<'_> {
             self.references(value.span(), &text, values);
             Some(text)
         });
+        let example = table.get("example").and_then(|value| {
+            let text = self.text_of(value, "example")?.to_owned();
+            self.references(value.span(), &text, values);
+            Some(text)
+        });
         let status = match table.get("status") {
             None => Some(0),
             Some(value) => {
@@ -566,6 +586,7 @@ impl Reader<'_> {
                 explain,
                 notice,
                 expect,
+                example,
                 any_order: any_order?,
                 status: status?,
                 needs: needs?,

@@ -41,6 +41,10 @@ pub struct ToolOutput {
     /// instance, that a UDP "succeeded" only means no error came back). Kept apart from
     /// stdout/stderr so the runner can compare those with the real tool's output.
     pub notes: Vec<String>,
+    /// What to do about a result that is usually unwanted (start a listener, check a path).
+    /// Kept apart from `notes` because a lesson step may want that very result: the runner
+    /// gives advice only after a step failed.
+    pub advice: Vec<String>,
 }
 
 impl ToolOutput {
@@ -50,7 +54,7 @@ impl ToolOutput {
         // A closed pipe (`socklab inspect | head`) is not an error worth reporting.
         let _ = std::io::stdout().write_all(self.stdout.as_bytes());
         let _ = std::io::stderr().write_all(self.stderr.as_bytes());
-        for note in &self.notes {
+        for note in self.notes.iter().chain(&self.advice) {
             eprintln!("socklab: note: {note}");
         }
     }

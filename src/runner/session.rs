@@ -35,6 +35,8 @@ pub struct StepRun {
     pub status: i32,
     /// socklab's remarks on the result.
     pub notes: Vec<String>,
+    /// What to do about the result, had it not been wanted: shown only after a failure.
+    pub advice: Vec<String>,
     pub verdict: Verdict,
 }
 
@@ -126,8 +128,15 @@ impl<'a> Session<'a> {
             expected: self.expected_text(step),
             status: 0,
             notes: Vec::new(),
+            advice: Vec::new(),
             verdict: Verdict::Skipped { reason },
         }
+    }
+
+    /// Lets the lesson go on after an error of the environment that the student has since
+    /// dealt with (a port freed): the next step runs instead of being skipped.
+    pub fn resume(&mut self) {
+        self.halted = None;
     }
 
     /// Runs one step and judges it.
@@ -376,6 +385,7 @@ impl StepRun {
             expected: None,
             status: 0,
             notes: Vec::new(),
+            advice: Vec::new(),
             verdict: Verdict::Pass,
         }
     }
@@ -385,6 +395,7 @@ impl StepRun {
         observed.push_str(&output.stderr);
         let mut run = Self::output(Some(command.to_owned()), observed);
         run.notes = output.notes;
+        run.advice = output.advice;
         run.status = output.status;
         run
     }

@@ -8,14 +8,16 @@
 
 use crate::error::Failure;
 use crate::exercise::practice;
+use crate::lesson::command::Invocation;
 use crate::lesson::values::Placement;
 use crate::lesson::{Action, Lesson, Step};
+use crate::net::listen::ListenSpec;
 use crate::runner::environment::Environment;
 use crate::runner::progress::Progress;
-use crate::runner::session::Session;
+use crate::runner::session::{Session, StepRun};
 use crate::runner::verdict::{Tally, Verdict};
 use crate::t;
-use crate::ui::{Show, StepChoice, Ui};
+use crate::ui::{Show, StepChoice, Ui, render};
 
 /// Where the "read more" text of a step comes from (the book's section for it, as markdown).
 pub type ReadMore<'a> = &'a dyn Fn(&Lesson, &Step) -> Option<String>;
@@ -25,6 +27,8 @@ pub type ReadMore<'a> = &'a dyn Fn(&Lesson, &Step) -> Option<String>;
 enum Ending {
     Finished,
     Quit,
+    /// Start the lesson again with every port moved by this much more.
+    Move(u16),
 }
 
 /// Runs the tour from lesson `start` (or where the student left off).
@@ -42,20 +46,17 @@ pub fn run(
         ui.show(Show::Text(&t!("runner.all_done")));
         return Ok(tally);
     };
+    let mut placement = placement.clone();
     loop {
-        let lesson = &lessons[index];
-        let ending = run_lesson(
-            lesson,
-            index,
-            lessons.len(),
-            env,
-            placement,
-            progress,
-            read_more,
-            ui,
-            &mut tally,
-        )?;
+        let ending =
+            run_lesson(lessons, index, env, &placement, progress, read_more, ui, &mut tally)?;
         progress.save()?;
+        if let Ending::Move(offset) = ending {
+            placement.port_offset = placement.port_offset.saturating_add(offset);
+            let total = placement.port_offset;
+            ui.show(Show::Note(&t!("runner.ports_moved", offset = offset, total = total)));
+            continue;
+        }
         if ending == Ending::Quit {
             if crate::runner::cleanup::interrupted().is_none() {
                 ui.show(Show::Text(&t!("runner.quit_saved")));
@@ -65,6 +66,7 @@ pub fn run(
         index += 1;
         if index >= lessons.len() {
             ui.show(Show::Text(&t!("runner.tour_complete")));
+            tour_recap(lessons, &tally, progress, ui);
             break;
         }
         if !ui.confirm(&t!("runner.next_lesson", title = lessons[index].title), true) {
@@ -77,9 +79,8 @@ pub fn run(
 
 #[allow(clippy::too_many_arguments)]
 fn run_lesson(
-    lesson: &Lesson,
+    lessons: &[Lesson],
     index: usize,
-    count: usize,
     env: &Environment,
     placement: &Placement,
     progress: &mut Progress,
@@ -87,8 +88,13 @@ fn run_lesson(
     ui: &mut dyn Ui,
     tally: &mut Tally,
 ) -> Result<Ending, Failure> {
+    let (lesson, count) = (&lessons[index], lessons.len());
+    let mut steps_tally = Tally::default();
+    let mut commands: Vec<String> = Vec::new();
+    let mut prefaces: Vec<String> = Vec::new();
     let mut session = Session::new(lesson, env, placement)?;
     ui.show(Show::Lesson { title: &lesson.title, number: index + 1, count });
+    ui.show(Show::Text(&Standing::of_lab(lessons, progress).line()));
     let done_before = progress.done_in(lesson);
     if done_before > 0 && done_before < lesson.steps.len() {
         ui.show(Show::Note(&t!(
@@ -107,7 +113,9 @@ fn run_lesson(
     }
     let mut all_done = true;
     for (number, step) in lesson.steps.iter().enumerate() {
-        ui.show(Show::Step { title: &step.title, number: number + 1, count: lesson.steps.len() });
+        let id = format!("{}/{}", lesson.id, step.id);
+        let count = lesson.steps.len();
+        ui.show(Show::Step { title: &step.title, number: number + 1, count, id: &id });
         if !step.explain.is_empty() {
             ui.show(Show::Text(&session.values().substitute(&step.explain)));
         }
@@ -119,50 +127,61 @@ fn run_lesson(
                 }
             }
         }
-        let result = loop {
+        let mut chosen = loop {
             match ui.step_choice() {
                 StepChoice::Run => break Some((session.run_step(step), false)),
                 StepChoice::Skip => break Some((session.skip_step(step), true)),
                 StepChoice::More => {
                     let more = read_more(lesson, step).unwrap_or_else(|| t!("runner.no_more"));
-                    ui.show(Show::Text(&more));
+                    ui.show(Show::Page(&more));
                 }
                 StepChoice::Quit => break None,
             }
         };
-        if crate::runner::cleanup::interrupted().is_some() {
-            return Ok(Ending::Quit);
-        }
-        let Some((result, skipped_by_student)) = result else {
-            drop(session);
-            return Ok(Ending::Quit);
+        let (result, skipped_by_student) = loop {
+            if crate::runner::cleanup::interrupted().is_some() {
+                merge(tally, &steps_tally);
+                return Ok(Ending::Quit);
+            }
+            let Some((result, skipped_by_student)) = chosen else {
+                drop(session);
+                merge(tally, &steps_tally);
+                return Ok(Ending::Quit);
+            };
+            show_result(step, &result, &session, &mut prefaces, ui);
+            // A port taken by another program: the way out, there and then, rather than an
+            // error followed by a lesson of skipped steps.
+            if let Some(port) = taken_port(&result) {
+                match way_out(port, &session, env, ui) {
+                    WayOut::Retry => {
+                        session.resume();
+                        chosen = Some((session.run_step(step), false));
+                        continue;
+                    }
+                    // The lesson starts again: this attempt's verdicts do not count.
+                    WayOut::Move(offset) => return Ok(Ending::Move(offset)),
+                    WayOut::GoOn => {}
+                    WayOut::Quit => {
+                        merge(tally, &steps_tally);
+                        return Ok(Ending::Quit);
+                    }
+                }
+            }
+            break (result, skipped_by_student);
         };
-        for line in &result.preface {
-            ui.show(Show::Note(line));
+        steps_tally.add(&result.verdict);
+        if let Some(command) = result.command.as_ref().filter(|_| !skipped_by_student)
+            && !commands.contains(command)
+        {
+            commands.push(command.clone());
         }
-        if !result.observed.is_empty() {
-            ui.show(Show::Output(&result.observed));
-        }
-        if result.status != 0 {
-            ui.show(Show::Note(&t!("runner.exit_status", status = result.status)));
-        }
-        if let (Verdict::Fail { .. }, Some(expected)) = (&result.verdict, &result.expected) {
-            ui.show(Show::Expected(expected));
-        }
-        ui.show(Show::Verdict(&result.verdict));
-        for note in &result.notes {
-            ui.show(Show::Note(note));
-        }
-        if matches!(result.verdict, Verdict::Pass) && !step.notice.is_empty() {
-            ui.show(Show::Text(&session.values().substitute(&step.notice)));
-        }
-        tally.add(&result.verdict);
         if result.verdict.is_done() && !skipped_by_student {
             progress.mark_done(&lesson.id, &step.id);
         } else {
             all_done = false;
         }
     }
+    merge(tally, &steps_tally);
     let outro = session.values().substitute(&lesson.outro);
     drop(session);
     if !outro.is_empty() {
@@ -172,12 +191,300 @@ fn run_lesson(
         progress.mark_finished(&lesson.id);
     }
     let (exercises, quizzes) = (lesson.exercises.len(), lesson.quizzes.len());
-    if exercises + quizzes > 0
-        && ui.confirm(&t!("exercise.offer", exercises = exercises, quizzes = quizzes), true)
-        && practice::run_lesson(lesson, env, placement, progress, ui, tally)?
-            == practice::Ending::Quit
-    {
-        return Ok(Ending::Quit);
+    if exercises + quizzes > 0 {
+        let what = match (exercises, quizzes) {
+            (_, 0) => t!("exercise.count_exercises", count = exercises),
+            (0, _) => t!("exercise.count_quizzes", count = quizzes),
+            _ => t!(
+                "exercise.count_both",
+                exercises = t!("exercise.count_exercises", count = exercises),
+                quizzes = t!("exercise.count_quizzes", count = quizzes)
+            ),
+        };
+        ui.show(Show::Text(&t!("exercise.offer", practice = what)));
+        if ui.confirm(&t!("exercise.offer_prompt"), true)
+            && practice::run_lesson(lesson, env, placement, progress, ui, tally)?
+                == practice::Ending::Quit
+        {
+            return Ok(Ending::Quit);
+        }
     }
+    recap(lessons, index, &commands, &steps_tally, progress, ui);
     Ok(Ending::Finished)
+}
+
+/// Adds the verdicts counted in `from` to `into`.
+fn merge(into: &mut Tally, from: &Tally) {
+    into.passed += from.passed;
+    into.failed += from.failed;
+    into.errors += from.errors;
+    into.skipped += from.skipped;
+}
+
+/// Shows what a step did: the output, the verdict, and what to make of it.
+fn show_result(
+    step: &Step,
+    result: &StepRun,
+    session: &Session<'_>,
+    prefaces: &mut Vec<String>,
+    ui: &mut dyn Ui,
+) {
+    // A preface says why the lesson does something (the privileged port it moved, shown by
+    // the kernel's refusal): once per lesson is enough, not again at the IPv6 twin.
+    let first = result.preface.first();
+    if let Some(first) = first.filter(|first| !prefaces.contains(first)) {
+        prefaces.push(first.clone());
+        for line in &result.preface {
+            ui.show(Show::Note(line));
+        }
+    }
+    if !result.observed.is_empty() {
+        ui.show(Show::Output(&result.observed));
+    }
+    if result.status != 0 {
+        ui.show(Show::Note(&t!("runner.exit_status", status = result.status)));
+    }
+    if let (Verdict::Fail { .. }, Some(expected)) = (&result.verdict, &result.expected) {
+        // The difference already shows the expectation; readers see an example of a
+        // matching output rather than its patterns.
+        match &step.example {
+            Some(example) => {
+                ui.show(Show::Text(&t!("runner.example_heading")));
+                ui.show(Show::Output(&session.values().substitute(example)));
+            }
+            None => ui.show(Show::Expected(expected)),
+        }
+    }
+    ui.show(Show::Verdict(&result.verdict));
+    let passed = matches!(result.verdict, Verdict::Pass);
+    // After a pass, the lesson's own notice explains the result; the tool's generic notes
+    // would say the same thing twice.
+    if !passed || step.notice.is_empty() {
+        for note in &result.notes {
+            ui.show(Show::Note(note));
+        }
+    }
+    // Advice is for results nobody wanted: a step that means to hit a closed port gets none.
+    if !passed {
+        for advice in &result.advice {
+            ui.show(Show::Note(advice));
+        }
+    }
+    if passed && !step.notice.is_empty() {
+        ui.show(Show::Text(&session.values().substitute(&step.notice)));
+    }
+}
+
+/// The port a listening step could not bind because another socket holds it.
+fn taken_port(result: &StepRun) -> Option<u16> {
+    if !matches!(result.verdict, Verdict::Error { .. }) {
+        return None;
+    }
+    let parsed = crate::lesson::command::parse(result.command.as_deref()?).ok()?;
+    let Invocation::Listen(spec) = parsed.invocation else { return None };
+    let addr = spec.socket_addr()?;
+    in_use(&spec, addr).then_some(addr.port())
+}
+
+/// Whether binding `addr` as `spec` would fail with EADDRINUSE now: tried with a socket of
+/// the same kind and options (SO_REUSEADDR for TCP, as socat sets it, so a connection in
+/// TIME-WAIT does not count; none for UDP, where both holders would need it).
+fn in_use(spec: &ListenSpec, addr: std::net::SocketAddr) -> bool {
+    use socket2::{Domain, Socket, Type};
+    let stream = spec.kind.is_stream();
+    let kind = if stream { Type::STREAM } else { Type::DGRAM };
+    let Ok(socket) = Socket::new(Domain::for_address(addr), kind, None) else { return false };
+    let _ = socket.set_reuse_address(stream);
+    if addr.is_ipv6()
+        && let Some(only) = spec.ipv6only
+    {
+        let _ = socket.set_only_v6(only);
+    }
+    matches!(socket.bind(&addr.into()), Err(err) if err.kind() == std::io::ErrorKind::AddrInUse)
+}
+
+/// Whether `port` can be bound now, for TCP and UDP, on every IPv4 address (and IPv6 ones).
+fn port_free(port: u16, ipv6: bool) -> bool {
+    use std::net::{Ipv4Addr, Ipv6Addr, TcpListener, UdpSocket};
+    let v4 = TcpListener::bind((Ipv4Addr::UNSPECIFIED, port)).is_ok()
+        && UdpSocket::bind((Ipv4Addr::UNSPECIFIED, port)).is_ok();
+    let v6 = !ipv6
+        || (TcpListener::bind((Ipv6Addr::UNSPECIFIED, port)).is_ok()
+            && UdpSocket::bind((Ipv6Addr::UNSPECIFIED, port)).is_ok());
+    v4 && v6
+}
+
+/// What the student chose after a port was found taken.
+enum WayOut {
+    Retry,
+    Move(u16),
+    GoOn,
+    Quit,
+}
+
+/// The smallest offset, in steps of 1000, that moves every port of the lesson to a free one.
+fn free_offset(session: &Session<'_>, env: &Environment) -> Option<u16> {
+    let ports: Vec<u16> = session.values().ports.iter().map(|p| p.port).collect();
+    (1..=30u16).map(|n| n * 1000).find(|offset| {
+        ports.iter().all(|port| port.checked_add(*offset).is_some_and(|p| port_free(p, env.ipv6)))
+    })
+}
+
+/// Offers the ways out of a taken port: try again (once the student freed it), move the
+/// lesson's ports, go on, or quit (and use the lab, whose ports are its own).
+fn way_out(port: u16, session: &Session<'_>, env: &Environment, ui: &mut dyn Ui) -> WayOut {
+    let offset = free_offset(session, env);
+    ui.show(Show::Text(&t!("runner.port_taken", port = port)));
+    let mut items = vec![t!("runner.way_retry")];
+    if let Some(offset) = offset {
+        items.push(t!("runner.way_move", offset = offset));
+    }
+    items.push(t!("runner.way_go_on"));
+    items.push(t!("runner.way_quit"));
+    let picked = ui.select(&t!("runner.way_prompt"), &items);
+    let moved = usize::from(offset.is_some());
+    match (picked, offset) {
+        (Some(0), _) => WayOut::Retry,
+        (Some(1), Some(offset)) => WayOut::Move(offset),
+        (Some(n), _) if n == 1 + moved => WayOut::GoOn,
+        _ => {
+            ui.show(Show::Text(&t!("runner.way_quit_hint", offset = offset.unwrap_or(1000))));
+            WayOut::Quit
+        }
+    }
+}
+
+/// How far the student is: steps, exercises and quizzes done, each as (done, total).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Standing {
+    pub steps: (usize, usize),
+    pub exercises: (usize, usize),
+    pub quizzes: (usize, usize),
+}
+
+impl Standing {
+    /// The standing in one lesson, from the saved progress.
+    pub fn of(lesson: &Lesson, progress: &Progress) -> Self {
+        let record = progress.lesson(&lesson.id);
+        let done = |ids: &mut dyn Iterator<Item = &String>| {
+            ids.filter(|id| record.done.contains(*id)).count()
+        };
+        Self {
+            steps: (progress.done_in(lesson), lesson.steps.len()),
+            exercises: (done(&mut lesson.exercises.iter().map(|e| &e.id)), lesson.exercises.len()),
+            quizzes: (done(&mut lesson.quizzes.iter().map(|q| &q.id)), lesson.quizzes.len()),
+        }
+    }
+
+    /// The standing in the whole lab: every lesson's, added up.
+    pub fn of_lab(lessons: &[Lesson], progress: &Progress) -> Self {
+        let add = |a: (usize, usize), b: (usize, usize)| (a.0 + b.0, a.1 + b.1);
+        lessons.iter().map(|l| Self::of(l, progress)).fold(Self::default(), |sum, one| Self {
+            steps: add(sum.steps, one.steps),
+            exercises: add(sum.exercises, one.exercises),
+            quizzes: add(sum.quizzes, one.quizzes),
+        })
+    }
+
+    /// Three rows, one each for steps, exercises and quizzes, with a bar.
+    pub fn rows(&self) -> String {
+        [
+            ("runner.standing_steps", self.steps),
+            ("runner.standing_exercises", self.exercises),
+            ("runner.standing_quizzes", self.quizzes),
+        ]
+        .iter()
+        .map(|(key, (done, total))| format!("{:<10} {}", t!(key), render::bar(*done, *total)))
+        .collect::<Vec<_>>()
+        .join("\n")
+    }
+
+    /// One line for the whole lab: `Your place in the lab: steps [###-------] 9/37, …`.
+    pub fn line(&self) -> String {
+        t!(
+            "runner.lab_standing",
+            steps = render::bar(self.steps.0, self.steps.1),
+            exercises = format!("{}/{}", self.exercises.0, self.exercises.1),
+            quizzes = format!("{}/{}", self.quizzes.0, self.quizzes.1)
+        )
+    }
+}
+
+/// The end of a lesson: what the student saw (the lesson's outro was just shown), the
+/// commands, their score, and what to do next (exercises and quizzes not done yet, the next
+/// lesson).
+fn recap(
+    lessons: &[Lesson],
+    index: usize,
+    commands: &[String],
+    steps: &Tally,
+    progress: &Progress,
+    ui: &mut dyn Ui,
+) {
+    let lesson = &lessons[index];
+    ui.show(Show::Heading(&t!("runner.recap_heading", title = lesson.title)));
+    if !commands.is_empty() {
+        ui.show(Show::Text(&t!("runner.recap_commands")));
+        ui.show(Show::Output(
+            &commands.iter().map(|c| format!("$ {c}")).collect::<Vec<_>>().join("\n"),
+        ));
+    }
+    let standing = Standing::of(lesson, progress);
+    ui.show(Show::Text(&t!(
+        "runner.recap_score",
+        passed = steps.passed,
+        total = lesson.steps.len()
+    )));
+    ui.show(Show::Output(&standing.rows()));
+    let record = progress.lesson(&lesson.id);
+    let open: Vec<String> = lesson
+        .exercises
+        .iter()
+        .map(|e| (&e.id, &e.title))
+        .chain(lesson.quizzes.iter().map(|q| (&q.id, &q.title)))
+        .filter(|(id, _)| !record.done.contains(*id))
+        .map(|(_, title)| format!("- {title}"))
+        .collect();
+    if !open.is_empty() {
+        ui.show(Show::Text(&t!(
+            "runner.recap_open",
+            count = open.len(),
+            lesson = lesson.id,
+            list = open.join("\n")
+        )));
+    }
+}
+
+/// The end of the tour: every lesson's standing, the lab's, and what is left to do.
+fn tour_recap(lessons: &[Lesson], tally: &Tally, progress: &Progress, ui: &mut dyn Ui) {
+    ui.show(Show::Heading(&t!("runner.tour_recap_heading")));
+    let rows: Vec<String> = lessons
+        .iter()
+        .map(|lesson| {
+            let s = Standing::of(lesson, progress);
+            t!(
+                "runner.tour_recap_row",
+                title = lesson.title,
+                steps = render::bar(s.steps.0, s.steps.1),
+                exercises = render::bar(s.exercises.0, s.exercises.1),
+                quizzes = render::bar(s.quizzes.0, s.quizzes.1)
+            )
+        })
+        .collect();
+    ui.show(Show::Output(&rows.join("\n")));
+    ui.show(Show::Text(&Standing::of_lab(lessons, progress).line()));
+    ui.show(Show::Text(&t!("runner.tour_recap_score", summary = tally.summary())));
+    let open: Vec<&str> = lessons
+        .iter()
+        .filter(|lesson| {
+            let s = Standing::of(lesson, progress);
+            s.exercises.0 < s.exercises.1 || s.quizzes.0 < s.quizzes.1
+        })
+        .map(|lesson| lesson.id.as_str())
+        .collect();
+    if open.is_empty() {
+        ui.show(Show::Text(&t!("runner.tour_recap_all_done")));
+    } else {
+        ui.show(Show::Text(&t!("runner.tour_recap_open", lessons = open.join(" "))));
+    }
 }

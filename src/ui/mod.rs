@@ -29,12 +29,15 @@ pub enum StepChoice {
 pub enum Show<'a> {
     /// A lesson begins: its title and where it stands among the lessons.
     Lesson { title: &'a str, number: usize, count: usize },
-    /// A step begins: its title and number in the lesson.
-    Step { title: &'a str, number: usize, count: usize },
+    /// A step begins: its title, number in the lesson, and id (`LESSON/STEP`, as `explain`
+    /// takes it).
+    Step { title: &'a str, number: usize, count: usize, id: &'a str },
     /// An exercise or a quiz begins: its heading.
     Heading(&'a str),
     /// Prose, written in markdown.
     Text(&'a str),
+    /// Long prose in markdown (the book's "read more"): paged in a terminal when taller than it.
+    Page(&'a str),
     /// A command as the student would type it.
     Command(&'a str),
     /// What a command printed.

@@ -27,29 +27,42 @@ pub fn render(item: Show<'_>, styled: bool) -> String {
     let paint = |text: String, s: Style| if styled { s.apply_to(text).to_string() } else { text };
     match item {
         Show::Lesson { title, number, count } => {
-            let head = t!("runner.lesson_heading", number = number, count = count, title = title);
-            let rule = "=".repeat(head.chars().count().min(72));
+            let head = if count > 1 {
+                t!("runner.lesson_heading", number = number, count = count, title = title)
+            } else {
+                title.to_owned()
+            };
+            let rule = "=".repeat(textwrap::core::display_width(&head).min(width()));
             format!("\n{}\n{}\n", paint(head, Style::new().bold()), paint(rule, Style::new().dim()))
         }
-        Show::Step { title, number, count } => {
+        Show::Step { title, number, count, id } => {
             let head = t!("runner.step_heading", number = number, count = count, title = title);
-            format!("\n{}\n", paint(head, Style::new().bold().cyan()))
+            let id = t!("runner.step_id", id = id);
+            let fits = textwrap::core::display_width(&head) + 1 + id.len() <= width();
+            let gap = if fits { " " } else { "\n" };
+            let (head, id) =
+                (paint(head, Style::new().bold().cyan()), paint(id, Style::new().dim()));
+            format!("\n{head}{gap}{id}\n")
         }
         Show::Heading(head) => {
             format!("\n{}\n", paint(head.to_owned(), Style::new().bold().cyan()))
         }
-        Show::Text(text) => crate::markdown::render(text, width(), styled),
+        Show::Text(text) | Show::Page(text) => crate::markdown::render(text, width(), styled),
         Show::Command(line) => format!("{}\n", paint(format!("$ {line}"), Style::new().bold())),
-        Show::Output(text) => indent(text, "  "),
+        Show::Output(text) => fold_lines(text, "  "),
         Show::Expected(text) => {
-            format!("{}\n{}", t!("runner.expected_heading"), indent(text, "  "))
+            format!("{}\n{}", t!("runner.expected_heading"), fold_lines(text, "  "))
         }
         Show::Note(text) => {
-            format!(
-                "{} {}\n",
-                paint(t!("runner.note_label"), Style::new().yellow()),
-                text.trim_end()
-            )
+            let label = t!("runner.note_label");
+            let wrapped = labelled(&label, text);
+            // The label is styled after wrapping, so escapes never count as width.
+            match wrapped.strip_prefix(&label) {
+                Some(rest) if styled => {
+                    format!("{}{rest}", paint(label.clone(), Style::new().yellow()))
+                }
+                _ => wrapped,
+            }
         }
         Show::Verdict(verdict) => verdict_text(verdict, styled),
     }
@@ -69,15 +82,28 @@ fn verdict_text(verdict: &Verdict, styled: bool) -> String {
             indent(&mark_difference(difference, styled), "  ")
         ),
         Verdict::Error { message, hints } => {
-            let mut out =
-                format!("{} {message}\n", label("runner.verdict_error", Style::new().magenta()));
+            let plain = t!("runner.verdict_error");
+            let mut out = labelled(&plain, message).replacen(
+                &plain,
+                &label("runner.verdict_error", Style::new().magenta()),
+                1,
+            );
             for hint in hints {
-                out.push_str(&format!("  {} {hint}\n", t!("runner.hint_label")));
+                out.push_str(&wrap_with(
+                    &format!("{} {hint}", t!("runner.hint_label")),
+                    "  ",
+                    "        ",
+                ));
             }
             out
         }
         Verdict::Skipped { reason } => {
-            format!("{} {reason}\n", label("runner.verdict_skipped", Style::new().yellow()))
+            let plain = t!("runner.verdict_skipped");
+            labelled(&plain, reason).replacen(
+                &plain,
+                &label("runner.verdict_skipped", Style::new().yellow()),
+                1,
+            )
         }
     }
 }
@@ -98,6 +124,60 @@ fn mark_difference(difference: &str, styled: bool) -> String {
         .collect::<Vec<_>>()
         .join("\n")
         + "\n"
+}
+
+/// A progress bar of `done` out of `total`, ten cells wide, with the fraction: `[###-------]
+/// 3/10`; a dash where there is nothing to do.
+pub fn bar(done: usize, total: usize) -> String {
+    const CELLS: usize = 10;
+    if total == 0 {
+        return "-".to_owned();
+    }
+    let full = (done.min(total) * CELLS).div_ceil(total).min(CELLS);
+    let full = if done < total { full.min(CELLS - 1) } else { full };
+    format!("[{}{}] {done}/{total}", "#".repeat(full), "-".repeat(CELLS - full))
+}
+
+/// `text` wrapped to the terminal's [`width`] by display width (never inside a word),
+/// each paragraph (line of `text`) starting with `first` and going on with `rest`.
+pub fn wrap_with(text: &str, first: &str, rest: &str) -> String {
+    let mut out = String::new();
+    for (number, paragraph) in text.trim_end().lines().enumerate() {
+        let lead = if number == 0 { first } else { rest };
+        let options = textwrap::Options::new(width())
+            .initial_indent(lead)
+            .subsequent_indent(rest)
+            .break_words(false)
+            .word_splitter(textwrap::WordSplitter::NoHyphenation);
+        for line in textwrap::wrap(paragraph, options) {
+            out.push_str(line.trim_end());
+            out.push('\n');
+        }
+    }
+    out
+}
+
+/// `label text`, wrapped, its following lines indented under the text.
+fn labelled(label: &str, text: &str) -> String {
+    let rest = " ".repeat(textwrap::core::display_width(label) + 1);
+    wrap_with(&format!("{label} {}", text.trim_start()), "", &rest)
+}
+
+/// A tool's output, indented by `by`: a line wider than the terminal is folded at a space
+/// (its columns kept), the rest of it indented two more, so the terminal never breaks a word.
+fn fold_lines(text: &str, by: &str) -> String {
+    let mut out = String::new();
+    let deeper = format!("{by}  ");
+    for line in text.trim_end_matches('\n').lines() {
+        if textwrap::core::display_width(line) + by.len() <= width() {
+            out.push_str(by);
+            out.push_str(line);
+            out.push('\n');
+        } else {
+            out.push_str(&wrap_with(line, by, &deeper));
+        }
+    }
+    out
 }
 
 fn indent(text: &str, by: &str) -> String {

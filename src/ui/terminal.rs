@@ -30,7 +30,12 @@ impl TerminalUi {
 
 impl Ui for TerminalUi {
     fn show(&mut self, item: Show<'_>) {
-        let _ = self.term.write_str(&render::render(item, self.styled));
+        let text = render::render(item, self.styled);
+        if matches!(item, Show::Page(_)) {
+            page(&text);
+        } else {
+            let _ = self.term.write_str(&text);
+        }
     }
 
     fn step_choice(&mut self) -> StepChoice {
@@ -54,20 +59,101 @@ impl Ui for TerminalUi {
     }
 
     fn confirm(&mut self, question: &str, default: bool) -> bool {
+        let prompt = self.fit_prompt(question);
         let answer = Confirm::with_theme(&self.theme)
-            .with_prompt(question)
+            .with_prompt(prompt)
             .default(default)
             .interact_on_opt(&self.term);
         settle(answer).unwrap_or(false)
     }
 
     fn select(&mut self, prompt: &str, items: &[String]) -> Option<usize> {
+        let prompt = self.fit_prompt(prompt);
         let picked = Select::with_theme(&self.theme)
             .with_prompt(prompt)
             .items(items)
             .default(0)
             .interact_on_opt(&self.term);
         settle(picked)
+    }
+}
+
+impl TerminalUi {
+    /// A prompt that fits on one line: dialoguer redraws a prompt by erasing the lines it
+    /// thinks it drew, so a question the terminal wraps would be left drawn twice. A long
+    /// question is printed first, wrapped, and only its last sentence (or a short "yes or
+    /// no?") becomes the prompt.
+    fn fit_prompt(&self, question: &str) -> String {
+        let (lead, prompt) = split_prompt(question, render::width());
+        if let Some(lead) = lead {
+            let _ = self.term.write_str(&render::wrap_with(&lead, "", ""));
+        }
+        prompt
+    }
+}
+
+/// Splits a question too long for a prompt line `width` columns wide (with dialoguer's
+/// decoration): what to print before it, and the prompt.
+pub fn split_prompt(question: &str, width: usize) -> (Option<String>, String) {
+    // "? " before, " (y/n) › yes" or "› " and a choice after.
+    const DECORATION: usize = 14;
+    let fits = |text: &str| textwrap::core::display_width(text) + DECORATION <= width;
+    let question = question.trim();
+    if fits(question) {
+        return (None, question.to_owned());
+    }
+    let sentence_end = question
+        .char_indices()
+        .filter(|&(at, c)| {
+            matches!(c, '.' | ':' | '?' | '!') && question[at + 1..].starts_with(' ')
+        })
+        .map(|(at, _)| at + 1)
+        .filter(|&at| fits(question[at..].trim()))
+        .min();
+    match sentence_end {
+        Some(at) => (Some(question[..at].trim().to_owned()), question[at..].trim().to_owned()),
+        None => (Some(question.to_owned()), t!("runner.confirm_short")),
+    }
+}
+
+/// Prints `text` (rendered) through a pager, as git does, when standard output is a terminal
+/// and the text is taller than it: `$PAGER` (split at spaces; empty or `cat` means none), else
+/// `less -FRX`. socklab runs no shell, so the pager is executed directly. Without a terminal,
+/// for short text, or when the pager cannot start, the text is printed as it is.
+pub fn page(text: &str) {
+    use std::io::Write;
+    let term = Term::stdout();
+    let tall = term.is_term()
+        && term
+            .size_checked()
+            .is_some_and(|(rows, _)| text.lines().count() + 2 > usize::from(rows));
+    if tall && let Some((program, args)) = pager() {
+        let child = std::process::Command::new(&program)
+            .args(&args)
+            .stdin(std::process::Stdio::piped())
+            .spawn();
+        if let Ok(mut child) = child {
+            if let Some(mut stdin) = child.stdin.take() {
+                // The student may quit the pager before reading it all: a closed pipe is fine.
+                let _ = stdin.write_all(text.as_bytes());
+            }
+            if child.wait().is_ok() {
+                return;
+            }
+        }
+    }
+    let _ = term.write_str(text);
+}
+
+/// The pager to use: program and arguments; `None` for no pager.
+fn pager() -> Option<(String, Vec<String>)> {
+    match std::env::var("PAGER") {
+        Ok(value) => {
+            let mut words = value.split_whitespace().map(str::to_owned);
+            let program = words.next().filter(|p| p != "cat")?;
+            Some((program, words.collect()))
+        }
+        Err(_) => Some(("less".to_owned(), vec!["-FRX".to_owned()])),
     }
 }
 

@@ -173,7 +173,9 @@ fn explain_prints_a_steps_section_for_the_terminal() {
     let text = String::from_utf8(output.stdout).unwrap();
     assert!(text.starts_with("List the IPv4 TCP listeners\n"), "{text}");
     assert!(text.contains("    $ ss -4 -tln\n"), "{text}");
-    assert!(text.contains("LISTEN 0 5 0.0.0.0:8080 0.0.0.0:*"), "{text}");
+    // The step's example output, never the matcher's patterns.
+    assert!(text.contains("LISTEN 0      5            0.0.0.0:8080"), "{text}");
+    assert!(!text.contains("{?") && !text.contains("    ...\n"), "{text}");
     assert!(!text.contains("{#"), "anchors are not shown: {text}");
     assert!(!text.contains('\u{1b}'), "no colour without a terminal");
     assert!(text.lines().all(|l| l.chars().count() <= 80 || l.starts_with("    ")), "{text}");
@@ -215,7 +217,7 @@ fn the_preprocessor_expands_directives_in_mdbooks_json() {
     assert!(content.contains("## Connect over IPv4 {#tcp-probe-ipv4}"), "{content}");
     assert!(content.contains("$ nc -4 -vz 127.0.0.1 8080"), "{content}");
     assert!(
-        content.contains("Connection to 127.0.0.1 8080 port [tcp/{?service}] succeeded!"),
+        content.contains("Connection to 127.0.0.1 8080 port [tcp/http-alt] succeeded!"),
         "{content}"
     );
     let inner = book["items"][0]["Chapter"]["sub_items"][0]["Chapter"]["content"].as_str().unwrap();

@@ -6,6 +6,7 @@
 mod book;
 mod cli;
 mod exercise;
+mod experience;
 mod inspect;
 mod listen;
 mod packaging;
@@ -13,4 +14,4 @@ mod probe;
 mod runner;
 mod stat;
 mod support;
-mod tour;
+pub(crate) mod tour;

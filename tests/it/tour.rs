@@ -90,12 +90,17 @@ fn quitting_mid_lesson_stops_its_listeners() {
 }
 
 /// A tmux server of our own, so tests never touch a user's sessions.
-struct Tmux {
+pub(crate) struct Tmux {
     socket: String,
 }
 
 impl Tmux {
-    fn start(command: &[String], env: &[(&str, String)]) -> Option<Self> {
+    /// Starts `command` in a window `size` = (columns, rows) large.
+    pub(crate) fn start_sized(
+        command: &[String],
+        env: &[(&str, String)],
+        size: (u16, u16),
+    ) -> Option<Self> {
         if which::which("tmux").is_err() {
             eprintln!("notice: tmux is not installed; skipping the pseudo-terminal test");
             return None;
@@ -105,7 +110,9 @@ impl Tmux {
         let number = NEXT.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         let socket = format!("socklab-test-{}-{number}", std::process::id());
         let mut tmux = Command::new("tmux");
-        tmux.args(["-L", &socket, "-f", "/dev/null", "new-session", "-d", "-x", "110", "-y", "45"]);
+        let (columns, rows) = (size.0.to_string(), size.1.to_string());
+        tmux.args(["-L", &socket, "-f", "/dev/null", "new-session", "-d", "-x", &columns]);
+        tmux.args(["-y", &rows]);
         for (name, value) in env {
             tmux.args(["-e", &format!("{name}={value}")]);
         }
@@ -120,16 +127,16 @@ impl Tmux {
         Some(this)
     }
 
-    fn run(&self, args: &[&str]) -> String {
+    pub(crate) fn run(&self, args: &[&str]) -> String {
         let output = Command::new("tmux").args(["-L", &self.socket]).args(args).output().unwrap();
         String::from_utf8_lossy(&output.stdout).into_owned()
     }
 
-    fn screen(&self) -> String {
+    pub(crate) fn screen(&self) -> String {
         self.run(&["capture-pane", "-p", "-J", "-S", "-5000"])
     }
 
-    fn visible(&self) -> String {
+    pub(crate) fn visible(&self) -> String {
         self.run(&["capture-pane", "-p", "-J"])
     }
 
@@ -137,7 +144,7 @@ impl Tmux {
     /// dead only once it has reaped the process, which can lag behind by seconds on a busy
     /// machine, and it does not always collect the exit status; the exit statuses of
     /// interrupted runs are tested in batch mode.)
-    fn pane_dead(&self) -> bool {
+    pub(crate) fn pane_dead(&self) -> bool {
         let pid = self.run(&["display-message", "-p", "#{pane_pid}"]);
         let status =
             std::fs::read_to_string(format!("/proc/{}/status", pid.trim())).unwrap_or_default();
@@ -145,7 +152,7 @@ impl Tmux {
     }
 
     /// Waits until `done` holds for the screen; returns the screen.
-    fn wait_for(&self, what: &str, done: impl Fn(&str) -> bool) -> String {
+    pub(crate) fn wait_for(&self, what: &str, done: impl Fn(&str) -> bool) -> String {
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
             let screen = self.screen();
@@ -166,10 +173,10 @@ impl Drop for Tmux {
 
 /// One shipped lesson run as the interactive tour inside its own tmux server, with its own
 /// lessons, state and socket directories (kept alive as long as this is).
-struct TourInTmux {
-    tmux: Tmux,
-    sockets: tempfile::TempDir,
-    steps: usize,
+pub(crate) struct TourInTmux {
+    pub(crate) tmux: Tmux,
+    pub(crate) sockets: tempfile::TempDir,
+    pub(crate) steps: usize,
     _lessons: tempfile::TempDir,
     _state: tempfile::TempDir,
 }
@@ -178,6 +185,16 @@ impl TourInTmux {
     /// Starts the tour over `lessons/FILE` alone, with `extra` options; `None` (with a notice)
     /// where tmux cannot run.
     fn start(file: &str, extra: &[String]) -> Option<Self> {
+        Self::start_sized(file, extra, (110, 45), &[])
+    }
+
+    /// The same in a window `size` = (columns, rows) large, with `more` environment.
+    pub(crate) fn start_sized(
+        file: &str,
+        extra: &[String],
+        size: (u16, u16),
+        more: &[(&str, String)],
+    ) -> Option<Self> {
         let lessons = tempfile::tempdir().unwrap();
         let shipped = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("lessons").join(file);
         std::fs::copy(&shipped, lessons.path().join(file)).unwrap();
@@ -192,12 +209,13 @@ impl TourInTmux {
             sockets.path().display().to_string(),
         ];
         command.extend_from_slice(extra);
-        let env = [
+        let mut env = vec![
             ("XDG_STATE_HOME", state.path().display().to_string()),
             ("NO_COLOR", "1".to_owned()),
             ("TERM", "xterm-256color".to_owned()),
         ];
-        let tmux = Tmux::start(&command, &env)?;
+        env.extend(more.iter().cloned());
+        let tmux = Tmux::start_sized(&command, &env, size)?;
         Some(Self { tmux, sockets, steps, _lessons: lessons, _state: state })
     }
 }

@@ -260,6 +260,9 @@ fn probe_inet(args: &ProbeArgs, target: &InetTarget) -> Probe {
         }
         output.notes.extend(inet_notes(args, target, attempt, waited));
     }
+    if target.transport == Transport::Tcp && verdict == Verdict::Closed {
+        output.advice.push(t!("probe.advice_tcp_closed"));
+    }
     if target.transport == Transport::Udp && !args.verbose {
         output.notes.push(t!("probe.note_udp_needs_v"));
     }
@@ -351,6 +354,9 @@ fn probe_unix(args: &ProbeArgs, target: &UnixTarget) -> Probe {
         let _ = writeln!(output.stderr, "nc: {}: {}", target.path, strerror(errno));
     }
     output.notes.push(unix_note(target, verdict));
+    if verdict == Verdict::NoSuchFile {
+        output.advice.push(t!("probe.advice_unix_missing"));
+    }
     if args.verbose && target.kind == UnixKind::Datagram {
         output.notes.push(t!("probe.note_unix_bound_on"));
     }

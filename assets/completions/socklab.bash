@@ -175,12 +175,16 @@ _socklab() {
             return 0
             ;;
         socklab__subcmd__explain)
-            opts="-h --lessons --port-offset --socket-dir --help"
+            opts="-h --glossary --lessons --port-offset --socket-dir --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --glossary)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --lessons)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

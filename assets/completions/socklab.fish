@@ -73,10 +73,11 @@ complete -c socklab -n "__fish_socklab_using_subcommand reset" -l lessons -d 'Ru
 complete -c socklab -n "__fish_socklab_using_subcommand reset" -l port-offset -d 'Add N to every port the lessons use (to avoid ports taken on a shared machine)' -r
 complete -c socklab -n "__fish_socklab_using_subcommand reset" -l socket-dir -d 'Put the lessons\' socket files in DIR (created if missing) instead of /tmp' -r -F
 complete -c socklab -n "__fish_socklab_using_subcommand reset" -s h -l help -d 'Print help'
+complete -c socklab -n "__fish_socklab_using_subcommand explain" -l glossary -d 'Print the glossary\'s entry for TERM (list the terms without TERM)' -r
 complete -c socklab -n "__fish_socklab_using_subcommand explain" -l lessons -d 'Run the lessons in DIR instead of the shipped ones' -r -F
 complete -c socklab -n "__fish_socklab_using_subcommand explain" -l port-offset -d 'Add N to every port the lessons use (to avoid ports taken on a shared machine)' -r
 complete -c socklab -n "__fish_socklab_using_subcommand explain" -l socket-dir -d 'Put the lessons\' socket files in DIR (created if missing) instead of /tmp' -r -F
-complete -c socklab -n "__fish_socklab_using_subcommand explain" -s h -l help -d 'Print help'
+complete -c socklab -n "__fish_socklab_using_subcommand explain" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c socklab -n "__fish_socklab_using_subcommand book-preprocessor" -s h -l help -d 'Print help'
 complete -c socklab -n "__fish_socklab_using_subcommand listen" -s h -l help -d 'Print help'
 complete -c socklab -n "__fish_socklab_using_subcommand inspect" -l port -d 'Only sockets whose local port is PORT' -r

@@ -280,7 +280,7 @@ mod tests {
         let nc = parse("nc -6 -u -vz ::1 123").unwrap();
         let Invocation::Probe(args) = nc.invocation else { panic!("not probe") };
         assert!(args.ipv6 && args.udp && args.verbose && args.zero_io);
-        assert_eq!((args.target.as_str(), args.port.as_deref()), ("::1", Some("123")));
+        assert_eq!((args.target.as_str(), args.ports.as_slice()), ("::1", &["123".to_owned()][..]));
 
         let ls = parse("ls -l /tmp/stream.sock /tmp/datagram.sock").unwrap();
         assert!(matches!(ls.invocation, Invocation::Stat(StatArgs { ls: true, .. })));

@@ -54,4 +54,19 @@ impl ToolOutput {
             eprintln!("socklab: note: {note}");
         }
     }
+
+    /// Prints exactly what the real tool prints, and socklab's notes only when asked for or
+    /// when stderr is a terminal (a piped tool stands in for the real one); returns the exit
+    /// status to end with.
+    pub fn print_with_notes(&self, asked: bool) -> std::process::ExitCode {
+        use std::io::{IsTerminal, Write};
+        let _ = std::io::stdout().write_all(self.stdout.as_bytes());
+        let _ = std::io::stderr().write_all(self.stderr.as_bytes());
+        if asked || std::io::stderr().is_terminal() {
+            for note in &self.notes {
+                eprintln!("socklab: note: {note}");
+            }
+        }
+        std::process::ExitCode::from(u8::try_from(self.status).unwrap_or(1))
+    }
 }

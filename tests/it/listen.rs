@@ -246,7 +246,7 @@ impl Drop for Running {
 /// Starts `socklab listen ADDRESSES` with its stderr piped (where it reports).
 fn spawn_listen(addresses: &[String]) -> std::process::Child {
     support::socklab()
-        .arg("listen")
+        .args(["listen", "--notes"])
         .args(addresses)
         .stdin(Stdio::null())
         .stdout(Stdio::null())
@@ -464,11 +464,11 @@ fn a_flood_neither_grows_threads_nor_piles_up_connections() {
     let pid = running.pid();
     let tcp = running.inet_addr(0);
     let udp = running.inet_addr(1);
-    // The main thread, the TCP listener's accepting and draining threads, the UDP receiver.
-    let thread_bound = 1 + listen::MAX_THREADS_PER_LISTENER + 1;
-    // stdio, the signal pipe, two listening sockets, a connection per drainer and per queue
-    // slot, and some slack: far below the 300 connections held open by the flood.
-    let fd_bound = 3 + 2 + 2 + listen::DRAINERS + listen::QUEUE + 8;
+    // The main thread and each listener's serving thread.
+    let thread_bound = 1 + 2 * listen::MAX_THREADS_PER_LISTENER;
+    // stdio, the signal pipe, two listening sockets, the connections being drained, a peer
+    // socket for the UDP sender, and some slack: far below the 300 connections held open.
+    let fd_bound = 3 + 2 + 2 + listen::MAX_CONNECTIONS + 1 + 8;
     assert!(status_field(pid, "Threads:") as usize <= thread_bound);
 
     let mut held = Vec::new();
@@ -524,7 +524,8 @@ fn stops_cleanly_on(signal: Signal) {
 
     running.signal(signal);
     let (status, stderr) = running.wait();
-    assert_eq!(status.code(), Some(0), "{signal:?}: {status}\n{stderr}");
+    // Like socat: cleaned up, then exit status 128 + the signal (130, 143).
+    assert_eq!(status.code(), Some(128 + signal.as_raw()), "{signal:?}: {status}\n{stderr}");
     assert!(!stream_path.exists() && !datagram_path.exists(), "socket files left behind");
     let remaining = all_socket_inodes();
     assert!(inodes.iter().all(|inode| !remaining.contains(inode)), "sockets outlived socklab");
@@ -1010,10 +1011,11 @@ fn ss_shows_socklab_listeners_exactly_as_it_shows_socat() {
         assert_eq!(theirs.len(), 1, "{theirs:?}");
         assert_eq!(ours.len(), 1, "{ours:?}");
         assert_eq!(comparable(&ours[0], false), comparable(&theirs[0], false), "{}", kind.socat);
-        socat.terminate();
+        let socat_status = socat.terminate();
         socklab.signal(Signal::TERM);
         let (status, stderr) = socklab.wait();
-        assert_eq!(status.code(), Some(0), "{stderr}");
+        assert_eq!(status.code(), socat_status.code(), "{stderr}");
+        assert_eq!(status.code(), Some(143), "{stderr}");
     }
 
     for (socat_kind, flags) in [("UNIX-LISTEN", "-xln"), ("UNIX-RECVFROM", "-xln")] {
@@ -1038,11 +1040,10 @@ fn ss_shows_socklab_listeners_exactly_as_it_shows_socat() {
         assert_eq!(ours[0][4], our_path.display().to_string());
         assert_eq!(comparable(&ours[0], true), comparable(&theirs[0], true), "{socat_kind}");
 
-        let status = socat.terminate();
-        eprintln!("socat {socat_kind} ended: {status}");
+        let socat_status = socat.terminate();
         socklab.signal(Signal::TERM);
         let (status, stderr) = socklab.wait();
-        assert_eq!(status.code(), Some(0), "{stderr}");
+        assert_eq!(status.code(), socat_status.code(), "{stderr}");
         assert!(!socat_path.exists(), "socat left {}", socat_path.display());
         assert!(!our_path.exists(), "socklab left {}", our_path.display());
     }

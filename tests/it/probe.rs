@@ -21,7 +21,7 @@ use crate::support;
 fn inet_args(flags: &str, host: &str, port: u16) -> ProbeArgs {
     let mut args = ProbeArgs {
         target: host.to_owned(),
-        port: Some(port.to_string()),
+        ports: vec![port.to_string()],
         zero_io: true,
         ..ProbeArgs::default()
     };

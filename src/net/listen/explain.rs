@@ -28,6 +28,7 @@ pub(super) enum Step {
     Serve,
     Inspect,
     UnlinkEarly,
+    FileOptions,
 }
 
 impl Step {
@@ -40,6 +41,7 @@ impl Step {
             Self::Serve => t!("listen.step.serve"),
             Self::Inspect => t!("listen.step.inspect"),
             Self::UnlinkEarly => t!("listen.step.unlink_early"),
+            Self::FileOptions => t!("listen.step.file_options"),
         }
     }
 }

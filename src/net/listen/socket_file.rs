@@ -9,17 +9,19 @@
 
 use std::fs::FileType;
 use std::io;
-use std::os::unix::fs::{FileTypeExt, MetadataExt};
+use std::os::fd::AsRawFd;
+use std::os::unix::fs::{FileTypeExt, MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
+use rustix::fs::{AtFlags, CWD, Gid, Mode, OFlags, Uid};
 use rustix::io::Errno;
 use socket2::{Domain, SockAddr, Socket, Type};
 
 use crate::error::Failure;
 use crate::t;
 
-use super::ListenSpec;
 use super::explain::{self, DirectoryProblem, Step};
+use super::{ListenSpec, SocketFileOptions};
 
 /// What is found at a path before binding it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -154,6 +156,39 @@ impl SocketFile {
     /// The (device, inode) of the file, as `stat` shows them.
     pub(super) fn id(&self) -> (u64, u64) {
         (self.dev, self.ino)
+    }
+
+    /// Applies socat's `perm=`, `user=` and `group=` to the socket file, never through a path
+    /// someone could swap in between: the file is opened once (`O_PATH`, not following a
+    /// symlink) and checked to be our socket file (same device and inode as bind created);
+    /// the owner is then set on that descriptor (`fchownat` with `AT_EMPTY_PATH`), and the mode
+    /// through `/proc/self/fd/N`, which leads to that very inode. (`fchmod` on the socket's
+    /// own descriptor, before or after bind, changes the socket's inode, not the file's, and
+    /// a umask is process-wide, so neither will do.)
+    pub(super) fn set_mode_and_owner(&self, options: &SocketFileOptions) -> io::Result<()> {
+        if !options.any() {
+            return Ok(());
+        }
+        let flags = OFlags::PATH | OFlags::NOFOLLOW | OFlags::CLOEXEC;
+        let file = rustix::fs::openat(CWD, &self.path, flags, Mode::empty())?;
+        let found = rustix::fs::fstat(&file)?;
+        let ours = rustix::fs::FileType::from_raw_mode(found.st_mode)
+            == rustix::fs::FileType::Socket
+            && found.st_dev == self.dev
+            && found.st_ino == self.ino;
+        if !ours {
+            return Err(io::Error::from(io::ErrorKind::AlreadyExists));
+        }
+        if options.user.is_some() || options.group.is_some() {
+            let user = options.user.map(Uid::from_raw_unchecked);
+            let group = options.group.map(Gid::from_raw_unchecked);
+            rustix::fs::chownat(&file, "", user, group, AtFlags::EMPTY_PATH)?;
+        }
+        if let Some(perm) = options.perm {
+            let by_descriptor = format!("/proc/self/fd/{}", file.as_raw_fd());
+            std::fs::set_permissions(by_descriptor, std::fs::Permissions::from_mode(perm))?;
+        }
+        Ok(())
     }
 
     /// Whether the path still names our socket file.

@@ -145,10 +145,12 @@ fn parse_socat(program: &str, args: &[String]) -> Result<Invocation, CommandErro
 
 fn parse_ls(args: &[String]) -> Result<Invocation, CommandError> {
     match args.split_first() {
-        Some((flag, paths)) if flag == "-l" && !paths.is_empty() => {
+        Some((flag, paths)) if (flag == "-l" || flag == "-ld") && !paths.is_empty() => {
             Ok(Invocation::Stat(StatArgs {
                 ls: true,
+                directory: flag == "-ld",
                 paths: paths.iter().map(Into::into).collect(),
+                ..StatArgs::default()
             }))
         }
         _ => Err(CommandError::new(t!("lesson.ls_shape"), Some("ls"))),

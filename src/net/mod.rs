@@ -28,6 +28,12 @@ pub fn strerror(errno: i32) -> String {
     }
 }
 
+/// An I/O error in the C library's words, without std's ` (os error N)`: what a student
+/// sees in the real tools' messages.
+pub fn io_reason(err: &std::io::Error) -> String {
+    err.raw_os_error().map_or_else(|| err.to_string(), strerror)
+}
+
 /// What a tool printed and how it ended, as the real tool would have.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ToolOutput {

@@ -1246,3 +1246,68 @@ fn piped_listen_says_nothing_like_socat() {
     assert_eq!(String::from_utf8_lossy(&output.stdout), "");
     assert!(!path.exists(), "the socket file is removed before exiting");
 }
+
+/// A port held only by TIME-WAIT connections that a listener without SO_REUSEADDR accepted
+/// (socat 1.7.4's default, imitated with reuseaddr=0): even socklab's SO_REUSEADDR cannot
+/// share it, and the refusal says so, never "a process this user cannot see" or sudo.
+#[test]
+fn time_wait_left_by_socat_1_7_is_named_as_such() {
+    let first = open("TCP4-LISTEN:0,bind=127.0.0.1,reuseaddr=0,fork");
+    let addr = first.local_addr().unwrap();
+    let mut client = TcpStream::connect_timeout(&addr, PATIENCE).unwrap();
+    client.set_read_timeout(Some(PATIENCE)).unwrap();
+    assert_eq!(client.read(&mut [0; 8]).unwrap(), 0);
+    drop(client);
+    eventually("the listener's side to be in TIME-WAIT", || {
+        let tables = proc_net_inet("tcp");
+        tables.iter().any(|entry| entry.port == addr.port() && entry.state == 0x06).then_some(())
+    });
+    drop(first);
+    let spec: ListenSpec =
+        format!("TCP4-LISTEN:{},bind=127.0.0.1,fork", addr.port()).parse().unwrap();
+    match Listener::open(&spec) {
+        Ok(_) => panic!("bound {addr} over a TIME-WAIT without SO_REUSEADDR"),
+        Err(failure) if !inspect::holders_of_port(Netid::Tcp, addr.port()).is_empty() => {
+            eprintln!("notice: port {} was taken meanwhile: {failure}", addr.port());
+        }
+        Err(failure) => {
+            let text = failure.to_string();
+            assert!(text.contains("TIME-WAIT") && text.contains("socat 1.7.4"), "{text}");
+            assert!(!text.contains("cannot see") && !text.contains("sudo"), "{text}");
+        }
+    }
+}
+
+/// A directory the user may not write to: the refusal reads "Permission denied", without
+/// std's "(os error 13)".
+#[test]
+fn a_refused_directory_is_explained_without_os_error_numbers() {
+    let dir = temp_dir();
+    let closed = dir.path().join("closed");
+    std::fs::create_dir(&closed).unwrap();
+    std::fs::set_permissions(&closed, std::fs::Permissions::from_mode(0o555)).unwrap();
+    let path = closed.join("x.sock");
+    let mut command = if rustix::process::geteuid().is_root() {
+        if which::which("setpriv").is_err() {
+            eprintln!("notice: setpriv is not installed; skipping");
+            return;
+        }
+        std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+        let mut command = Command::new("setpriv");
+        command.args(["--reuid=65534", "--regid=65534", "--clear-groups"]);
+        command.arg(env!("CARGO_BIN_EXE_socklab"));
+        command
+    } else {
+        support::socklab()
+    };
+    let output =
+        command.args(["listen", &format!("UNIX-LISTEN:{}", path.display())]).output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    if output.status.code() == Some(126) {
+        eprintln!("notice: uid 65534 cannot run socklab here; skipping");
+        return;
+    }
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("(Permission denied)"), "{stderr}");
+    assert!(!stderr.contains("os error"), "{stderr}");
+}

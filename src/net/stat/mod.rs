@@ -367,7 +367,11 @@ pub fn report(args: &StatArgs, style: NameStyle) -> Result<Report, Failure> {
             Ok(_) => {}
             Err(err) => {
                 let name = quote(path.as_os_str().as_bytes());
-                let _ = writeln!(output.stderr, "{tool}: {verb} {name}: {}", error_text(err));
+                let _ = writeln!(
+                    output.stderr,
+                    "{tool}: {verb} {name}: {}",
+                    crate::net::io_reason(err)
+                );
                 // For ls, a command-line argument it cannot reach is "serious trouble" (2).
                 output.status = failure_status;
                 if err.kind() == io::ErrorKind::NotFound {
@@ -413,7 +417,7 @@ pub fn report(args: &StatArgs, style: NameStyle) -> Result<Report, Failure> {
                 }
                 Err(err) => {
                     let name = quote(dir.path.as_os_str().as_bytes());
-                    let reason = error_text(&err);
+                    let reason = crate::net::io_reason(&err);
                     let _ = writeln!(output.stderr, "ls: cannot open directory {name}: {reason}");
                     output.status = 2;
                 }
@@ -453,10 +457,6 @@ fn list_directory(dir: &Path) -> io::Result<Vec<Named>> {
         }
     }
     Ok(entries)
-}
-
-fn error_text(err: &io::Error) -> String {
-    err.raw_os_error().map_or_else(|| err.to_string(), crate::net::strerror)
 }
 
 /// stat's default block for one file (GNU coreutils 9.1, no SELinux context line), with the

@@ -1228,7 +1228,7 @@ fn perm_user_and_group_set_the_socket_file_as_socat_does() {
 fn piped_listen_says_nothing_like_socat() {
     let dir = temp_dir();
     let path = dir.path().join("quiet.sock");
-    let mut child = support::socklab()
+    let child = support::socklab()
         .args(["listen", &format!("UNIX-LISTEN:{},fork", path.display())])
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -1310,4 +1310,91 @@ fn a_refused_directory_is_explained_without_os_error_numbers() {
     assert_eq!(output.status.code(), Some(1), "{stderr}");
     assert!(stderr.contains("(Permission denied)"), "{stderr}");
     assert!(!stderr.contains("os error"), "{stderr}");
+}
+
+// ---------------------------------------------------------------------------------------------
+// socat's address grammar under arbitrary input (proptest; PROPTEST_CASES sets the count).
+
+mod grammar {
+    use proptest::prelude::*;
+    use socklab::net::listen::ListenSpec;
+
+    /// Address-shaped text: a type (real, short, wrong case or made up), a parameter and
+    /// options with odd values, so that most inputs get past the first check.
+    fn address_like() -> impl Strategy<Value = String> {
+        let kind = prop::sample::select(vec![
+            "TCP4-LISTEN",
+            "tcp6-l",
+            "TCP-LISTEN",
+            "UDP4-LISTEN",
+            "udp6-listen",
+            "UDP-L",
+            "UDP4-RECVFROM",
+            "udp6-recvfrom",
+            "UNIX-LISTEN",
+            "unix-recvfrom",
+            "TCP5-LISTEN",
+            "",
+        ]);
+        let param = prop_oneof![
+            (0u32..70_000).prop_map(|port| port.to_string()),
+            "/[a-z./]{0,20}",
+            "[ -~]{0,12}",
+            Just("/".repeat(120)),
+        ];
+        let option = prop_oneof![
+            prop::sample::select(vec![
+                "fork",
+                "reuseaddr",
+                "reuseaddr=",
+                "ipv6only",
+                "unlink-early",
+                "pf=ip6",
+            ])
+            .prop_map(str::to_owned),
+            (
+                prop::sample::select(vec![
+                    "bind", "backlog", "ipv6only", "fork", "perm", "mode", "user", "group", "pf",
+                ]),
+                "[ -~]{0,10}",
+            )
+                .prop_map(|(name, value)| format!("{name}={value}")),
+            "[ -~]{0,8}",
+        ];
+        (kind, param, prop::collection::vec(option, 0..4)).prop_map(|(kind, param, options)| {
+            let mut address = format!("{kind}:{param}");
+            for option in options {
+                address.push(',');
+                address.push_str(&option);
+            }
+            address
+        })
+    }
+
+    proptest! {
+        /// Any text: a spec or a usage error, never a panic; an accepted spec written back
+        /// the socat way reads as the same spec.
+        #[test]
+        fn parsing_never_panics_and_round_trips(address in prop_oneof![any::<String>(), address_like()]) {
+            if let Ok(spec) = address.parse::<ListenSpec>() {
+                let written = spec.to_string();
+                let again = written.parse::<ListenSpec>();
+                prop_assert!(again.is_ok(), "{address:?} -> {written:?} is refused");
+                prop_assert_eq!(again.ok(), Some(spec));
+            }
+        }
+    }
+}
+
+/// Lesson files read socat commands with the same parser: perm=, user=, group= and the
+/// RECVFROM addresses are accepted there too.
+#[test]
+fn lesson_commands_take_the_new_socat_options() {
+    use socklab::lesson::command::{Invocation, parse};
+    let line = parse("socat UNIX-LISTEN:/tmp/private.sock,perm=0600,fork /dev/null &").unwrap();
+    let Invocation::Listen(spec) = line.invocation else { panic!("not a listener") };
+    assert_eq!(spec.file.perm, Some(0o600));
+    let line = parse("sudo socat UDP6-RECVFROM:123,fork /dev/null &").unwrap();
+    let Invocation::Listen(spec) = line.invocation else { panic!("not a listener") };
+    assert_eq!(spec.to_string(), "UDP6-RECVFROM:123,fork");
 }

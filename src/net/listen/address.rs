@@ -1,7 +1,8 @@
-//! socat's address grammar, for the six listener addresses of the tutorial.
+//! socat's address grammar, for the tutorial's six listener addresses and `UDP*-RECVFROM`.
 //!
 //! An address is `TYPE:PARAMETER` followed by `,OPTION` or `,OPTION=VALUE` items, as socat
-//! writes them: `TCP4-LISTEN:8080,fork`, `UNIX-RECVFROM:/tmp/datagram.sock,fork`. Type and
+//! writes them: `TCP4-LISTEN:8080,fork`, `UNIX-RECVFROM:/tmp/datagram.sock,perm=0600,fork`,
+//! `UDP4-RECVFROM:123,fork`. Type and
 //! option names are case-insensitive, the short forms socat knows (`TCP4-L`, `UNIX-L`, …) are
 //! accepted, and so are the unversioned `TCP-LISTEN` / `UDP-LISTEN`, which mean IPv4 unless
 //! `pf=ip6` or an IPv6 `bind=` says otherwise (as in socat 1.7). Where socat would refuse an
@@ -168,7 +169,7 @@ pub(super) fn parse(address: &str) -> Result<ListenSpec, Failure> {
 
 /// Checks a spec that may have been built by hand, with the rules `parse` applies.
 pub(super) fn check(spec: &ListenSpec) -> Result<(), Failure> {
-    validate(spec, &spec.to_string(), spec.kind.socat_name())
+    validate(spec, &spec.to_string(), spec.type_name())
 }
 
 /// The rules that tie options to address types, and the rules for paths.

@@ -3,8 +3,9 @@
 //! `socklab listen TCP4-LISTEN:8080,fork` does what `socat TCP4-LISTEN:8080,fork /dev/null`
 //! does, in-process: it binds and listens exactly as socat would (same address family, same
 //! backlog, same socket options, so `ss` shows the same rows), accepts every connection or
-//! datagram and throws the data away. Threads stand in for socat's forked children, and their
-//! number is fixed, so no flood of connections or datagrams can make the process grow.
+//! datagram and throws the data away. One thread per listener stands in for socat's forked
+//! children, with a fixed bound on the connections it holds, so no flood of connections or
+//! datagrams can make the process grow.
 //!
 //! The parts: `address` reads socat's address grammar into a [`ListenSpec`]; `serve` runs the
 //! accept and receive loops; `socket_file` owns the Unix socket files a listener creates (and

@@ -4,8 +4,10 @@
 //! and `ls -l` starts its mode with `s`. [`stat_path`] reads a file's metadata with `statx`
 //! (not following a final symlink, like `stat` without `-L`) into a [`FileStat`];
 //! [`render_stat`] and [`render_ls`] print it as GNU coreutils 9.1's `stat` and `ls -l` do
-//! (measured on this Debian), with owner names from `/etc/passwd` and `/etc/group`
-//! ([`accounts`]) and times in the C library's local time zone ([`zone`]).
+//! (measured on this Debian), with owner names from the system's name service ([`accounts`])
+//! and times in the C library's local time zone ([`zone`]). `ls -l DIR` lists the directory;
+//! names are written as ls writes them, byte for byte when piped and quoted on a terminal
+//! ([`NameStyle`]).
 
 pub mod accounts;
 pub mod zone;

@@ -40,7 +40,7 @@ use super::ListenKind;
 
 /// Connections (or, for a forking UDP listener, connected peer sockets) drained at once, per
 /// listener.
-pub const MAX_CONNECTIONS: usize = 64;
+pub const MAX_CONNECTIONS: usize = 128;
 /// The most threads one listener runs.
 pub const MAX_THREADS_PER_LISTENER: usize = 1;
 /// How long a connection may stay quiet after socklab's own end-of-file before it is closed
@@ -49,6 +49,8 @@ pub const LINGER: Duration = Duration::from_millis(500);
 /// The longest the thread sleeps in `poll` before it looks at the stop flag again, in case
 /// the shutdown that should wake it did not.
 const BACKSTOP: Duration = Duration::from_millis(100);
+/// How long the thread keeps looking for more connections after one arrived.
+const BURST_WATCH: Duration = Duration::from_millis(2);
 /// The receive buffer for datagrams: the largest UDP payload fits.
 const DATAGRAM_BUFFER: usize = 65_536;
 
@@ -176,8 +178,23 @@ fn stream_loop(listening: &Socket, stop: &AtomicBool) {
             }
             !entry.quiet_too_long(now)
         });
-        if ready.first().copied().unwrap_or(false) {
-            accept_all(listening, &mut drained);
+        if ready.first().copied().unwrap_or(false) && accept_all(listening, &mut drained) > 0 {
+            watch_for_burst(listening, &mut drained, stop);
+        }
+    }
+}
+
+/// Connections come in bursts (a port scan, a flood, probes in a loop). Once backlog+1 of
+/// them wait in the kernel's queue, it drops the next SYN and that client waits a whole second
+/// to retry; a thread asleep in poll() wakes too slowly to prevent it. So after a connection
+/// the thread stays awake for [`BURST_WATCH`], taking whatever arrives meanwhile.
+fn watch_for_burst(listening: &Socket, drained: &mut Vec<Drained>, stop: &AtomicBool) {
+    let mut until = Instant::now() + BURST_WATCH;
+    while !stopping(stop) && Instant::now() < until {
+        if accept_all(listening, drained) > 0 {
+            until = Instant::now() + BURST_WATCH;
+        } else {
+            thread::yield_now();
         }
     }
 }
@@ -197,18 +214,20 @@ fn read_all(mut connection: &Socket, buffer: &mut [u8]) -> Option<bool> {
     }
 }
 
-/// Takes every connection waiting in the kernel's queue. Each gets socat's end-of-file at
-/// once; it is kept to be drained if there is room, else closed.
-fn accept_all(listening: &Socket, drained: &mut Vec<Drained>) {
+/// Takes every connection waiting in the kernel's queue, and says how many. Each gets socat's
+/// end-of-file at once; it is kept to be drained if there is room, else closed.
+fn accept_all(listening: &Socket, drained: &mut Vec<Drained>) -> usize {
+    let mut accepted = 0;
     loop {
         match listening.accept() {
             Ok((connection, _peer)) => {
+                accepted += 1;
                 let _ = connection.shutdown(Shutdown::Write);
                 if drained.len() < MAX_CONNECTIONS && connection.set_nonblocking(true).is_ok() {
                     drained.push(Drained { socket: connection, active: Instant::now() });
                 }
             }
-            Err(err) if err.kind() == io::ErrorKind::WouldBlock => return,
+            Err(err) if err.kind() == io::ErrorKind::WouldBlock => return accepted,
             Err(err) if is_transient(&err) || err.kind() == io::ErrorKind::ConnectionReset => {}
             // Woken by the shutdown, or out of file descriptors: the connection stays queued
             // until the next pass (the poll timeout keeps that from spinning hard).
@@ -216,7 +235,7 @@ fn accept_all(listening: &Socket, drained: &mut Vec<Drained>) {
                 if drained.is_empty() {
                     thread::sleep(BACKSTOP.min(Duration::from_millis(10)));
                 }
-                return;
+                return accepted;
             }
         }
     }

@@ -15,7 +15,7 @@ use crate::net::inspect::{self, Netid};
 use crate::net::privilege;
 use crate::t;
 
-use super::socket_file::Occupant;
+use super::occupant::Occupant;
 use super::{ListenKind, ListenSpec};
 
 /// The step of opening a listener that failed.

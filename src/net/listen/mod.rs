@@ -8,12 +8,13 @@
 //! datagrams can make the process grow.
 //!
 //! The parts: `address` reads socat's address grammar into a [`ListenSpec`]; `serve` runs the
-//! accept and receive loops; `socket_file` owns the Unix socket files a listener creates (and
-//! removes those, and only those); `explain` turns a refused syscall into an explanation with
-//! the way out.
+//! accept and receive loops; `occupant` says what is at a Unix socket path before binding;
+//! `socket_file` owns the Unix socket files a listener creates (and removes those, and only
+//! those); `explain` turns a refused syscall into an explanation with the way out.
 
 mod address;
 mod explain;
+mod occupant;
 mod serve;
 mod socket_file;
 

@@ -113,8 +113,8 @@ pub fn run(cli: Cli) -> Result<ExitCode, Failure> {
         }
         Some(Command::Listen(args)) => listen::main(&args),
         Some(Command::Inspect(args)) => print(inspect::execute(&args)?),
-        Some(Command::Probe(args)) => print(probe::execute(&args)?),
-        Some(Command::Stat(args)) => print(stat::execute(&args)?),
+        Some(Command::Probe(args)) => probe::main(&args),
+        Some(Command::Stat(args)) => stat::main(&args),
     }
 }
 

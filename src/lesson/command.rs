@@ -145,10 +145,12 @@ fn parse_socat(program: &str, args: &[String]) -> Result<Invocation, CommandErro
 
 fn parse_ls(args: &[String]) -> Result<Invocation, CommandError> {
     match args.split_first() {
-        Some((flag, paths)) if flag == "-l" && !paths.is_empty() => {
+        Some((flag, paths)) if (flag == "-l" || flag == "-ld") && !paths.is_empty() => {
             Ok(Invocation::Stat(StatArgs {
                 ls: true,
+                directory: flag == "-ld",
                 paths: paths.iter().map(Into::into).collect(),
+                ..StatArgs::default()
             }))
         }
         _ => Err(CommandError::new(t!("lesson.ls_shape"), Some("ls"))),
@@ -280,7 +282,7 @@ mod tests {
         let nc = parse("nc -6 -u -vz ::1 123").unwrap();
         let Invocation::Probe(args) = nc.invocation else { panic!("not probe") };
         assert!(args.ipv6 && args.udp && args.verbose && args.zero_io);
-        assert_eq!((args.target.as_str(), args.port.as_deref()), ("::1", Some("123")));
+        assert_eq!((args.target.as_str(), args.ports.as_slice()), ("::1", &["123".to_owned()][..]));
 
         let ls = parse("ls -l /tmp/stream.sock /tmp/datagram.sock").unwrap();
         assert!(matches!(ls.invocation, Invocation::Stat(StatArgs { ls: true, .. })));

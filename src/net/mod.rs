@@ -28,6 +28,12 @@ pub fn strerror(errno: i32) -> String {
     }
 }
 
+/// An I/O error in the C library's words, without std's ` (os error N)`: what a student
+/// sees in the real tools' messages.
+pub fn io_reason(err: &std::io::Error) -> String {
+    err.raw_os_error().map_or_else(|| err.to_string(), strerror)
+}
+
 /// What a tool printed and how it ended, as the real tool would have.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ToolOutput {
@@ -57,5 +63,20 @@ impl ToolOutput {
         for note in self.notes.iter().chain(&self.advice) {
             eprintln!("socklab: note: {note}");
         }
+    }
+
+    /// Prints exactly what the real tool prints, and socklab's notes only when asked for or
+    /// when stderr is a terminal (a piped tool stands in for the real one); returns the exit
+    /// status to end with.
+    pub fn print_with_notes(&self, asked: bool) -> std::process::ExitCode {
+        use std::io::{IsTerminal, Write};
+        let _ = std::io::stdout().write_all(self.stdout.as_bytes());
+        let _ = std::io::stderr().write_all(self.stderr.as_bytes());
+        if asked || std::io::stderr().is_terminal() {
+            for note in &self.notes {
+                eprintln!("socklab: note: {note}");
+            }
+        }
+        std::process::ExitCode::from(u8::try_from(self.status).unwrap_or(1))
     }
 }

@@ -21,7 +21,7 @@ use crate::support;
 fn inet_args(flags: &str, host: &str, port: u16) -> ProbeArgs {
     let mut args = ProbeArgs {
         target: host.to_owned(),
-        port: Some(port.to_string()),
+        ports: vec![port.to_string()],
         zero_io: true,
         ..ProbeArgs::default()
     };
@@ -184,6 +184,100 @@ fn full_accept_queue() -> (Socket, TcpStream, SocketAddr) {
     (socket, queued, addr)
 }
 
+/// A Unix stream listener whose accept queue is full (listen(0) and one connection waiting):
+/// a blocking connect to it would wait for ever.
+fn full_unix_queue(dir: &Path) -> (Socket, Vec<Socket>, std::path::PathBuf) {
+    let path = dir.join("full.sock");
+    let socket = Socket::new(Domain::UNIX, Type::STREAM, None).unwrap();
+    socket.bind(&socket2::SockAddr::unix(&path).unwrap()).unwrap();
+    socket.listen(0).unwrap();
+    let mut queued = Vec::new();
+    loop {
+        let client = Socket::new(Domain::UNIX, Type::STREAM, None).unwrap();
+        client.set_nonblocking(true).unwrap();
+        match client.connect(&socket2::SockAddr::unix(&path).unwrap()) {
+            Ok(()) => queued.push(client),
+            Err(err) if err.kind() == std::io::ErrorKind::WouldBlock => break,
+            Err(err) => panic!("filling the queue: {err}"),
+        }
+        assert!(queued.len() < 64, "the accept queue never filled");
+    }
+    (socket, queued, path)
+}
+
+/// No Unix probe blocks on a full accept queue: `-U -u` names the type at once, as nc does
+/// ("Protocol wrong type for socket"), and `-U` gives up at its timeout, where nc hangs.
+#[test]
+fn unix_probes_never_block_on_a_full_accept_queue() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_listener, _queued, path) = full_unix_queue(dir.path());
+    let (sender, done) = std::sync::mpsc::channel();
+    let target = path.clone();
+    thread::spawn(move || {
+        let wrong_type = probe::probe(&unix_args(&target, true)).unwrap();
+        let mut args = unix_args(&target, false);
+        args.timeout = Some(0.3);
+        let stream = probe::probe(&args).unwrap();
+        let _ = sender.send((wrong_type, stream));
+    });
+    let (wrong_type, stream) =
+        done.recv_timeout(Duration::from_secs(20)).expect("a Unix probe blocked");
+    assert_eq!(
+        wrong_type.verdict,
+        Verdict::WrongType { expected: UnixKind::Datagram, actual: Some(UnixKind::Stream) }
+    );
+    let path = path.to_str().unwrap();
+    assert_eq!(wrong_type.output.stderr, format!("nc: {path}: Protocol wrong type for socket\n"));
+    assert_eq!(stream.verdict, Verdict::QueueFull);
+    assert_eq!(stream.output.status, 1);
+    assert!(!stream.output.notes.is_empty(), "the full queue is explained");
+}
+
+/// Absurd timeouts are refused with an explanation, never a panic.
+#[test]
+fn absurd_timeouts_are_refused() {
+    for value in ["1e30", "inf", "NaN", "0", "3000000"] {
+        let output = socklab_probe(&["-vz", "-w", value, "127.0.0.1", "80"]);
+        let stderr = text(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "-w {value}: {stderr}");
+        assert!(stderr.starts_with("socklab: error: -w "), "-w {value}: {stderr}");
+        assert!(!stderr.contains("panicked"), "-w {value}: {stderr}");
+    }
+}
+
+/// Several ports: one attempt each, nc's line each, success when any succeeded.
+#[test]
+fn port_lists_and_ranges_probe_each_port() {
+    let listener = TcpListener::bind(("127.0.0.1", 0)).unwrap();
+    let open = listener.local_addr().unwrap().port();
+    let (_holder, closed) = refusing_tcp_port("127.0.0.1");
+    let mut args = inet_args("v", "127.0.0.1", closed);
+    args.ports.push(open.to_string());
+    let probes = probe::probe_all(&args).unwrap();
+    let verdicts: Vec<Verdict> = probes.iter().map(|probe| probe.verdict).collect();
+    assert_eq!(verdicts, [Verdict::Closed, Verdict::Open]);
+    let output = probe::execute(&args).unwrap();
+    assert_eq!(output.status, 0);
+    assert_eq!(
+        output.stderr,
+        format!(
+            "nc: connect to 127.0.0.1 port {closed} (tcp) failed: Connection refused\n{}",
+            success_line("127.0.0.1", open, Transport::Tcp)
+        )
+    );
+    args.ports = vec![format!("{closed}-{closed}"), closed.to_string()];
+    let output = probe::execute(&args).unwrap();
+    assert_eq!((output.status, output.stderr.lines().count()), (1, 2));
+    // A port nc refuses: nc's own line and status, socklab's explanation as a note.
+    args.ports = vec![format!("{open} ")];
+    let output = probe::execute(&args).unwrap();
+    assert_eq!(
+        (output.stderr.as_str(), output.status),
+        (&*format!("nc: port number invalid: {open} \n"), 1)
+    );
+    assert!(!output.notes.is_empty());
+}
+
 #[test]
 fn tcp_full_accept_queue_times_out() {
     let (_listener, _queued, addr) = full_accept_queue();
@@ -339,7 +433,6 @@ fn unix_failures_say_why() {
 fn bad_input_is_a_usage_error_with_a_hint() {
     for args in [
         vec!["-vz", "127.0.0.1"],
-        vec!["-vz", "127.0.0.1", "not-a-service-anywhere"],
         vec!["-4", "-6", "-vz", "127.0.0.1", "80"],
         vec!["-U", "-z", "/tmp/x.sock", "80"],
         vec!["-4", "-vz", "::1", "80"],
@@ -353,7 +446,7 @@ fn bad_input_is_a_usage_error_with_a_hint() {
 }
 
 /// One comparison with the installed nc: the same arguments, the same exit status and the
-/// same stderr (nc's lines; socklab's notes are left out).
+/// same stderr, byte for byte (piped, socklab prints no notes).
 struct Case {
     args: Vec<String>,
 }
@@ -368,7 +461,8 @@ impl Case {
         let args: Vec<&str> = self.args.iter().map(String::as_str).collect();
         let real = nc(&args);
         let ours = socklab_probe(&args);
-        let (real_err, our_err) = (text(&real.stderr), nc_part(&ours));
+        // Piped, socklab prints exactly what nc prints: no notes to leave out.
+        let (real_err, our_err) = (text(&real.stderr), text(&ours.stderr));
         (real.status.code() != ours.status.code() || real_err != our_err).then(|| {
             format!(
                 "nc {}: nc exited {:?} with {real_err:?}, socklab exited {:?} with {our_err:?}",
@@ -437,6 +531,33 @@ fn matches_the_installed_nc() {
     let (_full_queue, _queued, full) = full_accept_queue();
     let full = full.port().to_string();
     cases.push(Case::new(&["-vz", "-w", "1", "127.0.0.1", &full]));
+    // Port lists and ranges, one line each, status 0 when any succeeded (issue 15.9), and
+    // port arguments as nc's strtonum reads them.
+    let (_refusing, closed) = refusing_tcp_port("127.0.0.1");
+    let closed = closed.to_string();
+    let range = format!("{}-{}", port.parse::<u16>().unwrap() - 1, port);
+    let reversed = format!("{port}-{}", port.parse::<u16>().unwrap() - 1);
+    let spaced = format!(" {port}");
+    let trailing = format!("{port} ");
+    let bad_range = format!("{port}-http");
+    for args in [
+        vec!["-vz", "127.0.0.1", &closed, &port, &closed],
+        vec!["-z", "127.0.0.1", &closed, &port],
+        vec!["-vz", "127.0.0.1", &closed, &closed],
+        vec!["-vz", "127.0.0.1", &range],
+        vec!["-vz", "127.0.0.1", &reversed],
+        vec!["-vz", "127.0.0.1", &spaced],
+        vec!["-vz", "127.0.0.1", &trailing],
+        vec!["-vz", "127.0.0.1", &bad_range],
+        vec!["-vz", "127.0.0.1", "0"],
+        vec!["-vz", "127.0.0.1", "70000"],
+        vec!["-vz", "127.0.0.1", &port, "not-a-service-anywhere"],
+    ] {
+        cases.push(Case::new(&args));
+    }
+    // A stream socket whose accept queue is full: `-U -u` answers at once (issue 15.8).
+    let (_full_unix, _queued_unix, full_unix) = full_unix_queue(dir.path());
+    cases.push(Case::new(&["-U", "-u", "-z", full_unix.to_str().unwrap()]));
 
     let differences: Vec<String> = thread::scope(|scope| {
         let runs: Vec<_> = cases.iter().map(|case| scope.spawn(|| case.compare())).collect();
@@ -486,7 +607,7 @@ fn permission_denied_on_the_socket_file_matches_nc() {
         run(command)
     };
     let socklab = env!("CARGO_BIN_EXE_socklab");
-    let ours = run_as_nobody(socklab, &["probe", "-U", "-z", path]);
+    let ours = run_as_nobody(socklab, &["probe", "--notes", "-U", "-z", path]);
     if ours.status.code() == Some(126) || text(&ours.stderr).contains("Permission denied (os") {
         eprintln!("notice: uid 65534 cannot run {socklab}; skipping the permission test");
         return;

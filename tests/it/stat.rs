@@ -1,6 +1,7 @@
 //! `socklab stat` (stat and ls -l): the structured metadata against std's view of the same
 //! file, and the rendered text against the installed GNU stat and ls, byte for byte.
 
+use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::{FileTypeExt, MetadataExt};
 use std::os::unix::net::{UnixDatagram, UnixListener};
 use std::path::{Path, PathBuf};
@@ -14,10 +15,18 @@ fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
+/// The `TZ` value that means "leave TZ unset".
+const UNSET: &str = "<unset>";
+
 /// Runs a command in the C locale and the given time zone.
 fn run(program: &str, args: &[&str], paths: &[&Path], tz: &str) -> Output {
     let mut command = if program == "socklab" { support::socklab() } else { Command::new(program) };
-    command.args(args).args(paths).env("LC_ALL", "C").env("TZ", tz);
+    command.args(args).args(paths).env("LC_ALL", "C");
+    if tz == UNSET {
+        command.env_remove("TZ");
+    } else {
+        command.env("TZ", tz);
+    }
     command.output().expect("command starts")
 }
 
@@ -30,8 +39,8 @@ fn tool_part(output: &Output) -> String {
         .collect()
 }
 
-/// Asserts that socklab prints what the real tool prints (stdout, stderr less socklab's
-/// notes, and exit status).
+/// Asserts that socklab, piped, prints exactly what the real tool prints: stdout byte for
+/// byte, the same stderr (no notes when piped), the same exit status.
 fn assert_same(real: &str, real_args: &[&str], ours_args: &[&str], paths: &[&Path], tz: &str) {
     let expected = run(real, real_args, paths, tz);
     let actual = run("socklab", ours_args, paths, tz);
@@ -40,8 +49,8 @@ fn assert_same(real: &str, real_args: &[&str], ours_args: &[&str], paths: &[&Pat
     for (line, (want, got)) in expected_out.lines().zip(actual_out.lines()).enumerate() {
         assert_eq!(got, want, "{real} {real_args:?}, TZ={tz}: line {} differs", line + 1);
     }
-    assert_eq!(actual_out, expected_out, "{real} {real_args:?}, TZ={tz}: output differs");
-    assert_eq!(tool_part(&actual), text(&expected.stderr), "{real}: stderr differs");
+    assert_eq!(actual.stdout, expected.stdout, "{real} {real_args:?}, TZ={tz}: output differs");
+    assert_eq!(text(&actual.stderr), text(&expected.stderr), "{real}: stderr differs");
     assert_eq!(actual.status.code(), expected.status.code(), "{real}: exit status differs");
 }
 
@@ -143,11 +152,16 @@ fn stat_times_follow_the_time_zone() {
     // An old mtime in winter, so daylight saving time shows in the offset too.
     let winter = std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_577_934_245);
     std::fs::File::options().write(true).open(&regular).unwrap().set_modified(winter).unwrap();
-    for tz in ["UTC", "EST5EDT", "XYZ-5:30", "", "No/Such/Zone"] {
+    for tz in ["UTC", "EST5EDT", "XYZ-5:30", "CST-8", "AAA5BBB", "", "No/Such/Zone", UNSET] {
         assert_same("stat", &[], &["stat"], &[&regular], tz);
+    }
+    if Path::new("/etc/localtime").exists() {
+        assert_same("stat", &[], &["stat"], &[&regular], ":/etc/localtime");
     }
     if Path::new("/usr/share/zoneinfo/Europe/Paris").exists() {
         assert_same("stat", &[], &["stat"], &[&regular], "Europe/Paris");
+        assert_same("stat", &[], &["stat"], &[&regular], "Asia/Shanghai");
+        assert_same("stat", &[], &["stat"], &[&regular], "America/New_York");
         assert_same("stat", &[], &["stat"], &[&regular], ":America/New_York");
     } else {
         eprintln!("notice: no zone files installed; skipping the named time zones");
@@ -174,8 +188,105 @@ fn ls_lines_match_gnu_ls() {
     let sockets = [files.path("stream.sock"), files.path("datagram.sock")];
     let sockets: Vec<&Path> = sockets.iter().map(PathBuf::as_path).collect();
     assert_same("ls", &["-l"], &["stat", "--ls"], &sockets, "UTC");
-    // socklab shows a directory itself, as ls -ld does.
-    assert_same("ls", &["-ld"], &["stat", "--ls"], &[&files.path("directory")], "UTC");
+    // ls -ld shows a directory itself; ls -l lists what it holds (issue 15.11).
+    assert_same("ls", &["-ld"], &["stat", "--ls", "-d"], &[&files.path("directory")], "UTC");
+    assert_same("ls", &["-l"], &["stat", "--ls"], &[files.dir.path()], "UTC");
+    assert_same("ls", &["-l"], &["stat", "--ls"], &[&files.path("directory")], "UTC");
+    // Files first, then each directory under its name.
+    let mixed = [files.dir.path(), &files.path("regular"), &files.path("directory")];
+    assert_same("ls", &["-l"], &["stat", "--ls"], &mixed, "UTC");
+}
+
+/// A directory of odd names: spaces, quotes, shell characters, control characters and bytes
+/// that are not UTF-8, listed piped (the bytes as they are) and on a terminal (quoted).
+fn odd_names() -> tempfile::TempDir {
+    use std::os::unix::ffi::OsStrExt;
+    let dir = tempfile::tempdir().unwrap();
+    let names: [&[u8]; 12] = [
+        b"plain",
+        b"a b",
+        b"it's",
+        b"nl\nx",
+        b"a\n\nb",
+        b"bad\xffbyte",
+        b"caf\xc3\xa9",
+        b"dollar$",
+        b"#hash",
+        b"mid#x",
+        b"{",
+        b"x\ty",
+    ];
+    for name in names {
+        std::fs::write(dir.path().join(std::ffi::OsStr::from_bytes(name)), b"").unwrap();
+    }
+    dir
+}
+
+#[test]
+fn odd_names_are_written_as_ls_writes_them() {
+    if !support::have_tool("ls") {
+        return;
+    }
+    let dir = odd_names();
+    assert_same("ls", &["-l"], &["stat", "--ls"], &[dir.path()], "UTC");
+    // The names given as arguments: the non-UTF-8 one keeps its bytes in stat's block too.
+    let bad = dir.path().join(std::ffi::OsStr::from_bytes(b"bad\xffbyte"));
+    assert_same("stat", &[], &["stat"], &[&bad], "UTC");
+    assert_same("ls", &["-l"], &["stat", "--ls"], &[&bad, &dir.path().join("a b")], "UTC");
+    // On a terminal: `script` gives both a pseudo-terminal.
+    if !support::have_tool("script") {
+        eprintln!("notice: script is not installed; skipping the terminal quoting test");
+        return;
+    }
+    let on_terminal = |command: String| {
+        let output = Command::new("script")
+            .args(["-qec", &command, "/dev/null"])
+            .env("LC_ALL", "C")
+            .env("TZ", "UTC")
+            .stdin(std::process::Stdio::null())
+            .output()
+            .unwrap();
+        output.stdout
+    };
+    let dir_arg = dir.path().display();
+    let socklab = env!("CARGO_BIN_EXE_socklab");
+    let theirs = on_terminal(format!("ls -l {dir_arg}"));
+    let ours = on_terminal(format!("{socklab} stat --ls {dir_arg}"));
+    assert!(text(&theirs).contains("'a b'"), "{}", text(&theirs));
+    assert_eq!(text(&ours), text(&theirs), "quoted on a terminal as ls quotes");
+}
+
+#[test]
+fn numeric_owners_are_right_aligned_like_ls() {
+    if !rustix::process::geteuid().is_root() || !support::have_tool("ls") {
+        eprintln!("notice: not root or no ls; skipping the numeric owner test (it needs chown)");
+        return;
+    }
+    let files = Files::new();
+    // A short number beside longer names: right-aligned, where names are left-aligned.
+    std::os::unix::fs::lchown(files.path("regular"), Some(42), Some(42)).unwrap();
+    if nix::unistd::User::from_uid(nix::unistd::Uid::from_raw(42)).ok().flatten().is_some() {
+        eprintln!("notice: uid 42 has a name here; skipping the numeric owner test");
+        return;
+    }
+    let paths = [files.path("regular"), files.path("stream.sock"), files.path("empty")];
+    let paths: Vec<&Path> = paths.iter().map(PathBuf::as_path).collect();
+    assert_same("ls", &["-l"], &["stat", "--ls"], &paths, "UTC");
+    assert_same("ls", &["-l"], &["stat", "--ls"], &[files.dir.path()], "UTC");
+}
+
+#[test]
+fn unreadable_directories_are_reported_as_ls_does() {
+    if rustix::process::geteuid().is_root() || !support::have_tool("ls") {
+        eprintln!("notice: root reads every directory; skipping the unreadable directory test");
+        return;
+    }
+    let files = Files::new();
+    let closed = files.path("directory");
+    std::fs::set_permissions(&closed, std::os::unix::fs::PermissionsExt::from_mode(0o000)).unwrap();
+    assert_same("ls", &["-l"], &["stat", "--ls"], &[&closed], "UTC");
+    let ours = run("socklab", &["stat", "--ls"], &[&closed], "UTC");
+    assert!(!text(&ours.stderr).contains("os error"), "{}", text(&ours.stderr));
 }
 
 #[test]
@@ -194,7 +305,9 @@ fn missing_paths_are_reported_and_the_others_still_shown() {
         tool_part(&ours),
         format!("stat: cannot statx '{}': No such file or directory\n", missing.display())
     );
-    assert!(text(&ours.stderr).contains("socklab: note: "), "a missing socket file is explained");
+    assert!(!text(&ours.stderr).contains("socklab: note: "), "piped: only what stat prints");
+    let explained = run("socklab", &["stat", "--notes"], &[&missing], "UTC");
+    assert!(text(&explained.stderr).contains("socklab: note: "), "a missing file is explained");
 }
 
 #[test]
@@ -256,8 +369,8 @@ fn acl_plus_sign_matches_gnu_ls() {
 fn socket_files_come_with_a_note_on_what_stat_cannot_tell() {
     let files = Files::new();
     let args = |names: &[&str]| stat::StatArgs {
-        ls: false,
         paths: names.iter().map(|name| files.path(name)).collect(),
+        ..stat::StatArgs::default()
     };
     let note = socklab::t!("stat.note_socket");
     let sockets = stat::execute(&args(&["stream.sock", "datagram.sock"])).unwrap();

@@ -1,7 +1,8 @@
-//! socat's address grammar, for the six listener addresses of the tutorial.
+//! socat's address grammar, for the tutorial's six listener addresses and `UDP*-RECVFROM`.
 //!
 //! An address is `TYPE:PARAMETER` followed by `,OPTION` or `,OPTION=VALUE` items, as socat
-//! writes them: `TCP4-LISTEN:8080,fork`, `UNIX-RECVFROM:/tmp/datagram.sock,fork`. Type and
+//! writes them: `TCP4-LISTEN:8080,fork`, `UNIX-RECVFROM:/tmp/datagram.sock,perm=0600,fork`,
+//! `UDP4-RECVFROM:123,fork`. Type and
 //! option names are case-insensitive, the short forms socat knows (`TCP4-L`, `UNIX-L`, …) are
 //! accepted, and so are the unversioned `TCP-LISTEN` / `UDP-LISTEN`, which mean IPv4 unless
 //! `pf=ip6` or an IPv6 `bind=` says otherwise (as in socat 1.7). Where socat would refuse an
@@ -18,7 +19,7 @@ use crate::error::Failure;
 use crate::net::services::{self, Transport};
 use crate::t;
 
-use super::{ListenKind, ListenSpec, ListenTarget};
+use super::{ListenKind, ListenSpec, ListenTarget, SocketFileOptions};
 
 /// The longest Unix socket path: `sun_path` has 108 bytes, one of them for the closing NUL.
 pub const MAX_PATH_BYTES: usize = 107;
@@ -28,6 +29,8 @@ pub const MAX_PATH_BYTES: usize = 107;
 enum Base {
     Tcp,
     Udp,
+    /// `UDP*-RECVFROM`: a UDP socket that answers each datagram with `sendto`.
+    UdpRecvfrom,
     UnixStream,
     UnixDatagram,
 }
@@ -53,6 +56,9 @@ const TYPE_NAMES: &[(&str, Base, Option<Version>)] = &[
     ("udp4-l", Base::Udp, Some(Version::V4)),
     ("udp6-listen", Base::Udp, Some(Version::V6)),
     ("udp6-l", Base::Udp, Some(Version::V6)),
+    ("udp-recvfrom", Base::UdpRecvfrom, None),
+    ("udp4-recvfrom", Base::UdpRecvfrom, Some(Version::V4)),
+    ("udp6-recvfrom", Base::UdpRecvfrom, Some(Version::V6)),
     ("unix-listen", Base::UnixStream, None),
     ("unix-l", Base::UnixStream, None),
     ("unix-recvfrom", Base::UnixDatagram, None),
@@ -76,6 +82,9 @@ struct Options {
     ipv6only: Option<bool>,
     unlink_early: bool,
     pf: Option<Version>,
+    perm: Option<u32>,
+    user: Option<u32>,
+    group: Option<u32>,
 }
 
 /// Parses one socat listener address.
@@ -88,7 +97,7 @@ pub(super) fn parse(address: &str) -> Result<ListenSpec, Failure> {
         return Err(syntax(t!("listen.syntax.unknown_type", address = address, kind = type_name)));
     };
     let param_what = match base {
-        Base::Tcp | Base::Udp => t!("listen.syntax.word_port"),
+        Base::Tcp | Base::Udp | Base::UdpRecvfrom => t!("listen.syntax.word_port"),
         Base::UnixStream | Base::UnixDatagram => t!("listen.syntax.word_path"),
     };
     let missing = || {
@@ -112,7 +121,7 @@ pub(super) fn parse(address: &str) -> Result<ListenSpec, Failure> {
     }
 
     let version = match (base, version, options.pf) {
-        (Base::Tcp | Base::Udp, Some(_), Some(_))
+        (Base::Tcp | Base::Udp | Base::UdpRecvfrom, Some(_), Some(_))
         | (Base::UnixStream | Base::UnixDatagram, _, Some(_)) => {
             return Err(not_here(address, "pf", type_name, t!("listen.syntax.why_pf")));
         }
@@ -125,14 +134,16 @@ pub(super) fn parse(address: &str) -> Result<ListenSpec, Failure> {
     let kind = match (base, version) {
         (Base::Tcp, Version::V4) => ListenKind::Tcp4,
         (Base::Tcp, Version::V6) => ListenKind::Tcp6,
-        (Base::Udp, Version::V4) => ListenKind::Udp4,
-        (Base::Udp, Version::V6) => ListenKind::Udp6,
+        (Base::Udp | Base::UdpRecvfrom, Version::V4) => ListenKind::Udp4,
+        (Base::Udp | Base::UdpRecvfrom, Version::V6) => ListenKind::Udp6,
         (Base::UnixStream, _) => ListenKind::UnixStream,
         (Base::UnixDatagram, _) => ListenKind::UnixDatagram,
     };
     let target = match base {
         Base::Tcp => ListenTarget::Port(parse_port(address, param, Transport::Tcp)?),
-        Base::Udp => ListenTarget::Port(parse_port(address, param, Transport::Udp)?),
+        Base::Udp | Base::UdpRecvfrom => {
+            ListenTarget::Port(parse_port(address, param, Transport::Udp)?)
+        }
         Base::UnixStream | Base::UnixDatagram => ListenTarget::Path(PathBuf::from(param)),
     };
     let bind = options.bind.map(|bind| match (bind, version) {
@@ -149,6 +160,8 @@ pub(super) fn parse(address: &str) -> Result<ListenSpec, Failure> {
         ipv6only: options.ipv6only,
         fork: options.fork,
         unlink_early: options.unlink_early,
+        recvfrom: base == Base::UdpRecvfrom,
+        file: SocketFileOptions { perm: options.perm, user: options.user, group: options.group },
     };
     validate(&spec, address, type_name)?;
     Ok(spec)
@@ -156,7 +169,7 @@ pub(super) fn parse(address: &str) -> Result<ListenSpec, Failure> {
 
 /// Checks a spec that may have been built by hand, with the rules `parse` applies.
 pub(super) fn check(spec: &ListenSpec) -> Result<(), Failure> {
-    validate(spec, &spec.to_string(), spec.kind.socat_name())
+    validate(spec, &spec.to_string(), spec.type_name())
 }
 
 /// The rules that tie options to address types, and the rules for paths.
@@ -172,6 +185,30 @@ fn validate(spec: &ListenSpec, address: &str, type_name: &str) -> Result<(), Fai
             type_name,
             t!("listen.syntax.why_unlink_early"),
         ));
+    }
+    if !kind.is_unix() {
+        let file = &spec.file;
+        for (given, option) in [(file.perm, "perm"), (file.user, "user"), (file.group, "group")] {
+            if given.is_some() {
+                return Err(not_here(address, option, type_name, t!("listen.syntax.why_file")));
+            }
+        }
+    }
+    if spec.recvfrom && !matches!(kind, ListenKind::Udp4 | ListenKind::Udp6) {
+        return Err(syntax_error(t!(
+            "listen.syntax.unknown_type",
+            address = address,
+            kind = type_name
+        )));
+    }
+    if let Some(perm) = spec.file.perm.filter(|perm| *perm > 0o7777) {
+        return Err(syntax_error(t!(
+            "listen.syntax.option_value",
+            address = address,
+            option = "perm",
+            value = format!("{perm:o}"),
+            wanted = t!("listen.syntax.want_mode")
+        )));
     }
     if spec.backlog.is_some() && !kind.is_stream() {
         return Err(not_here(address, "backlog", type_name, t!("listen.syntax.why_backlog")));
@@ -275,6 +312,34 @@ fn parse_option(
             options.reuseaddr = Some(if value == Some("") { false } else { flag(true)? });
         }
         "ipv6only" | "ipv6-v6only" => options.ipv6only = Some(flag(true)?),
+        "perm" | "mode" => {
+            let value = needs_value(address, name, value, "perm=0600")?;
+            let mode = u32::from_str_radix(value, 8)
+                .ok()
+                .filter(|mode| *mode <= 0o7777)
+                .ok_or_else(|| bad_value(address, name, value, t!("listen.syntax.want_mode")))?;
+            options.perm = Some(mode);
+        }
+        "user" | "owner" | "uid" => {
+            let value = needs_value(address, name, value, "user=nobody")?;
+            let uid = value.parse::<u32>().ok().or_else(|| {
+                nix::unistd::User::from_name(value).ok().flatten().map(|user| user.uid.as_raw())
+            });
+            options.user =
+                Some(uid.ok_or_else(|| {
+                    bad_value(address, name, value, t!("listen.syntax.want_user"))
+                })?);
+        }
+        "group" | "gid" => {
+            let value = needs_value(address, name, value, "group=nogroup")?;
+            let gid = value.parse::<u32>().ok().or_else(|| {
+                nix::unistd::Group::from_name(value).ok().flatten().map(|group| group.gid.as_raw())
+            });
+            options.group =
+                Some(gid.ok_or_else(|| {
+                    bad_value(address, name, value, t!("listen.syntax.want_group"))
+                })?);
+        }
         "backlog" => {
             let value = needs_value(address, name, value, "backlog=10")?;
             let backlog = value

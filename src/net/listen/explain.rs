@@ -15,7 +15,7 @@ use crate::net::inspect::{self, Netid};
 use crate::net::privilege;
 use crate::t;
 
-use super::socket_file::Occupant;
+use super::occupant::Occupant;
 use super::{ListenKind, ListenSpec};
 
 /// The step of opening a listener that failed.
@@ -28,6 +28,7 @@ pub(super) enum Step {
     Serve,
     Inspect,
     UnlinkEarly,
+    FileOptions,
 }
 
 impl Step {
@@ -40,6 +41,7 @@ impl Step {
             Self::Serve => t!("listen.step.serve"),
             Self::Inspect => t!("listen.step.inspect"),
             Self::UnlinkEarly => t!("listen.step.unlink_early"),
+            Self::FileOptions => t!("listen.step.file_options"),
         }
     }
 }
@@ -61,7 +63,8 @@ pub(super) fn syscall_failed(spec: &ListenSpec, step: Step, err: &io::Error) -> 
     {
         return ipv6_off(spec, err);
     }
-    Failure::new(t!("listen.failed", step = step.words(), what = subject(spec), error = err))
+    let error = crate::net::io_reason(err);
+    Failure::new(t!("listen.failed", step = step.words(), what = subject(spec), error = error))
 }
 
 /// The kernel accepted the bind but the socket has no address we can read back.
@@ -93,7 +96,8 @@ fn permission_denied(spec: &ListenSpec, addr: SocketAddr, err: &io::Error) -> Fa
     let start = privilege::unprivileged_port_start();
     let port = addr.port();
     if port == 0 || port >= start {
-        return Failure::new(t!("listen.bind.denied", what = subject(spec), error = err));
+        let error = crate::net::io_reason(err);
+        return Failure::new(t!("listen.bind.denied", what = subject(spec), error = error));
     }
     Failure::new(t!("listen.bind.privileged", what = subject(spec), port = port, start = start))
         .hint(t!("listen.bind.privileged_hint_sudo", address = spec))
@@ -109,15 +113,17 @@ fn address_in_use(spec: &ListenSpec, addr: SocketAddr) -> Failure {
     let port = addr.port();
     let holders = inspect::holders_of_port(netid, port);
     let what = subject(spec);
-    if holders.is_empty()
-        && netid == Netid::Tcp
-        && !spec.effective_reuseaddr()
-        && in_time_wait(port)
-    {
-        let mut with_reuse = spec.clone();
-        with_reuse.reuseaddr = None;
-        return Failure::new(t!("listen.bind.time_wait", what = what, port = port))
-            .hint(t!("listen.bind.time_wait_hint", address = with_reuse));
+    if holders.is_empty() && netid == Netid::Tcp && in_time_wait(port) {
+        // Without SO_REUSEADDR any TIME-WAIT on the port stops the bind; with it, only those
+        // whose own socket lacked it (the kernel wants it on both sides).
+        if !spec.effective_reuseaddr() {
+            let mut with_reuse = spec.clone();
+            with_reuse.reuseaddr = None;
+            return Failure::new(t!("listen.bind.time_wait", what = what, port = port))
+                .hint(t!("listen.bind.time_wait_hint", address = with_reuse));
+        }
+        return Failure::new(t!("listen.bind.time_wait_unshared", what = what, port = port))
+            .hint(t!("listen.bind.time_wait_unshared_hint", port = port));
     }
     let mut failure = if holders.is_empty() {
         Failure::new(t!("listen.bind.in_use_hidden", what = what, port = port))
@@ -174,7 +180,8 @@ fn ipv6_off(spec: &ListenSpec, err: &io::Error) -> Failure {
         IpAddr::V6(ip) if ip.is_loopback() => IpAddr::V4(Ipv4Addr::LOCALHOST),
         _ => IpAddr::V4(Ipv4Addr::UNSPECIFIED),
     });
-    Failure::new(t!("listen.bind.ipv6_off", what = subject(spec), error = err))
+    let error = crate::net::io_reason(err);
+    Failure::new(t!("listen.bind.ipv6_off", what = subject(spec), error = error))
         .hint(t!("listen.bind.ipv6_off_hint_check", setting = setting))
         .hint(t!("listen.bind.ipv6_off_hint_v4", example = example))
 }
@@ -230,7 +237,8 @@ pub(super) fn path_directory(path: &Path, problem: DirectoryProblem, err: &io::E
     let message = match problem {
         DirectoryProblem::Missing => t!("listen.path.dir_missing", path = path, dir = dir),
         DirectoryProblem::Denied => {
-            t!("listen.path.dir_denied", path = path, dir = dir, error = err)
+            let error = crate::net::io_reason(err);
+            t!("listen.path.dir_denied", path = path, dir = dir, error = error)
         }
     };
     Failure::new(message).hint(t!("listen.path.dir_hint"))

@@ -3,20 +3,23 @@
 //! `socklab listen TCP4-LISTEN:8080,fork` does what `socat TCP4-LISTEN:8080,fork /dev/null`
 //! does, in-process: it binds and listens exactly as socat would (same address family, same
 //! backlog, same socket options, so `ss` shows the same rows), accepts every connection or
-//! datagram and throws the data away. Threads stand in for socat's forked children, and their
-//! number is fixed, so no flood of connections or datagrams can make the process grow.
+//! datagram and throws the data away. One thread per listener stands in for socat's forked
+//! children, with a fixed bound on the connections it holds, so no flood of connections or
+//! datagrams can make the process grow.
 //!
 //! The parts: `address` reads socat's address grammar into a [`ListenSpec`]; `serve` runs the
-//! accept and receive loops; `socket_file` owns the Unix socket files a listener creates (and
-//! removes those, and only those); `explain` turns a refused syscall into an explanation with
-//! the way out.
+//! accept and receive loops; `occupant` says what is at a Unix socket path before binding;
+//! `socket_file` owns the Unix socket files a listener creates (and removes those, and only
+//! those); `explain` turns a refused syscall into an explanation with the way out.
 
 mod address;
 mod explain;
+mod occupant;
 mod serve;
 mod socket_file;
 
 use std::fmt;
+use std::io::IsTerminal;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -29,12 +32,17 @@ use crate::t;
 pub use address::MAX_PATH_BYTES;
 use explain::Step;
 use serve::Server;
-pub use serve::{DRAINERS, LINGER, MAX_THREADS_PER_LISTENER, QUEUE};
+use serve::Serving;
+pub use serve::{LINGER, MAX_CONNECTIONS, MAX_THREADS_PER_LISTENER};
 use socket_file::SocketFile;
 
 /// `socklab listen ADDRESS...`: socat listen addresses, several at once.
 #[derive(Debug, Clone, Default, PartialEq, Eq, clap::Args)]
 pub struct ListenArgs {
+    /// Print socklab's lines (ready, notes) even when stderr is not a terminal; without it a
+    /// piped `socklab listen` is as silent as socat.
+    #[arg(long)]
+    pub notes: bool,
     /// socat addresses, e.g. TCP4-LISTEN:8080,fork or UNIX-LISTEN:/tmp/stream.sock,fork.
     #[arg(value_name = "ADDRESS", required = true)]
     pub addresses: Vec<String>,
@@ -142,6 +150,29 @@ pub struct ListenSpec {
     pub fork: bool,
     /// `unlink-early`: remove a stale socket file at the path before binding.
     pub unlink_early: bool,
+    /// `UDP4-RECVFROM` / `UDP6-RECVFROM` rather than `*-LISTEN`: socat answers each datagram
+    /// with `sendto` and never connects a socket to the peer.
+    pub recvfrom: bool,
+    /// `perm=`, `user=`, `group=`: the socket file's mode and owner (Unix addresses only).
+    pub file: SocketFileOptions,
+}
+
+/// socat's `perm=` (alias `mode=`), `user=` and `group=` for the file a Unix listener creates.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SocketFileOptions {
+    /// The permission bits (`perm=0600`), instead of 0777 less the umask.
+    pub perm: Option<u32>,
+    /// The owner's uid (`user=NAME` or a number).
+    pub user: Option<u32>,
+    /// The group's gid (`group=NAME` or a number).
+    pub group: Option<u32>,
+}
+
+impl SocketFileOptions {
+    /// Whether any of the three is given.
+    pub fn any(&self) -> bool {
+        self.perm.is_some() || self.user.is_some() || self.group.is_some()
+    }
 }
 
 impl ListenSpec {
@@ -156,7 +187,26 @@ impl ListenSpec {
             ipv6only: None,
             fork: false,
             unlink_early: false,
+            recvfrom: false,
+            file: SocketFileOptions::default(),
         }
+    }
+
+    /// socat's name for the address type: the kind's, or `UDP4-RECVFROM` / `UDP6-RECVFROM`.
+    pub fn type_name(&self) -> &'static str {
+        match (self.recvfrom, self.kind) {
+            (true, ListenKind::Udp4) => "UDP4-RECVFROM",
+            (true, ListenKind::Udp6) => "UDP6-RECVFROM",
+            (_, kind) => kind.socat_name(),
+        }
+    }
+
+    /// How the serving thread handles what arrives: a forking `UDP*-LISTEN` gives each peer
+    /// a connected socket of its own, as socat's child does, when the port can be shared.
+    fn serving(&self, local: SocketAddr) -> Serving {
+        let udp = matches!(self.kind, ListenKind::Udp4 | ListenKind::Udp6);
+        let peer_sockets = udp && self.fork && !self.recvfrom && self.effective_reuseaddr();
+        Serving { kind: self.kind, peer_sockets: peer_sockets.then_some(local) }
     }
 
     /// The backlog `listen()` gets.
@@ -194,7 +244,7 @@ impl std::str::FromStr for ListenSpec {
 /// socat's own spelling of the address, with the options that differ from the defaults.
 impl fmt::Display for ListenSpec {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:", self.kind.socat_name())?;
+        write!(f, "{}:", self.type_name())?;
         match &self.target {
             ListenTarget::Port(port) => write!(f, "{port}")?,
             ListenTarget::Path(path) => write!(f, "{}", path.display())?,
@@ -218,6 +268,15 @@ impl fmt::Display for ListenSpec {
         }
         if self.unlink_early {
             write!(f, ",unlink-early")?;
+        }
+        if let Some(perm) = self.file.perm {
+            write!(f, ",perm={perm:04o}")?;
+        }
+        if let Some(user) = self.file.user {
+            write!(f, ",user={user}")?;
+        }
+        if let Some(group) = self.file.group {
+            write!(f, ",group={group}")?;
         }
         if self.fork {
             write!(f, ",fork")?;
@@ -283,7 +342,7 @@ impl Listener {
             .and_then(|local| local.as_socket())
             .ok_or_else(|| explain::unknown_local_address(spec))?;
         let inode = socket_inode(&socket, spec)?;
-        let server = Server::start(socket, spec.kind)
+        let server = Server::start(socket, spec.serving(local))
             .map_err(|err| explain::syscall_failed(spec, Step::Serve, &err))?;
         Ok(Self {
             spec: spec.clone(),
@@ -309,13 +368,17 @@ impl Listener {
         // From here on the file is ours: the guard removes it on every way out, errors included.
         let socket_file = SocketFile::claim(path)
             .map_err(|err| explain::syscall_failed(spec, Step::Bind, &err))?;
+        socket_file
+            .set_mode_and_owner(&spec.file)
+            .map_err(|err| explain::syscall_failed(spec, Step::FileOptions, &err))?;
         if spec.kind.is_stream() {
             socket
                 .listen(spec.effective_backlog())
                 .map_err(|err| explain::syscall_failed(spec, Step::Listen, &err))?;
         }
         let inode = socket_inode(&socket, spec)?;
-        let server = Server::start(socket, spec.kind)
+        let serving = Serving { kind: spec.kind, peer_sockets: None };
+        let server = Server::start(socket, serving)
             .map_err(|err| explain::syscall_failed(spec, Step::Serve, &err))?;
         Ok(Self {
             spec: spec.clone(),
@@ -425,7 +488,9 @@ fn socket_inode(socket: &Socket, spec: &ListenSpec) -> Result<u64, Failure> {
         .map_err(|errno| explain::syscall_failed(spec, Step::Bind, &errno.into()))
 }
 
-/// Runs `socklab listen`: open every address, serve until SIGINT or SIGTERM, clean up.
+/// Runs `socklab listen`: open every address, serve until SIGINT or SIGTERM, clean up, and
+/// exit as socat does (130 or 143), after the listeners and their socket files are gone. socat says nothing while it runs; socklab's ready lines and
+/// notes are for a terminal, or `--notes`.
 pub fn main(args: &ListenArgs) -> Result<ExitCode, Failure> {
     // Every address is checked before anything is opened: a typo in the third one should not
     // leave the first two bound for nothing.
@@ -440,19 +505,26 @@ pub fn main(args: &ListenArgs) -> Result<ExitCode, Failure> {
         signal_hook::consts::SIGTERM,
     ])
     .map_err(|err| Failure::new(t!("listen.signals_failed", error = err)))?;
+    let talk = args.notes || std::io::stderr().is_terminal();
     let mut listeners = Vec::with_capacity(specs.len());
     for spec in &specs {
         // On failure, `listeners` is dropped on the way out, which closes and cleans up.
         let listener = Listener::open(spec)?;
-        eprintln!("socklab: {}", listener.ready_message());
-        for note in listener.notes() {
-            eprintln!("socklab: note: {note}");
+        if talk {
+            eprintln!("socklab: {}", listener.ready_message());
+            for note in listener.notes() {
+                eprintln!("socklab: note: {note}");
+            }
         }
         listeners.push(listener);
     }
-    let _ = signals.forever().next();
+    let signal = signals.forever().next();
+    // Cleanup first: the sockets closed, the socket files removed.
     drop(listeners);
-    Ok(ExitCode::SUCCESS)
+    // socat catches the signal and exits with 128 + its number: 143 for SIGTERM, 130 for
+    // SIGINT (measured with socat 1.7.4).
+    let status = signal.and_then(|signal| u8::try_from(128 + signal).ok());
+    Ok(status.map_or(ExitCode::SUCCESS, ExitCode::from))
 }
 
 #[cfg(test)]

@@ -1,4 +1,4 @@
-//! The socket files of Unix listeners: what is already at a path, and who may remove what.
+//! The socket files of Unix listeners: making a path ready, and who may remove what.
 //!
 //! Binding a Unix socket creates a file, and closing the socket does not remove it. socat
 //! refuses a path that exists and removes its own file when it stops; socklab does the same,
@@ -7,88 +7,19 @@
 //! the file's (device, inode) right after bind and unlinks the path only if it still names that
 //! very file (a student may have deleted it and started another listener there meanwhile).
 
-use std::fs::FileType;
 use std::io;
-use std::os::unix::fs::{FileTypeExt, MetadataExt};
+use std::os::fd::AsRawFd;
+use std::os::unix::fs::{FileTypeExt, MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
+use rustix::fs::{AtFlags, CWD, Gid, Mode, OFlags, Uid};
 use rustix::io::Errno;
-use socket2::{Domain, SockAddr, Socket, Type};
 
 use crate::error::Failure;
-use crate::t;
 
-use super::ListenSpec;
 use super::explain::{self, DirectoryProblem, Step};
-
-/// What is found at a path before binding it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(super) enum Occupant {
-    /// Nothing: the path is free.
-    Nothing,
-    /// A file that is not a socket; its kind in words ("a regular file").
-    NotSocket(String),
-    /// A socket file nobody accepts on: connecting is refused.
-    StaleSocket,
-    /// A socket some program has open and bound.
-    LiveSocket,
-    /// A socket we cannot test (no permission to connect, for instance).
-    UnknownSocket(String),
-}
-
-/// Looks at `path` without changing anything there (connecting to a live socket is the only
-/// contact, and it sends nothing).
-pub(super) fn occupant(path: &Path) -> io::Result<Occupant> {
-    let metadata = match std::fs::symlink_metadata(path) {
-        Ok(metadata) => metadata,
-        Err(err) if err.kind() == io::ErrorKind::NotFound => return Ok(Occupant::Nothing),
-        Err(err) => return Err(err),
-    };
-    if !metadata.file_type().is_socket() {
-        return Ok(Occupant::NotSocket(describe(metadata.file_type())));
-    }
-    Ok(liveness(path))
-}
-
-/// Whether a program holds the socket at `path`: a non-blocking stream connect succeeds or is
-/// pending (a listener), fails with EPROTOTYPE (a live socket of another type), or is refused
-/// (nobody is bound there: a stale file).
-fn liveness(path: &Path) -> Occupant {
-    let probe = || -> io::Result<()> {
-        let socket = Socket::new(Domain::UNIX, Type::STREAM, None)?;
-        socket.set_nonblocking(true)?;
-        socket.connect(&SockAddr::unix(path)?)
-    };
-    match probe() {
-        Ok(()) => Occupant::LiveSocket,
-        Err(err) => match Errno::from_io_error(&err) {
-            Some(Errno::CONNREFUSED) => Occupant::StaleSocket,
-            // A full backlog (EAGAIN) or a socket of another type still means someone is there.
-            Some(Errno::AGAIN | Errno::INPROGRESS | Errno::PROTOTYPE) => Occupant::LiveSocket,
-            // It vanished between the two looks: the caller's bind will tell.
-            Some(Errno::NOENT) => Occupant::Nothing,
-            _ => Occupant::UnknownSocket(err.to_string()),
-        },
-    }
-}
-
-fn describe(file_type: FileType) -> String {
-    if file_type.is_file() {
-        t!("listen.path.kind_regular")
-    } else if file_type.is_dir() {
-        t!("listen.path.kind_dir")
-    } else if file_type.is_symlink() {
-        t!("listen.path.kind_symlink")
-    } else if file_type.is_fifo() {
-        t!("listen.path.kind_fifo")
-    } else if file_type.is_char_device() {
-        t!("listen.path.kind_char")
-    } else if file_type.is_block_device() {
-        t!("listen.path.kind_block")
-    } else {
-        t!("listen.path.kind_other")
-    }
-}
+use super::occupant::{Occupant, occupant};
+use super::{ListenSpec, SocketFileOptions};
 
 /// Makes `path` ready for bind, as socat does: refuses it if something is there, except a
 /// stale socket when `unlink-early` was asked for, which is removed.
@@ -156,6 +87,39 @@ impl SocketFile {
         (self.dev, self.ino)
     }
 
+    /// Applies socat's `perm=`, `user=` and `group=` to the socket file, never through a path
+    /// someone could swap in between: the file is opened once (`O_PATH`, not following a
+    /// symlink) and checked to be our socket file (same device and inode as bind created);
+    /// the owner is then set on that descriptor (`fchownat` with `AT_EMPTY_PATH`), and the mode
+    /// through `/proc/self/fd/N`, which leads to that very inode. (`fchmod` on the socket's
+    /// own descriptor, before or after bind, changes the socket's inode, not the file's, and
+    /// a umask is process-wide, so neither will do.)
+    pub(super) fn set_mode_and_owner(&self, options: &SocketFileOptions) -> io::Result<()> {
+        if !options.any() {
+            return Ok(());
+        }
+        let flags = OFlags::PATH | OFlags::NOFOLLOW | OFlags::CLOEXEC;
+        let file = rustix::fs::openat(CWD, &self.path, flags, Mode::empty())?;
+        let found = rustix::fs::fstat(&file)?;
+        let ours = rustix::fs::FileType::from_raw_mode(found.st_mode)
+            == rustix::fs::FileType::Socket
+            && found.st_dev == self.dev
+            && found.st_ino == self.ino;
+        if !ours {
+            return Err(io::Error::from(io::ErrorKind::AlreadyExists));
+        }
+        if options.user.is_some() || options.group.is_some() {
+            let user = options.user.map(Uid::from_raw_unchecked);
+            let group = options.group.map(Gid::from_raw_unchecked);
+            rustix::fs::chownat(&file, "", user, group, AtFlags::EMPTY_PATH)?;
+        }
+        if let Some(perm) = options.perm {
+            let by_descriptor = format!("/proc/self/fd/{}", file.as_raw_fd());
+            std::fs::set_permissions(by_descriptor, std::fs::Permissions::from_mode(perm))?;
+        }
+        Ok(())
+    }
+
     /// Whether the path still names our socket file.
     fn still_ours(&self) -> bool {
         std::fs::symlink_metadata(&self.path).is_ok_and(|metadata| {
@@ -179,29 +143,6 @@ impl Drop for SocketFile {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn tells_nothing_file_stale_and_live_apart() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("s.sock");
-        assert_eq!(occupant(&path).unwrap(), Occupant::Nothing);
-
-        let live = std::os::unix::net::UnixListener::bind(&path).unwrap();
-        assert_eq!(occupant(&path).unwrap(), Occupant::LiveSocket);
-        drop(live);
-        assert_eq!(occupant(&path).unwrap(), Occupant::StaleSocket);
-        std::fs::remove_file(&path).unwrap();
-
-        let dgram = std::os::unix::net::UnixDatagram::bind(&path).unwrap();
-        assert_eq!(occupant(&path).unwrap(), Occupant::LiveSocket);
-        drop(dgram);
-        assert_eq!(occupant(&path).unwrap(), Occupant::StaleSocket);
-        std::fs::remove_file(&path).unwrap();
-
-        std::fs::write(&path, b"keep me").unwrap();
-        assert_eq!(occupant(&path).unwrap(), Occupant::NotSocket(t!("listen.path.kind_regular")));
-        assert_eq!(occupant(dir.path()).unwrap(), Occupant::NotSocket(t!("listen.path.kind_dir")));
-    }
 
     #[test]
     fn removes_only_its_own_file() {

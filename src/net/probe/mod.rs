@@ -80,12 +80,16 @@ pub struct ProbeArgs {
     /// Give up after SECS seconds.
     #[arg(short = 'w', value_name = "SECS")]
     pub timeout: Option<f64>,
+    /// Print socklab's notes even when stderr is not a terminal (piped, socklab prints only
+    /// what nc prints).
+    #[arg(long)]
+    pub notes: bool,
     /// HOST (or, with -U, the socket PATH).
     #[arg(value_name = "HOST|PATH")]
     pub target: String,
-    /// PORT (not with -U).
+    /// PORT, a range LOW-HIGH, or several (not with -U).
     #[arg(value_name = "PORT")]
-    pub port: Option<String>,
+    pub ports: Vec<String>,
 }
 
 /// What one probe found out.
@@ -121,6 +125,8 @@ pub enum Verdict {
         /// The type it turned out to be, if it is one nc can probe.
         actual: Option<UnixKind>,
     },
+    /// Unix: a stream socket whose accept queue stayed full until the timeout (`EAGAIN`).
+    QueueFull,
     /// Unix: no write permission on the socket file, or no search permission on a directory
     /// above it (`EACCES`).
     PermissionDenied,
@@ -159,6 +165,7 @@ impl Verdict {
             Self::NoSuchFile => Errno::NOENT,
             Self::WrongType { .. } => Errno::PROTOTYPE,
             Self::PermissionDenied => Errno::ACCESS,
+            Self::QueueFull => Errno::AGAIN,
             Self::Unreachable { errno } | Self::Failed { errno } => return Some(errno),
         };
         Some(errno.raw_os_error())
@@ -207,23 +214,54 @@ pub struct Probe {
     pub output: ToolOutput,
 }
 
-/// Probes the target as `nc -z` would, and explains the result.
+/// Probes the (first) target as `nc -z` would, and explains the result.
 pub fn probe(args: &ProbeArgs) -> Result<Probe, Failure> {
     let target = target::resolve(args)?;
-    let mut probe = match &target {
+    Ok(probe_one(args, &target))
+}
+
+/// Probes every target, one port after the other, as nc does with several ports or a range.
+pub fn probe_all(args: &ProbeArgs) -> Result<Vec<Probe>, Failure> {
+    Ok(target::resolve_all(args)?.iter().map(|target| probe_one(args, target)).collect())
+}
+
+fn probe_one(args: &ProbeArgs, target: &Target) -> Probe {
+    let mut probe = match target {
         Target::Inet(inet) => probe_inet(args, inet),
         Target::Unix(unix) => probe_unix(args, unix),
     };
     probe.output.status = if probe.verdict.succeeded() { 0 } else { 1 };
-    if !args.zero_io {
-        probe.output.notes.push(t!("probe.note_always_zero_io"));
-    }
-    Ok(probe)
+    probe
 }
 
-/// Runs the probe and reports it in nc's words and exit status.
+/// Runs the probes and reports them in nc's words and exit status: one line per port with
+/// `-v`, status 0 when any port succeeded (nc 1.219). A port argument nc refuses gives nc's
+/// own line and status 1, with socklab's explanation as a note.
 pub fn execute(args: &ProbeArgs) -> Result<ToolOutput, Failure> {
-    probe(args).map(|probe| probe.output)
+    if let Err(error) = target::ports(args) {
+        let mut notes = vec![error.failure.message];
+        notes.extend(error.failure.hints);
+        return Ok(ToolOutput { stderr: error.nc_line, status: 1, notes, ..ToolOutput::default() });
+    }
+    let probes = probe_all(args)?;
+    let mut output = ToolOutput { status: 1, ..ToolOutput::default() };
+    for probe in probes {
+        output.stderr.push_str(&probe.output.stderr);
+        output.notes.extend(probe.output.notes);
+        if probe.verdict.succeeded() {
+            output.status = 0;
+        }
+    }
+    if !args.zero_io {
+        output.notes.push(t!("probe.note_always_zero_io"));
+    }
+    Ok(output)
+}
+
+/// `socklab probe`: nc's lines on stderr and its exit status; socklab's notes only on a
+/// terminal or with `--notes`, so a piped probe stands in for nc.
+pub fn main(args: &ProbeArgs) -> Result<std::process::ExitCode, Failure> {
+    Ok(execute(args)?.print_with_notes(args.notes))
 }
 
 fn is_loopback(ip: IpAddr) -> bool {
@@ -348,7 +386,8 @@ fn inet_notes(
 }
 
 fn probe_unix(args: &ProbeArgs, target: &UnixTarget) -> Probe {
-    let verdict = unix::probe(target);
+    let timeout = args.timeout.map_or(DEFAULT_TCP_TIMEOUT, Duration::from_secs_f64);
+    let verdict = unix::probe(target, timeout);
     let mut output = ToolOutput::default();
     if let Some(errno) = verdict.errno() {
         let _ = writeln!(output.stderr, "nc: {}: {}", target.path, strerror(errno));
@@ -388,6 +427,7 @@ fn unix_note(target: &UnixTarget, verdict: Verdict) -> String {
         ),
         Verdict::WrongType { actual: None, .. } => t!("probe.note_unix_neither_type", path = path),
         Verdict::PermissionDenied => permission_note(path),
+        Verdict::QueueFull => t!("probe.note_unix_queue_full", path = path),
         Verdict::Failed { errno } if errno == Errno::NAMETOOLONG.raw_os_error() => {
             t!("probe.note_unix_too_long", path = path, len = path.len())
         }
@@ -435,13 +475,16 @@ mod tests {
     fn parses_the_tutorial_lines_like_nc() {
         let tcp = parse("nc -4 -vz 127.0.0.1 8080");
         assert!(tcp.ipv4 && tcp.verbose && tcp.zero_io && !tcp.udp && !tcp.ipv6);
-        assert_eq!((tcp.target.as_str(), tcp.port.as_deref()), ("127.0.0.1", Some("8080")));
+        assert_eq!(
+            (tcp.target.as_str(), tcp.ports.as_slice()),
+            ("127.0.0.1", &["8080".to_owned()][..])
+        );
         let udp6 = parse("nc -6 -u -vz ::1 123");
         assert!(udp6.ipv6 && udp6.udp && udp6.verbose && udp6.zero_io && !udp6.ipv4);
-        assert_eq!((udp6.target.as_str(), udp6.port.as_deref()), ("::1", Some("123")));
+        assert_eq!((udp6.target.as_str(), udp6.ports.as_slice()), ("::1", &["123".to_owned()][..]));
         let stream = parse("nc -U -z /tmp/stream.sock");
         assert!(stream.unix && stream.zero_io && !stream.udp && !stream.verbose);
-        assert_eq!((stream.target.as_str(), stream.port), ("/tmp/stream.sock", None));
+        assert_eq!((stream.target.as_str(), stream.ports.is_empty()), ("/tmp/stream.sock", true));
         let dgram = parse("nc -U -u -z /tmp/datagram.sock");
         assert!(dgram.unix && dgram.udp && dgram.zero_io);
         let combined = parse("nc -4uvznw2 127.0.0.1 123");
@@ -456,7 +499,9 @@ mod tests {
             "nc -z 127.0.0.1 http-nonsense",
             "nc -z 127.0.0.1 0",
             "nc -z 127.0.0.1 70000",
-            "nc -z 127.0.0.1 8079-8080",
+            "nc -z 127.0.0.1 8080-",
+            "nc -z 127.0.0.1 8080-8080-1",
+            "nc -w 1e30 -z 127.0.0.1 80",
             "nc -4 -6 -z 127.0.0.1 80",
             "nc -4 -z ::1 80",
             "nc -6 -z 127.0.0.1 80",

@@ -82,25 +82,75 @@ impl UnixKind {
     }
 }
 
-/// Checks the arguments and resolves the target.
+/// The longest `-w` socklab takes: nc's own limit (`INT_MAX / 1000` seconds, about 24.8
+/// days), beyond which a timeout means nothing and would overflow.
+pub const MAX_TIMEOUT_SECS: f64 = 2_147_483.0;
+
+/// A port argument nc refuses: nc's own line (`nc: port number invalid: X`, exit 1) and
+/// socklab's explanation of it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PortError {
+    /// What nc prints on stderr, with its newline.
+    pub nc_line: String,
+    /// socklab's explanation, with hints.
+    pub failure: Failure,
+}
+
+/// Checks the arguments and resolves the target of the first port.
 pub fn resolve(args: &ProbeArgs) -> Result<Target, Failure> {
+    resolve_all(args)?.into_iter().next().ok_or_else(|| {
+        Failure::usage(t!("probe.missing_port"))
+            .hint(t!("probe.missing_port_hint", host = args.target))
+    })
+}
+
+/// Checks the arguments and resolves every target, in nc's order: one per port of each port
+/// argument (`8080`, `8080-8085`, `http`), every argument checked before any is probed.
+pub fn resolve_all(args: &ProbeArgs) -> Result<Vec<Target>, Failure> {
     if args.ipv4 && args.ipv6 {
         return Err(Failure::usage(t!("probe.both_families")).hint(t!("probe.both_families_hint")));
     }
     if let Some(timeout) = args.timeout
-        && !(timeout.is_finite() && timeout > 0.0)
+        && !(timeout.is_finite() && timeout > 0.0 && timeout <= MAX_TIMEOUT_SECS)
     {
-        return Err(Failure::usage(t!("probe.bad_timeout", value = timeout))
-            .hint(t!("probe.bad_timeout_hint")));
+        return Err(Failure::usage(t!(
+            "probe.bad_timeout",
+            value = timeout,
+            max = MAX_TIMEOUT_SECS
+        ))
+        .hint(t!("probe.bad_timeout_hint")));
     }
     if args.unix {
-        return unix_target(args).map(Target::Unix);
+        return unix_target(args).map(|unix| vec![Target::Unix(unix)]);
     }
-    inet_target(args).map(Target::Inet)
+    let transport = if args.udp { Transport::Udp } else { Transport::Tcp };
+    if args.ports.is_empty() {
+        return Err(Failure::usage(t!("probe.missing_port"))
+            .hint(t!("probe.missing_port_hint", host = args.target)));
+    }
+    let ports = ports(args).map_err(|error| error.failure)?;
+    let addresses = resolve_host(&args.target, 0, args)?;
+    Ok(ports
+        .into_iter()
+        .map(|port| {
+            let addresses = addresses.iter().map(|addr| SocketAddr::new(addr.ip(), port)).collect();
+            Target::Inet(InetTarget { host: args.target.clone(), port, transport, addresses })
+        })
+        .collect())
+}
+
+/// Every port the port arguments name, in order.
+pub fn ports(args: &ProbeArgs) -> Result<Vec<u16>, PortError> {
+    let transport = if args.udp { Transport::Udp } else { Transport::Tcp };
+    let mut all = Vec::new();
+    for text in &args.ports {
+        all.extend(parse_ports(text, transport)?);
+    }
+    Ok(all)
 }
 
 fn unix_target(args: &ProbeArgs) -> Result<UnixTarget, Failure> {
-    if let Some(port) = &args.port {
+    if let Some(port) = args.ports.first() {
         return Err(Failure::usage(t!("probe.unix_with_port", port = port))
             .hint(t!("probe.unix_with_port_hint", path = args.target)));
     }
@@ -116,41 +166,89 @@ fn unix_target(args: &ProbeArgs) -> Result<UnixTarget, Failure> {
     Ok(UnixTarget { path: args.target.clone(), kind })
 }
 
-fn inet_target(args: &ProbeArgs) -> Result<InetTarget, Failure> {
-    let transport = if args.udp { Transport::Udp } else { Transport::Tcp };
-    let Some(port_text) = &args.port else {
-        return Err(Failure::usage(t!("probe.missing_port"))
-            .hint(t!("probe.missing_port_hint", host = args.target)));
+/// Why `strtonum` refused a number: its own words, which nc prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum NumberError {
+    Invalid,
+    TooSmall,
+    TooLarge,
+}
+
+impl NumberError {
+    fn word(self) -> &'static str {
+        match self {
+            Self::Invalid => "invalid",
+            Self::TooSmall => "too small",
+            Self::TooLarge => "too large",
+        }
+    }
+}
+
+/// OpenBSD's `strtonum(text, 1, 65535)`, as nc reads a port: optional leading white space
+/// and sign, then decimal digits to the very end (`" 8080"` and `"+8080"` are 8080;
+/// `"8080 "` is invalid).
+fn strtonum(text: &str) -> Result<u16, NumberError> {
+    let trimmed = text.trim_start_matches([' ', '\t', '\n', '\u{b}', '\u{c}', '\r']);
+    let (negative, digits) = match trimmed.as_bytes().first() {
+        Some(b'-') => (true, &trimmed[1..]),
+        Some(b'+') => (false, &trimmed[1..]),
+        _ => (false, trimmed),
     };
-    let port = parse_port(port_text, transport)?;
-    let addresses = resolve_host(&args.target, port, args)?;
-    Ok(InetTarget { host: args.target.clone(), port, transport, addresses })
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(NumberError::Invalid);
+    }
+    let zero = digits.bytes().all(|b| b == b'0');
+    match (negative, zero, digits.parse::<u16>()) {
+        (_, true, _) | (true, false, _) => Err(NumberError::TooSmall),
+        (false, false, Ok(port)) => Ok(port),
+        (false, false, Err(_)) => Err(NumberError::TooLarge),
+    }
 }
 
-/// A port number, or a service name looked up in `/etc/services` for `transport`.
-pub fn parse_port(text: &str, transport: Transport) -> Result<u16, Failure> {
-    if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) {
-        return match text.parse::<u32>() {
-            Ok(0) => Err(Failure::usage(t!("probe.port_zero")).hint(t!("probe.port_range_hint"))),
-            Ok(port) => u16::try_from(port).map_err(|_| too_large(text)),
-            Err(_) => Err(too_large(text)),
-        };
-    }
-    if let Some((low, high)) = text.split_once('-')
-        && !low.is_empty()
-        && [low, high].iter().all(|part| part.bytes().all(|b| b.is_ascii_digit()))
+/// One port argument, read as nc 1.219 reads it: `LOW-HIGH` (starting with a digit; both
+/// numbers; either order) is every port between, anything else is a number or else a
+/// service name from `/etc/services`.
+pub fn parse_ports(text: &str, transport: Transport) -> Result<Vec<u16>, PortError> {
+    if text.starts_with(|c: char| c.is_ascii_digit())
+        && let Some((low, high)) = text.split_once('-')
     {
-        return Err(Failure::usage(t!("probe.port_list", ports = text))
-            .hint(t!("probe.port_list_hint", low = low)));
+        // nc reads the upper end first, so that is the one it complains about first.
+        let high = strtonum(high).map_err(|error| port_error(error, high, transport))?;
+        let low = strtonum(low).map_err(|error| port_error(error, low, transport))?;
+        return Ok((low.min(high)..=low.max(high)).collect());
     }
-    services::port(text, transport).ok_or_else(|| {
-        Failure::usage(t!("probe.bad_port", port = text, proto = transport.as_str()))
-            .hint(t!("probe.bad_port_hint"))
-    })
+    match strtonum(text) {
+        Ok(port) => Ok(vec![port]),
+        Err(error) => services::port(text, transport)
+            .map(|port| vec![port])
+            .ok_or_else(|| port_error(error, text, transport)),
+    }
 }
 
-fn too_large(text: &str) -> Failure {
-    Failure::usage(t!("probe.port_too_large", port = text)).hint(t!("probe.port_range_hint"))
+/// A port number, or a service name looked up in `/etc/services` for `transport`; a range is
+/// refused here (one port is wanted).
+pub fn parse_port(text: &str, transport: Transport) -> Result<u16, Failure> {
+    match parse_ports(text, transport) {
+        Ok(ports) if ports.len() == 1 => Ok(ports[0]),
+        Ok(_) => Err(Failure::usage(t!("probe.bad_port", port = text, proto = transport.as_str()))
+            .hint(t!("probe.bad_port_hint"))),
+        Err(error) => Err(error.failure),
+    }
+}
+
+fn port_error(error: NumberError, text: &str, transport: Transport) -> PortError {
+    let failure = match error {
+        NumberError::TooSmall => {
+            Failure::usage(t!("probe.port_zero", port = text)).hint(t!("probe.port_range_hint"))
+        }
+        NumberError::TooLarge => Failure::usage(t!("probe.port_too_large", port = text))
+            .hint(t!("probe.port_range_hint")),
+        NumberError::Invalid => {
+            Failure::usage(t!("probe.bad_port", port = text, proto = transport.as_str()))
+                .hint(t!("probe.bad_port_hint"))
+        }
+    };
+    PortError { nc_line: format!("nc: port number {}: {text}\n", error.word()), failure }
 }
 
 fn resolve_host(host: &str, port: u16, args: &ProbeArgs) -> Result<Vec<SocketAddr>, Failure> {
@@ -200,6 +298,20 @@ mod tests {
     fn port_numbers_are_checked_like_nc() {
         assert_eq!(parse_port("8080", Transport::Tcp), Ok(8080));
         assert_eq!(parse_port("65535", Transport::Udp), Ok(65535));
+        assert_eq!(parse_port(" 8080", Transport::Tcp), Ok(8080), "strtonum skips white space");
+        assert_eq!(parse_port("+8080", Transport::Tcp), Ok(8080));
+        assert_eq!(parse_ports("8083-8080", Transport::Tcp).unwrap(), vec![8080, 8081, 8082, 8083]);
+        for (bad, line) in [
+            ("8080 ", "nc: port number invalid: 8080 \n"),
+            ("0", "nc: port number too small: 0\n"),
+            ("70000", "nc: port number too large: 70000\n"),
+            ("8080-8080-1", "nc: port number invalid: 8080-1\n"),
+            ("80-http", "nc: port number invalid: http\n"),
+            ("0-3", "nc: port number too small: 0\n"),
+            (" 8080- 8081", "nc: port number invalid:  8080- 8081\n"),
+        ] {
+            assert_eq!(parse_ports(bad, Transport::Tcp).unwrap_err().nc_line, line, "{bad:?}");
+        }
         for bad in ["0", "65536", "99999999999", "", "8079-8080", "no-such-service-here"] {
             let failure = parse_port(bad, Transport::Tcp).unwrap_err();
             assert_eq!(failure.status, crate::error::EXIT_USAGE, "{bad}");

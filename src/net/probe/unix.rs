@@ -12,6 +12,7 @@ use std::ffi::OsStr;
 use std::io;
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
+use std::time::{Duration, Instant};
 
 use rustix::io::Errno;
 use socket2::{Domain, SockAddr, Socket, Type};
@@ -20,11 +21,29 @@ use super::Verdict;
 use super::target::{UnixKind, UnixTarget};
 use crate::net::stat::{self, FileKind};
 
-/// Connects to the target's socket with the target's type and says what happened.
-pub fn probe(target: &UnixTarget) -> Verdict {
-    match connect(&target.path, target.kind) {
-        Ok(()) => Verdict::Open,
-        Err(err) => diagnose(target, &err),
+/// How often a stream connect refused for a full accept queue is tried again.
+const RETRY: Duration = Duration::from_millis(10);
+
+/// Connects to the target's socket with the target's type and says what happened, giving up
+/// after `timeout`.
+///
+/// A stream socket whose accept queue is full makes a blocking `connect()` wait until the
+/// server accepts, for ever if it never does (nc hangs there, even with `-w`). socklab
+/// connects without blocking: `EAGAIN` means "full", and it tries again until `timeout`,
+/// then says so ([`Verdict::QueueFull`]).
+pub fn probe(target: &UnixTarget, timeout: Duration) -> Verdict {
+    let deadline = Instant::now() + timeout;
+    loop {
+        match connect(&target.path, target.kind) {
+            Ok(()) => return Verdict::Open,
+            Err(err) if err.kind() == io::ErrorKind::WouldBlock => {
+                if Instant::now() >= deadline {
+                    return Verdict::QueueFull;
+                }
+                std::thread::sleep(RETRY.min(deadline.saturating_duration_since(Instant::now())));
+            }
+            Err(err) => return diagnose(target, &err),
+        }
     }
 }
 
@@ -44,13 +63,17 @@ fn address(path: &str) -> io::Result<SockAddr> {
     }
 }
 
+/// One `connect()` that never blocks: a Unix stream connect either completes at once or
+/// fails with `EAGAIN` (the accept queue is full).
 fn connect(path: &str, kind: UnixKind) -> io::Result<()> {
     let address = address(path)?;
     let socket_type = match kind {
         UnixKind::Stream => Type::STREAM,
         UnixKind::Datagram => Type::DGRAM,
     };
-    Socket::new(Domain::UNIX, socket_type, None)?.connect(&address)
+    let socket = Socket::new(Domain::UNIX, socket_type, None)?;
+    socket.set_nonblocking(true)?;
+    socket.connect(&address)
 }
 
 fn diagnose(target: &UnixTarget, err: &io::Error) -> Verdict {
@@ -65,9 +88,15 @@ fn diagnose(target: &UnixTarget, err: &io::Error) -> Verdict {
         },
         Some(Errno::PROTOTYPE) => {
             // Which type is it, then? A connect with the other type tells, without sending
-            // anything; if that is refused too, it is neither (SOCK_SEQPACKET, say).
+            // anything (and without waiting: a stream socket with a full accept queue answers
+            // EAGAIN, which says "stream" as well); if that is refused too, it is neither
+            // (SOCK_SEQPACKET, say).
             let other = target.kind.other();
-            let actual = connect(&target.path, other).is_ok().then_some(other);
+            let is_other = match connect(&target.path, other) {
+                Ok(()) => true,
+                Err(err) => err.kind() == io::ErrorKind::WouldBlock,
+            };
+            let actual = is_other.then_some(other);
             Verdict::WrongType { expected: target.kind, actual }
         }
         Some(Errno::ACCESS) => Verdict::PermissionDenied,

@@ -1,47 +1,34 @@
-//! User and group names for numeric ids, from `/etc/passwd` and `/etc/group`.
-//!
-//! stat and ls ask getpwuid/getgrgid, which on a plain system read these two files; we read
-//! them directly (the first line with the id wins, as there). Accounts that come only from a
-//! directory service (LDAP, sssd) are not seen, so their ids show as numbers.
+//! User and group names for numeric ids, from the system's name service (NSS), as stat and
+//! ls get them: getpwuid_r and getgrgid_r through nix, so accounts from LDAP or SSSD show by
+//! name just as they do in the real tools. Each id is looked up once per process.
 
 use std::collections::HashMap;
-use std::sync::OnceLock;
+use std::sync::{Mutex, OnceLock, PoisonError};
 
-/// Parses `name:x:id:…` lines (the layout of both files) into id → first name.
-pub fn parse(text: &str) -> HashMap<u32, String> {
-    let mut names = HashMap::new();
-    for line in text.lines() {
-        let mut fields = line.split(':');
-        let (Some(name), Some(_), Some(id)) = (fields.next(), fields.next(), fields.next()) else {
-            continue;
-        };
-        if let Ok(id) = id.trim().parse::<u32>()
-            && !name.is_empty()
-            && !name.starts_with('#')
-        {
-            names.entry(id).or_insert_with(|| name.to_owned());
-        }
-    }
-    names
+use nix::unistd::{Gid, Group, Uid, User};
+
+/// Remembers each answer (names included), so listing a directory asks NSS once per owner.
+fn cached(
+    cache: &'static OnceLock<Mutex<HashMap<u32, Option<&'static str>>>>,
+    id: u32,
+    look_up: impl FnOnce(u32) -> Option<String>,
+) -> Option<&'static str> {
+    let cache = cache.get_or_init(Mutex::default);
+    let mut names = cache.lock().unwrap_or_else(PoisonError::into_inner);
+    // Leaked on purpose: one short string per distinct id, for the life of the process.
+    *names.entry(id).or_insert_with(|| look_up(id).map(|name| &*name.leak()))
 }
 
-fn table(
-    path: &'static str,
-    cell: &'static OnceLock<HashMap<u32, String>>,
-) -> &'static HashMap<u32, String> {
-    cell.get_or_init(|| std::fs::read_to_string(path).map(|text| parse(&text)).unwrap_or_default())
-}
-
-/// The name of user `uid`, if `/etc/passwd` has one.
+/// The name of user `uid`, if the system knows one.
 pub fn user_name(uid: u32) -> Option<&'static str> {
-    static USERS: OnceLock<HashMap<u32, String>> = OnceLock::new();
-    table("/etc/passwd", &USERS).get(&uid).map(String::as_str)
+    static USERS: OnceLock<Mutex<HashMap<u32, Option<&'static str>>>> = OnceLock::new();
+    cached(&USERS, uid, |uid| User::from_uid(Uid::from_raw(uid)).ok().flatten().map(|u| u.name))
 }
 
-/// The name of group `gid`, if `/etc/group` has one.
+/// The name of group `gid`, if the system knows one.
 pub fn group_name(gid: u32) -> Option<&'static str> {
-    static GROUPS: OnceLock<HashMap<u32, String>> = OnceLock::new();
-    table("/etc/group", &GROUPS).get(&gid).map(String::as_str)
+    static GROUPS: OnceLock<Mutex<HashMap<u32, Option<&'static str>>>> = OnceLock::new();
+    cached(&GROUPS, gid, |gid| Group::from_gid(Gid::from_raw(gid)).ok().flatten().map(|g| g.name))
 }
 
 #[cfg(test)]
@@ -49,13 +36,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn first_name_for_an_id_wins_and_junk_is_skipped() {
-        let names = parse(
-            "root:x:0:0:root:/root:/bin/bash\nnobody:x:65534:65534::/:/bin/false\n\
-             toor:x:0:0::/:/bin/sh\nbroken line\n# comment:x:5:\n:x:7:\n",
-        );
-        assert_eq!(names[&0], "root");
-        assert_eq!(names[&65534], "nobody");
-        assert_eq!(names.len(), 2);
+    fn names_come_from_the_system() {
+        assert_eq!(user_name(0), Some("root"));
+        assert_eq!(group_name(0), Some("root"));
+        assert_eq!(user_name(4_242_424), None);
+        assert_eq!(user_name(0), Some("root"), "the cached answer is the same");
     }
 }

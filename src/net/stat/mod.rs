@@ -4,8 +4,10 @@
 //! and `ls -l` starts its mode with `s`. [`stat_path`] reads a file's metadata with `statx`
 //! (not following a final symlink, like `stat` without `-L`) into a [`FileStat`];
 //! [`render_stat`] and [`render_ls`] print it as GNU coreutils 9.1's `stat` and `ls -l` do
-//! (measured on this Debian), with owner names from `/etc/passwd` and `/etc/group`
-//! ([`accounts`]) and times in the C library's local time zone ([`zone`]).
+//! (measured on this Debian), with owner names from the system's name service ([`accounts`])
+//! and times in the C library's local time zone ([`zone`]). `ls -l DIR` lists the directory;
+//! names are written as ls writes them, byte for byte when piped and quoted on a terminal
+//! ([`NameStyle`]).
 
 pub mod accounts;
 pub mod zone;
@@ -27,9 +29,16 @@ pub use zone::Zone;
 /// `socklab stat [--ls] PATH...`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, clap::Args)]
 pub struct StatArgs {
-    /// Print one `ls -l` line per file instead of stat's block.
+    /// Print what `ls -l` prints instead of stat's block: a line per file, a directory's
+    /// contents.
     #[arg(long = "ls")]
     pub ls: bool,
+    /// With --ls: a directory itself rather than its contents (`ls -ld`).
+    #[arg(short = 'd', long = "directory")]
+    pub directory: bool,
+    /// Print socklab's notes even when stderr is not a terminal.
+    #[arg(long)]
+    pub notes: bool,
     /// Files to describe.
     #[arg(value_name = "PATH", required = true)]
     pub paths: Vec<PathBuf>,
@@ -251,23 +260,120 @@ pub fn kind_following_links(path: &Path) -> io::Result<FileKind> {
     Ok(FileKind::from_mode(u32::from(info.stx_mode)))
 }
 
-/// Describes each path as stat (or, with `--ls`, ls -l) would.
+/// How file names are written, as GNU ls writes them: as they are when its output is not a
+/// terminal, and on a terminal in the shell-escape style (`'a b'`, `"it's"`,
+/// `'nl'$'\n''x'`), with a space before the others so the names stay aligned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NameStyle {
+    /// The bytes as they are (ls piped: `--quoting-style=literal`, no `-q`).
+    Literal,
+    /// ls on a terminal (`--quoting-style=shell-escape`). `utf8`: the locale's character set
+    /// is UTF-8, so non-ASCII letters are printable; in the C locale they are escaped.
+    ShellEscape {
+        /// Whether the locale is a UTF-8 one.
+        utf8: bool,
+    },
+}
+
+impl NameStyle {
+    /// The style ls uses for this process's standard output.
+    pub fn for_stdout() -> Self {
+        use std::io::IsTerminal;
+        if !std::io::stdout().is_terminal() {
+            return Self::Literal;
+        }
+        let locale = ["LC_ALL", "LC_CTYPE", "LANG"]
+            .iter()
+            .find_map(|name| std::env::var(name).ok().filter(|value| !value.is_empty()))
+            .unwrap_or_default()
+            .to_ascii_lowercase();
+        Self::ShellEscape { utf8: locale.contains("utf-8") || locale.contains("utf8") }
+    }
+
+    /// The name as written, and whether it was quoted.
+    fn write(self, name: &[u8]) -> (Vec<u8>, bool) {
+        match self {
+            Self::Literal => (name.to_vec(), false),
+            Self::ShellEscape { utf8 } if needs_quoting(name, utf8) => {
+                (quote_with(name, utf8).into_bytes(), true)
+            }
+            Self::ShellEscape { .. } => (name.to_vec(), false),
+        }
+    }
+}
+
+/// Whether gnulib's shell-escape style quotes `name`: a shell metacharacter, `#` or `~` at
+/// the start, a lone `{` or `}`, or a character that is not printable.
+fn needs_quoting(name: &[u8], utf8: bool) -> bool {
+    if name.is_empty() || matches!(name, b"{" | b"}") || matches!(name[0], b'#' | b'~') {
+        return true;
+    }
+    let special = |c: char| " !\"$&'()*;<=>?[\\]^`|".contains(c);
+    match std::str::from_utf8(name) {
+        Ok(text) => text.chars().any(|c| special(c) || !printable(c, utf8)),
+        Err(_) => true,
+    }
+}
+
+/// Whether ls prints the character as it is: ASCII graphic characters and the space, and in
+/// a UTF-8 locale any other character that is not a control.
+fn printable(c: char, utf8: bool) -> bool {
+    if c.is_ascii() { c == ' ' || c.is_ascii_graphic() } else { utf8 && !c.is_control() }
+}
+
+/// What one run of `stat` or `ls -l` printed, before it goes anywhere: stdout as bytes (file
+/// names are bytes, not always UTF-8), the rest as the runner reads it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Report {
+    /// Standard output, byte for byte.
+    pub stdout: Vec<u8>,
+    /// stderr, exit status and socklab's notes (`stdout` left empty).
+    pub output: ToolOutput,
+}
+
+/// Describes each path as stat (or, with `--ls`, ls -l) would, names written as when piped.
 pub fn execute(args: &StatArgs) -> Result<ToolOutput, Failure> {
+    let report = report(args, NameStyle::Literal)?;
+    let mut output = report.output;
+    output.stdout = String::from_utf8_lossy(&report.stdout).into_owned();
+    Ok(output)
+}
+
+/// `socklab stat`: stat's or ls's bytes on stdout, their errors on stderr, their exit
+/// status; socklab's notes only on a terminal or with `--notes`.
+pub fn main(args: &StatArgs) -> Result<std::process::ExitCode, Failure> {
+    use std::io::Write;
+    let report = report(args, NameStyle::for_stdout())?;
+    let _ = std::io::stdout().write_all(&report.stdout);
+    Ok(report.output.print_with_notes(args.notes))
+}
+
+/// Runs stat or ls -l over the arguments.
+pub fn report(args: &StatArgs, style: NameStyle) -> Result<Report, Failure> {
+    if args.directory && !args.ls {
+        return Err(Failure::usage(t!("stat.directory_without_ls"))
+            .hint(t!("stat.directory_without_ls_hint")));
+    }
     let zone = Zone::local();
     let results: Vec<(&PathBuf, io::Result<FileStat>)> =
         args.paths.iter().map(|path| (path, stat_path(path))).collect();
-    let mut output = ToolOutput::default();
+    let mut report = Report::default();
+    let output = &mut report.output;
     // ls reaches every argument before it prints; stat prints as it goes. Either way the
     // errors go to stderr, in argument order.
     let (tool, verb, failure_status) =
         if args.ls { ("ls", "cannot access", 2) } else { ("stat", "cannot statx", 1) };
     for (path, result) in &results {
         match result {
-            Ok(file) if !args.ls => output.stdout.push_str(&render_stat(file, zone)),
+            Ok(file) if !args.ls => report.stdout.extend(render_stat_bytes(file, zone)),
             Ok(_) => {}
             Err(err) => {
                 let name = quote(path.as_os_str().as_bytes());
-                let _ = writeln!(output.stderr, "{tool}: {verb} {name}: {}", error_text(err));
+                let _ = writeln!(
+                    output.stderr,
+                    "{tool}: {verb} {name}: {}",
+                    crate::net::io_reason(err)
+                );
                 // For ls, a command-line argument it cannot reach is "serious trouble" (2).
                 output.status = failure_status;
                 if err.kind() == io::ErrorKind::NotFound {
@@ -276,34 +382,102 @@ pub fn execute(args: &StatArgs) -> Result<ToolOutput, Failure> {
             }
         }
     }
+    let several = results.len() > 1;
     let found: Vec<FileStat> = results.into_iter().filter_map(|(_, result)| result.ok()).collect();
-    if args.ls {
-        output.stdout = render_ls(&found, Timestamp::now(), zone);
-        if found.iter().any(|file| file.kind == FileKind::Directory) {
-            output.notes.push(t!("stat.note_ls_directory"));
-        }
-    }
     if found.iter().any(|file| file.kind == FileKind::Socket) {
         output.notes.push(t!("stat.note_socket"));
     }
-    Ok(output)
-}
-
-fn error_text(err: &io::Error) -> String {
-    err.raw_os_error().map_or_else(|| err.to_string(), crate::net::strerror)
-}
-
-/// stat's default block for one file (GNU coreutils 9.1, no SELinux context line).
-pub fn render_stat(file: &FileStat, zone: &Zone) -> String {
-    let mut out = String::new();
-    let name = String::from_utf8_lossy(file.path.as_os_str().as_bytes()).into_owned();
-    let _ = write!(out, "  File: {name}");
-    if let Some(target) = &file.link_target {
-        let _ = write!(out, " -> {}", String::from_utf8_lossy(target.as_os_str().as_bytes()));
+    if args.ls {
+        let now = Timestamp::now();
+        let (dirs, files): (Vec<FileStat>, Vec<FileStat>) =
+            found.into_iter().partition(|file| file.kind == FileKind::Directory && !args.directory);
+        let named: Vec<Named> =
+            files.into_iter().map(|file| Named::new(file.path.clone(), file)).collect();
+        // ls sizes its columns as it reads its arguments, directories included, so the
+        // directories' own lines count for the widths of the files' lines.
+        let arguments: Vec<Named> = named
+            .iter()
+            .cloned()
+            .chain(dirs.iter().map(|dir| Named::new(dir.path.clone(), dir.clone())))
+            .collect();
+        let mut stdout = render_ls_named(&named, &arguments, style, now, zone);
+        let mut dirs = dirs;
+        dirs.sort_by(|a, b| a.path.as_os_str().as_bytes().cmp(b.path.as_os_str().as_bytes()));
+        for (index, dir) in dirs.iter().enumerate() {
+            if !named.is_empty() || index > 0 {
+                stdout.push(b'\n');
+            }
+            if several {
+                stdout.extend(style.write(dir.path.as_os_str().as_bytes()).0);
+                stdout.extend(b":\n");
+            }
+            match list_directory(&dir.path) {
+                Ok(entries) => {
+                    let blocks: u64 = entries.iter().map(|entry| entry.file.blocks).sum();
+                    stdout.extend(format!("total {}\n", blocks.div_ceil(2)).into_bytes());
+                    stdout.extend(render_ls_named(&entries, &entries, style, now, zone));
+                }
+                Err(err) => {
+                    let name = quote(dir.path.as_os_str().as_bytes());
+                    let reason = crate::net::io_reason(&err);
+                    let _ = writeln!(output.stderr, "ls: cannot open directory {name}: {reason}");
+                    output.status = 2;
+                }
+            }
+        }
+        report.stdout = stdout;
     }
-    out.push('\n');
+    Ok(report)
+}
+
+/// A file with the name ls shows for it: the argument as given, or the entry's name in a
+/// listed directory.
+#[derive(Debug, Clone)]
+struct Named {
+    name: PathBuf,
+    file: FileStat,
+}
+
+impl Named {
+    fn new(name: PathBuf, file: FileStat) -> Self {
+        Self { name, file }
+    }
+}
+
+/// A directory's entries, as `ls -l DIR` lists them: all but the hidden ones (a leading
+/// `.`), each as lstat sees it. An entry gone by the time it is looked at is left out.
+fn list_directory(dir: &Path) -> io::Result<Vec<Named>> {
+    let mut entries = Vec::new();
+    for entry in std::fs::read_dir(dir)? {
+        let entry = entry?;
+        let name = entry.file_name();
+        if name.as_bytes().starts_with(b".") {
+            continue;
+        }
+        if let Ok(file) = stat_path(&entry.path()) {
+            entries.push(Named::new(PathBuf::from(name), file));
+        }
+    }
+    Ok(entries)
+}
+
+/// stat's default block for one file (GNU coreutils 9.1, no SELinux context line), with the
+/// file name written as lossy UTF-8.
+pub fn render_stat(file: &FileStat, zone: &Zone) -> String {
+    String::from_utf8_lossy(&render_stat_bytes(file, zone)).into_owned()
+}
+
+/// stat's default block for one file, the names byte for byte as stat writes them.
+pub fn render_stat_bytes(file: &FileStat, zone: &Zone) -> Vec<u8> {
+    let mut out = b"  File: ".to_vec();
+    out.extend(file.path.as_os_str().as_bytes());
+    if let Some(target) = &file.link_target {
+        out.extend(b" -> ");
+        out.extend(target.as_os_str().as_bytes());
+    }
+    let mut rest = String::from("\n");
     let _ = writeln!(
-        out,
+        rest,
         "  Size: {:<10}\tBlocks: {:<10} IO Block: {:<6} {}",
         file.size,
         file.blocks,
@@ -311,15 +485,15 @@ pub fn render_stat(file: &FileStat, zone: &Zone) -> String {
         file.kind.describe(file.size)
     );
     let (major, minor) = file.device;
-    let _ = write!(out, "Device: {major},{minor}\tInode: {:<10}  Links: ", file.inode);
+    let _ = write!(rest, "Device: {major},{minor}\tInode: {:<10}  Links: ", file.inode);
     if matches!(file.kind, FileKind::CharDevice | FileKind::BlockDevice) {
         let (major, minor) = file.device_type;
-        let _ = writeln!(out, "{:<5} Device type: {major},{minor}", file.nlink);
+        let _ = writeln!(rest, "{:<5} Device type: {major},{minor}", file.nlink);
     } else {
-        let _ = writeln!(out, "{}", file.nlink);
+        let _ = writeln!(rest, "{}", file.nlink);
     }
     let _ = writeln!(
-        out,
+        rest,
         "Access: ({:04o}/{})  Uid: ({:>5}/{:>8})   Gid: ({:>5}/{:>8})",
         file.permissions(),
         file.mode_string(),
@@ -328,60 +502,88 @@ pub fn render_stat(file: &FileStat, zone: &Zone) -> String {
         file.gid,
         file.group.as_deref().unwrap_or("UNKNOWN"),
     );
-    let _ = writeln!(out, "Access: {}", full_time(file.accessed, zone));
-    let _ = writeln!(out, "Modify: {}", full_time(file.modified, zone));
-    let _ = writeln!(out, "Change: {}", full_time(file.changed, zone));
+    let _ = writeln!(rest, "Access: {}", full_time(file.accessed, zone));
+    let _ = writeln!(rest, "Modify: {}", full_time(file.modified, zone));
+    let _ = writeln!(rest, "Change: {}", full_time(file.changed, zone));
     let born = file.born.map_or_else(|| "-".to_owned(), |born| full_time(born, zone));
-    let _ = writeln!(out, " Birth: {born}");
+    let _ = writeln!(rest, " Birth: {born}");
+    out.extend(rest.into_bytes());
     out
 }
 
-/// `ls -l`'s lines for these files, sorted by name as ls sorts its arguments (byte order, as
-/// in the C locale), with columns as wide as their widest entry. Directories are shown as
-/// entries (like `ls -ld`), not listed.
+/// `ls -l`'s lines for these files given as arguments (names as when piped, lossy UTF-8).
 pub fn render_ls(files: &[FileStat], now: Timestamp, zone: &Zone) -> String {
-    let mut files: Vec<&FileStat> = files.iter().collect();
-    files.sort_by(|a, b| a.path.as_os_str().as_bytes().cmp(b.path.as_os_str().as_bytes()));
+    let named: Vec<Named> =
+        files.iter().map(|file| Named::new(file.path.clone(), file.clone())).collect();
+    let lines = render_ls_named(&named, &named, NameStyle::Literal, now, zone);
+    String::from_utf8_lossy(&lines).into_owned()
+}
+
+/// `ls -l`'s lines, sorted by name as ls sorts (byte order, as in the C locale), with columns
+/// as wide as their widest entry: link counts and sizes right-aligned, owner and group names
+/// left-aligned, and owners without a name shown as numbers, right-aligned. The widths are
+/// those of `measure` (the lines shown and any that ls sized them with).
+fn render_ls_named(
+    files: &[Named],
+    measure: &[Named],
+    style: NameStyle,
+    now: Timestamp,
+    zone: &Zone,
+) -> Vec<u8> {
+    let mut files: Vec<&Named> = files.iter().collect();
+    files.sort_by(|a, b| a.name.as_os_str().as_bytes().cmp(b.name.as_os_str().as_bytes()));
     let is_device = |f: &FileStat| matches!(f.kind, FileKind::CharDevice | FileKind::BlockDevice);
     let width = |text: String| text.chars().count();
-    let links = files.iter().map(|f| width(f.nlink.to_string())).max().unwrap_or(0);
-    let owner = files.iter().map(|f| width(f.owner_name())).max().unwrap_or(0);
-    let group = files.iter().map(|f| width(f.group_name())).max().unwrap_or(0);
-    let devices = files.iter().filter(|f| is_device(f));
+    let stats = || measure.iter().map(|named| &named.file);
+    let links = stats().map(|f| width(f.nlink.to_string())).max().unwrap_or(0);
+    let owner = stats().map(|f| width(f.owner_name())).max().unwrap_or(0);
+    let group = stats().map(|f| width(f.group_name())).max().unwrap_or(0);
+    let devices = stats().filter(|f| is_device(f));
     let major = devices.clone().map(|f| width(f.device_type.0.to_string())).max().unwrap_or(0);
     let minor = devices.map(|f| width(f.device_type.1.to_string())).max().unwrap_or(0);
-    let size = files
-        .iter()
+    let size = stats()
         .map(|f| if is_device(f) { major + 2 + minor } else { width(f.size.to_string()) })
         .max()
         .unwrap_or(0);
-    let any_acl = files.iter().any(|f| f.has_acl);
-    let mut out = String::new();
-    for file in files {
-        out.push_str(&file.mode_string());
+    let any_acl = stats().any(|f| f.has_acl);
+    let names: Vec<(Vec<u8>, bool)> =
+        files.iter().map(|named| style.write(named.name.as_os_str().as_bytes())).collect();
+    let some_quoted = measure.iter().any(|named| style.write(named.name.as_os_str().as_bytes()).1);
+    let mut out = Vec::new();
+    for (named, (name, quoted)) in files.iter().zip(names) {
+        let file = &named.file;
+        let mut line = file.mode_string();
         if any_acl {
-            out.push(if file.has_acl { '+' } else { ' ' });
+            line.push(if file.has_acl { '+' } else { ' ' });
         }
-        let _ = write!(
-            out,
-            " {:>links$} {:<owner$} {:<group$} ",
-            file.nlink,
-            file.owner_name(),
-            file.group_name()
-        );
+        let _ = write!(line, " {:>links$} ", file.nlink);
+        match &file.user {
+            Some(name) => line.push_str(&format!("{name:<owner$} ")),
+            None => line.push_str(&format!("{:>owner$} ", file.uid)),
+        }
+        match &file.group {
+            Some(name) => line.push_str(&format!("{name:<group$} ")),
+            None => line.push_str(&format!("{:>group$} ", file.gid)),
+        }
         if is_device(file) {
             let (dev_major, dev_minor) = file.device_type;
             let major = major + size.saturating_sub(major + 2 + minor);
-            let _ = write!(out, "{dev_major:>major$}, {dev_minor:>minor$} ");
+            let _ = write!(line, "{dev_major:>major$}, {dev_minor:>minor$} ");
         } else {
-            let _ = write!(out, "{:>size$} ", file.size);
+            let _ = write!(line, "{:>size$} ", file.size);
         }
-        let _ = write!(out, "{} ", ls_time(file.modified, now, zone));
-        out.push_str(&String::from_utf8_lossy(file.path.as_os_str().as_bytes()));
+        let _ = write!(line, "{} ", ls_time(file.modified, now, zone));
+        out.extend(line.into_bytes());
+        // ls keeps quoted and unquoted names aligned with a space before the unquoted ones.
+        if some_quoted && !quoted {
+            out.push(b' ');
+        }
+        out.extend(name);
         if let Some(target) = &file.link_target {
-            let _ = write!(out, " -> {}", String::from_utf8_lossy(target.as_os_str().as_bytes()));
+            out.extend(b" -> ");
+            out.extend(style.write(target.as_os_str().as_bytes()).0);
         }
-        out.push('\n');
+        out.push(b'\n');
     }
     out
 }
@@ -456,13 +658,28 @@ pub fn civil_from_days(days: i64) -> (i64, i64, i64) {
 /// Quotes a file name for an error message the way coreutils does (`quoteaf`, the
 /// shell-escape-always style): `'name'`, `"it's"`, `'new'$'\n''line'`.
 pub fn quote(name: &[u8]) -> String {
+    quote_with(name, true)
+}
+
+/// The shell-escape quoting of `name`; `utf8`: non-ASCII characters are printable.
+fn quote_with(name: &[u8], utf8: bool) -> String {
     let text = String::from_utf8_lossy(name);
-    let printable = |c: char| !c.is_control() && c != char::REPLACEMENT_CHARACTER;
-    let plain = std::str::from_utf8(name).is_ok() && text.chars().all(printable);
+    let is_printable = |c: char| printable(c, utf8) && c != char::REPLACEMENT_CHARACTER;
+    let plain = std::str::from_utf8(name).is_ok() && text.chars().all(is_printable);
     if plain && text.contains('\'') && !text.contains(['"', '$', '`', '\\']) {
         return format!("\"{text}\"");
     }
+    // gnulib's shell-escape style: printable runs inside '...', the others as $'...'
+    // escapes, each run closing the previous one: 'a'$'\n\n''b', 'caf'$'\303\251'.
     let mut out = String::from("'");
+    let mut escaping = false;
+    let escape = |out: &mut String, escaping: &mut bool, text: &str| {
+        if !*escaping {
+            out.push_str("'$'");
+            *escaping = true;
+        }
+        out.push_str(text);
+    };
     let mut rest = name;
     while !rest.is_empty() {
         let (valid, bad) = match std::str::from_utf8(rest) {
@@ -474,22 +691,36 @@ pub fn quote(name: &[u8]) -> String {
             }
         };
         for c in valid.chars() {
-            match c {
-                '\'' => out.push_str("'\\''"),
-                c if c.is_control() => {
-                    let escaped = match c {
-                        '\n' => "\\n".to_owned(),
-                        '\t' => "\\t".to_owned(),
-                        '\r' => "\\r".to_owned(),
-                        c => format!("\\{:03o}", c as u32),
-                    };
-                    let _ = write!(out, "'$'{escaped}''");
+            if printable(c, utf8) {
+                if escaping {
+                    out.push_str("''");
+                    escaping = false;
                 }
-                c => out.push(c),
+                if c == '\'' {
+                    out.push_str("'\\''")
+                } else {
+                    out.push(c)
+                }
+                continue;
             }
+            let named = match c {
+                '\u{7}' => Some("\\a"),
+                '\u{8}' => Some("\\b"),
+                '\u{c}' => Some("\\f"),
+                '\n' => Some("\\n"),
+                '\r' => Some("\\r"),
+                '\t' => Some("\\t"),
+                '\u{b}' => Some("\\v"),
+                _ => None,
+            };
+            let text = named.map_or_else(
+                || c.to_string().bytes().map(|byte| format!("\\{byte:03o}")).collect(),
+                str::to_owned,
+            );
+            escape(&mut out, &mut escaping, &text);
         }
         if let Some((&byte, tail)) = bad.split_first() {
-            let _ = write!(out, "'$'\\{byte:03o}''");
+            escape(&mut out, &mut escaping, &format!("\\{byte:03o}"));
             rest = tail;
         } else {
             rest = &[];
@@ -535,6 +766,10 @@ mod tests {
         assert_eq!(quote(b"x\ty"), "'x'$'\\t''y'");
         assert_eq!(quote(b"a\"b"), "'a\"b'");
         assert_eq!(quote(b"bad\xffbyte"), "'bad'$'\\377''byte'");
+        assert_eq!(quote(b"a\n\nb"), "'a'$'\\n\\n''b'");
+        assert_eq!(quote_with("caf\u{e9}".as_bytes(), false), "'caf'$'\\303\\251'");
+        assert_eq!(quote_with("caf\u{e9}".as_bytes(), true), "'caf\u{e9}'");
+        assert_eq!(quote(b"\nx"), "''$'\\n''x'");
     }
 
     #[test]

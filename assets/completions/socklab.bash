@@ -471,7 +471,7 @@ _socklab() {
             return 0
             ;;
         socklab__subcmd__listen)
-            opts="-h --help"
+            opts="-h --notes --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -511,7 +511,7 @@ _socklab() {
             return 0
             ;;
         socklab__subcmd__probe)
-            opts="-4 -6 -u -v -z -n -U -w -h --help"
+            opts="-4 -6 -u -v -z -n -U -w -h --notes --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -585,7 +585,7 @@ _socklab() {
             return 0
             ;;
         socklab__subcmd__stat)
-            opts="-h --ls --help"
+            opts="-d -h --ls --directory --notes --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

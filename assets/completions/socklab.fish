@@ -79,6 +79,7 @@ complete -c socklab -n "__fish_socklab_using_subcommand explain" -l port-offset 
 complete -c socklab -n "__fish_socklab_using_subcommand explain" -l socket-dir -d 'Put the lessons\' socket files in DIR (created if missing) instead of /tmp' -r -F
 complete -c socklab -n "__fish_socklab_using_subcommand explain" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c socklab -n "__fish_socklab_using_subcommand book-preprocessor" -s h -l help -d 'Print help'
+complete -c socklab -n "__fish_socklab_using_subcommand listen" -l notes -d 'Print socklab\'s lines (ready, notes) even when stderr is not a terminal; without it a piped `socklab listen` is as silent as socat'
 complete -c socklab -n "__fish_socklab_using_subcommand listen" -s h -l help -d 'Print help'
 complete -c socklab -n "__fish_socklab_using_subcommand inspect" -l port -d 'Only sockets whose local port is PORT' -r
 complete -c socklab -n "__fish_socklab_using_subcommand inspect" -s 4 -l ipv4 -d 'Only IPv4 sockets'
@@ -100,8 +101,11 @@ complete -c socklab -n "__fish_socklab_using_subcommand probe" -s v -d 'Verbose:
 complete -c socklab -n "__fish_socklab_using_subcommand probe" -s z -d 'Zero-I/O mode: only connect (socklab always probes this way)'
 complete -c socklab -n "__fish_socklab_using_subcommand probe" -s n -d 'Do not look up names or services'
 complete -c socklab -n "__fish_socklab_using_subcommand probe" -s U -d 'The target is a Unix socket path'
+complete -c socklab -n "__fish_socklab_using_subcommand probe" -l notes -d 'Print socklab\'s notes even when stderr is not a terminal (piped, socklab prints only what nc prints)'
 complete -c socklab -n "__fish_socklab_using_subcommand probe" -s h -l help -d 'Print help'
-complete -c socklab -n "__fish_socklab_using_subcommand stat" -l ls -d 'Print one `ls -l` line per file instead of stat\'s block'
+complete -c socklab -n "__fish_socklab_using_subcommand stat" -l ls -d 'Print what `ls -l` prints instead of stat\'s block: a line per file, a directory\'s contents'
+complete -c socklab -n "__fish_socklab_using_subcommand stat" -s d -l directory -d 'With --ls: a directory itself rather than its contents (`ls -ld`)'
+complete -c socklab -n "__fish_socklab_using_subcommand stat" -l notes -d 'Print socklab\'s notes even when stderr is not a terminal'
 complete -c socklab -n "__fish_socklab_using_subcommand stat" -s h -l help -d 'Print help'
 complete -c socklab -n "__fish_socklab_using_subcommand help; and not __fish_seen_subcommand_from run check practice lint list reset explain book-preprocessor listen inspect probe stat help" -f -a "run" -d 'Run lessons without prompts and report a verdict per step (exit 0 when all passed)'
 complete -c socklab -n "__fish_socklab_using_subcommand help; and not __fish_seen_subcommand_from run check practice lint list reset explain book-preprocessor listen inspect probe stat help" -f -a "check" -d 'Grade the exercises against the live system, without prompts (exit 0 when all passed)'

@@ -73,7 +73,7 @@ impl ToolOutput {
         let _ = std::io::stdout().write_all(self.stdout.as_bytes());
         let _ = std::io::stderr().write_all(self.stderr.as_bytes());
         if asked || std::io::stderr().is_terminal() {
-            for note in &self.notes {
+            for note in self.notes.iter().chain(&self.advice) {
                 eprintln!("socklab: note: {note}");
             }
         }

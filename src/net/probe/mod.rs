@@ -248,6 +248,7 @@ pub fn execute(args: &ProbeArgs) -> Result<ToolOutput, Failure> {
     for probe in probes {
         output.stderr.push_str(&probe.output.stderr);
         output.notes.extend(probe.output.notes);
+        output.advice.extend(probe.output.advice);
         if probe.verdict.succeeded() {
             output.status = 0;
         }

@@ -61,18 +61,19 @@ pub fn load(options: &LabOptions) -> Result<Vec<Lesson>, Failure> {
 }
 
 /// Where this run places the lessons' values (`--port-offset`, `--socket-dir`, created if
-/// missing).
+/// missing, made absolute, and refused when others could swap files in it).
 pub fn placement(options: &LabOptions) -> Result<Placement, Failure> {
+    let mut socket_dir = None;
     if let Some(dir) = &options.socket_dir {
-        std::fs::create_dir_all(dir).map_err(|err| {
+        let unusable = |err: std::io::Error| {
             Failure::usage(t!("runner.socket_dir_unusable", dir = dir.display(), error = err))
-        })?;
+        };
+        std::fs::create_dir_all(dir).map_err(unusable)?;
+        let dir = std::path::absolute(dir).map_err(unusable)?;
+        crate::runner::session::check_socket_dir(&dir)?;
+        socket_dir = Some(dir);
     }
-    Ok(Placement {
-        port_offset: options.port_offset,
-        socket_dir: options.socket_dir.clone(),
-        ..Placement::default()
-    })
+    Ok(Placement { port_offset: options.port_offset, socket_dir, ..Placement::default() })
 }
 
 /// `socklab` with no subcommand: the tour in a terminal, the batch run without one.

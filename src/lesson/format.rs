@@ -36,6 +36,8 @@
 //! A lesson may also have `[[exercises]]` and `[[quizzes]]`, read by [`exercises`] and
 //! described in [`crate::lesson::exercise`].
 
+use std::collections::HashMap;
+use std::collections::hash_map::Entry as Seen;
 use std::ops::Range;
 
 use toml::Spanned;
@@ -415,7 +417,7 @@ impl Reader<'_> {
             return None;
         };
         let mut built = Vec::new();
-        let mut seen: Vec<(String, Range<usize>)> = Vec::new();
+        let mut seen: HashMap<&str, usize> = HashMap::new();
         let mut jobs = 0usize;
         let mut listened = false;
         let mut released_after_last_job = true;
@@ -431,12 +433,16 @@ impl Reader<'_> {
             if let (Some(id), Some(value)) =
                 (table.get("id").and_then(|v| v.get_ref().as_str()), table.get("id"))
             {
-                if let Some((_, first)) = seen.iter().find(|(seen_id, _)| seen_id == id) {
-                    let first = self.position_text(first.start);
-                    self.report
-                        .at(value.span(), t!("lesson.duplicate_step", id = id, first = first));
+                match seen.entry(id) {
+                    Seen::Occupied(first) => {
+                        let first = self.position_text(*first.get());
+                        self.report
+                            .at(value.span(), t!("lesson.duplicate_step", id = id, first = first));
+                    }
+                    Seen::Vacant(slot) => {
+                        slot.insert(value.span().start);
+                    }
                 }
-                seen.push((id.to_owned(), value.span()));
             }
             match self.step(table, &span, values) {
                 Some((step, invocation)) => {
@@ -472,8 +478,7 @@ impl Reader<'_> {
     }
 
     fn position_text(&self, offset: usize) -> String {
-        let index = super::diagnostic::LineIndex::new(self.report.text());
-        let position = index.position(self.report.text(), offset);
+        let position = self.report.position(offset);
         format!("{}:{}", position.line, position.column)
     }
 
@@ -528,6 +533,10 @@ impl Reader<'_> {
         let expect = table.get("expect").and_then(|value| {
             let text = self.text_of(value, "expect")?.to_owned();
             self.references(value.span(), &text, values);
+            if let Some(problem) = super::expect::limits(&text) {
+                self.report.at(value.span(), problem);
+                return None;
+            }
             Some(text)
         });
         let status = match table.get("status") {

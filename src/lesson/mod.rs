@@ -60,12 +60,12 @@ pub fn load_dir(dir: &Path) -> Result<Vec<Lesson>, Vec<Diagnostic>> {
     let mut problems = Vec::new();
     let mut texts = Vec::new();
     for path in files {
-        match std::fs::read_to_string(&path) {
+        match read_lesson_file(&path) {
             Ok(text) => texts.push((path.display().to_string(), text)),
-            Err(err) => problems.push(Diagnostic {
+            Err(message) => problems.push(Diagnostic {
                 file: path.display().to_string(),
                 position: None,
-                message: crate::t!("lesson.file_unreadable", error = err),
+                message,
             }),
         }
     }
@@ -79,15 +79,54 @@ pub fn load_dir(dir: &Path) -> Result<Vec<Lesson>, Vec<Diagnostic>> {
     }
 }
 
+/// The most a lesson file may weigh: the shipped ones are a few KiB.
+pub const MAX_FILE_SIZE: u64 = 1024 * 1024;
+
+/// Reads one lesson file, if it is a regular file (after symlinks) of at most
+/// [`MAX_FILE_SIZE`] bytes. It is opened without blocking, so a FIFO named `x.toml` cannot
+/// hang the load, and read no further than the limit, so a link to `/dev/zero` cannot run it
+/// away; either is refused with what it is.
+fn read_lesson_file(path: &Path) -> Result<String, String> {
+    use std::io::Read;
+    use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
+    let unreadable = |err: std::io::Error| crate::t!("lesson.file_unreadable", error = err);
+    let nonblocking = i32::try_from(rustix::fs::OFlags::NONBLOCK.bits()).unwrap_or_default();
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(nonblocking)
+        .open(path)
+        .map_err(unreadable)?;
+    let kind = file.metadata().map_err(unreadable)?.file_type();
+    if !kind.is_file() {
+        let what = if kind.is_fifo() {
+            "lesson.kind_fifo"
+        } else if kind.is_dir() {
+            "lesson.kind_directory"
+        } else if kind.is_char_device() || kind.is_block_device() {
+            "lesson.kind_device"
+        } else {
+            "lesson.kind_socket"
+        };
+        return Err(crate::t!("lesson.file_not_regular", what = crate::t!(what)));
+    }
+    let mut bytes = Vec::new();
+    file.take(MAX_FILE_SIZE + 1).read_to_end(&mut bytes).map_err(unreadable)?;
+    if bytes.len() as u64 > MAX_FILE_SIZE {
+        return Err(crate::t!("lesson.file_too_big", max = MAX_FILE_SIZE / 1024));
+    }
+    String::from_utf8(bytes).map_err(|_| crate::t!("lesson.file_not_utf8"))
+}
+
 fn collect(
     files: impl IntoIterator<Item = (String, String)>,
 ) -> Result<Vec<Lesson>, Vec<Diagnostic>> {
     let mut lessons: Vec<Lesson> = Vec::new();
+    let mut by_id: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
     let mut problems = Vec::new();
     for (file, text) in files {
         match format::parse(&file, &text) {
             Ok(lesson) => {
-                if let Some(other) = lessons.iter().find(|l| l.id == lesson.id) {
+                if let Some(other) = by_id.get(&lesson.id).map(|&i| &lessons[i]) {
                     problems.push(Diagnostic {
                         file: file.clone(),
                         position: None,
@@ -98,6 +137,7 @@ fn collect(
                         ),
                     });
                 }
+                by_id.entry(lesson.id.clone()).or_insert(lessons.len());
                 lessons.push(lesson);
             }
             Err(mut found) => problems.append(&mut found),

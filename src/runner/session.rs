@@ -5,7 +5,7 @@
 //! the output with what the tutorial says it should be, and returns a [`StepRun`]. Dropping
 //! the session stops its listeners.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use crate::error::Failure;
 use crate::lesson::command::{self, CommandLine, Invocation};
@@ -89,7 +89,7 @@ impl<'a> Session<'a> {
     /// The step's command as the student sees it.
     pub fn command_text(&self, step: &Step) -> Option<String> {
         match &step.action {
-            Action::Run(template) => Some(self.values.substitute(template)),
+            Action::Run(template) => Some(self.values.substitute_quoted(template)),
             Action::Check(_) => None,
         }
     }
@@ -108,7 +108,9 @@ impl<'a> Session<'a> {
 
     fn skipped(&mut self, step: &Step, reason: String) -> StepRun {
         let command = self.command_text(step);
-        if let Some(Ok(parsed)) = command.as_deref().map(command::parse) {
+        if let Action::Run(template) = &step.action
+            && let Ok(parsed) = command::parse_template(template, &self.values)
+        {
             match parsed.invocation {
                 Invocation::Listen(_) => {
                     self.push_job(&parsed, None);
@@ -142,12 +144,11 @@ impl<'a> Session<'a> {
         let mut run = match &step.action {
             Action::Check(check) => self.check(*check),
             Action::Run(template) => {
-                let text = self.values.substitute(template);
-                match command::parse(&text) {
+                match command::parse_template(template, &self.values) {
                     Ok(parsed) => self.command(parsed),
                     // The loader parsed this line with the lesson's own values; placed values
-                    // cannot break it, but say so plainly if they ever do.
-                    Err(err) => StepRun::error(Some(text), err.message, Vec::new()),
+                    // are filled into words already split, but say so plainly if they break it.
+                    Err(err) => StepRun::error(self.command_text(step), err.message, Vec::new()),
                 }
             }
         };
@@ -180,25 +181,28 @@ impl<'a> Session<'a> {
     /// chmod, for socket files that this session's own running listeners created: the only
     /// files socklab changes. Prints nothing on success, like chmod.
     fn chmod(&mut self, text: &str, mode: u32, paths: &[PathBuf]) -> StepRun {
-        use std::os::unix::fs::{FileTypeExt, PermissionsExt};
         let jobs = cleanup::lock(&self.jobs);
         let ours = |path: &PathBuf| {
-            let made_here = jobs
-                .iter()
+            jobs.iter()
                 .filter_map(|job| job.listener.as_ref())
-                .any(|listener| listener.path() == Some(path.as_path()));
-            made_here
-                && std::fs::symlink_metadata(path).is_ok_and(|meta| meta.file_type().is_socket())
+                .find(|listener| listener.path() == Some(path.as_path()))
+                .and_then(Listener::file_id)
         };
-        if let Some(path) = paths.iter().find(|path| !ours(path)) {
-            let message = t!("runner.chmod_not_ours", path = path.display());
-            return StepRun::error(Some(text.to_owned()), message, vec![t!("runner.chmod_hint")]);
-        }
         for path in paths {
-            let permissions = std::fs::Permissions::from_mode(mode);
-            if let Err(err) = std::fs::set_permissions(path, permissions) {
-                let message = t!("runner.chmod_failed", path = path.display(), error = err);
-                return StepRun::error(Some(text.to_owned()), message, Vec::new());
+            let Some(file_id) = ours(path) else {
+                let message = t!("runner.chmod_not_ours", path = path.display());
+                return StepRun::error(
+                    Some(text.to_owned()),
+                    message,
+                    vec![t!("runner.chmod_hint")],
+                );
+            };
+            if let Err(message) = chmod_socket_file(path, file_id, mode) {
+                return StepRun::error(
+                    Some(text.to_owned()),
+                    message,
+                    vec![t!("runner.chmod_hint")],
+                );
             }
         }
         StepRun::output(Some(text.to_owned()), String::new())
@@ -347,6 +351,54 @@ impl Drop for Session<'_> {
     fn drop(&mut self) {
         cleanup::lock(&self.jobs).clear();
     }
+}
+
+/// Sets the mode of the socket file at `path`, only while it is still the file a listener of
+/// ours bound (`file_id`: device and inode) and never through a symbolic link, even one
+/// swapped in at the last moment. Linux cannot chmod a path without following a link
+/// (`fchmodat(AT_SYMLINK_NOFOLLOW)` gives EOPNOTSUPP) nor a socket through its descriptor (a
+/// socket file cannot be opened, and `fchmod` on an `O_PATH` descriptor gives EBADF); so the
+/// path is opened `O_PATH | O_NOFOLLOW`, the descriptor is checked to be that very socket
+/// file, and the mode is set through `/proc/self/fd/N`, which names the inode held, not a
+/// path anyone can change.
+pub fn chmod_socket_file(path: &Path, file_id: (u64, u64), mode: u32) -> Result<(), String> {
+    use rustix::fs::{FileType, Mode, OFlags};
+    let failed = |err: rustix::io::Errno| {
+        t!("runner.chmod_failed", path = path.display(), error = std::io::Error::from(err))
+    };
+    let fd =
+        rustix::fs::open(path, OFlags::PATH | OFlags::NOFOLLOW | OFlags::CLOEXEC, Mode::empty())
+            .map_err(failed)?;
+    let stat = rustix::fs::fstat(&fd).map_err(failed)?;
+    let same = FileType::from_raw_mode(stat.st_mode) == FileType::Socket
+        && (stat.st_dev, stat.st_ino) == file_id;
+    if !same {
+        return Err(t!("runner.chmod_replaced", path = path.display()));
+    }
+    let held = format!("/proc/self/fd/{}", std::os::fd::AsRawFd::as_raw_fd(&fd));
+    rustix::fs::chmod(held.as_str(), Mode::from_raw_mode(mode)).map_err(failed)
+}
+
+/// Refuses a socket directory that other users may write in and that lacks the sticky bit:
+/// there anyone could rename or replace socklab's socket files while it uses them (as ssh
+/// refuses a key file others may change).
+pub fn check_socket_dir(dir: &Path) -> Result<(), Failure> {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(dir)
+        .map_err(|err| {
+            Failure::usage(t!("runner.socket_dir_unusable", dir = dir.display(), error = err))
+        })?
+        .permissions()
+        .mode();
+    if mode & 0o002 != 0 && mode & 0o1000 == 0 {
+        return Err(Failure::usage(t!(
+            "runner.socket_dir_unsafe",
+            dir = dir.display(),
+            mode = format!("{:04o}", mode & 0o7777)
+        ))
+        .hint(t!("runner.socket_dir_unsafe_hint", dir = dir.display())));
+    }
+    Ok(())
 }
 
 /// Compares a step's result with the lesson: output first, then exit status.

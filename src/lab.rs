@@ -47,6 +47,20 @@ pub struct RunArgs {
     pub lab: LabOptions,
 }
 
+/// Prints `text` (cleaned of control characters) and a newline on stdout. False when stdout
+/// cannot be written any more, as when its reader has gone (`socklab list | head -1`): the
+/// command then ends normally, printing no more, rather than panicking as `println!` would.
+pub fn say(text: impl std::fmt::Display) -> bool {
+    say_raw(&format!("{}\n", crate::ui::render::clean(&text.to_string())))
+}
+
+/// Prints `text` as it is (already rendered for the terminal); false as for [`say`].
+pub fn say_raw(text: &str) -> bool {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_bytes()).and_then(|()| out.flush()).is_ok()
+}
+
 /// Loads the lessons; a problem in any file is a usage error listing every problem.
 pub fn load(options: &LabOptions) -> Result<Vec<Lesson>, Failure> {
     let loaded = match &options.lessons {
@@ -160,7 +174,9 @@ pub fn list(options: &LabOptions) -> Result<ExitCode, Failure> {
     let lessons = load(options)?;
     let progress = Progress::load()?;
     let width = lessons.iter().map(|l| l.id.len()).max().unwrap_or(0).max(6);
-    println!("{}", t!("runner.list_header", id = format!("{:<width$}", t!("runner.list_lesson"))));
+    if !say(t!("runner.list_header", id = format!("{:<width$}", t!("runner.list_lesson")))) {
+        return Ok(ExitCode::SUCCESS);
+    }
     for (number, lesson) in lessons.iter().enumerate() {
         let done = progress.done_in(lesson);
         let mark = if progress.is_complete(lesson) {
@@ -181,7 +197,7 @@ pub fn list(options: &LabOptions) -> Result<ExitCode, Failure> {
         let practice = lesson.exercises.len() + lesson.quizzes.len();
         let practice =
             if practice == 0 { "-".to_owned() } else { format!("{practised}/{practice}") };
-        println!(
+        let row = format!(
             "{:>2}  {:<width$}  {:>5}  {:>8}  {:<8}  {}",
             number + 1,
             lesson.id,
@@ -190,9 +206,12 @@ pub fn list(options: &LabOptions) -> Result<ExitCode, Failure> {
             mark,
             lesson.title
         );
+        if !say(row) {
+            return Ok(ExitCode::SUCCESS);
+        }
     }
     if let Some(path) = progress.path() {
-        println!("\n{}", t!("runner.list_progress_file", path = path.display()));
+        say(format!("\n{}", t!("runner.list_progress_file", path = path.display())));
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -211,7 +230,7 @@ pub fn reset(options: &LabOptions, lesson: Option<&str>) -> Result<ExitCode, Fai
         (Some(name), false) => t!("runner.reset_lesson_nothing", lesson = name),
         (None, _) => t!("runner.reset_all"),
     };
-    println!("{message}");
+    say(message);
     Ok(ExitCode::SUCCESS)
 }
 
@@ -226,6 +245,6 @@ pub fn explain(options: &LabOptions, topic: &str) -> Result<ExitCode, Failure> {
         crate::book::lookup(&lessons, lesson, step, &|l: &Lesson| l.values.as_written())?;
     let styled = crate::ui::render::colours_wanted();
     console::set_colors_enabled(styled);
-    print!("{}", crate::markdown::render(&markdown, crate::ui::render::width(), styled));
+    say_raw(&crate::ui::render::render(crate::ui::Show::Text(&markdown), styled));
     Ok(ExitCode::SUCCESS)
 }

@@ -318,7 +318,7 @@ mod tests {
             };
             let line = parse_template("stat {stream}", &values).unwrap();
             let Invocation::Stat(args) = line.invocation else { panic!("not stat") };
-            assert_eq!(args.paths, [path.clone()], "{dir}");
+            assert_eq!(args.paths, std::slice::from_ref(&path), "{dir}");
             // What is shown is what a shell would split back into the same words.
             assert_eq!(split_words(&line.text).unwrap(), ["stat", path.to_str().unwrap()], "{dir}");
             let listen = parse_template("socat UNIX-LISTEN:{stream},fork /dev/null &", &values);

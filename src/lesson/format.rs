@@ -542,12 +542,20 @@ impl Reader<'_> {
         let status = match table.get("status") {
             None => Some(0),
             Some(value) => {
-                let status =
-                    value.get_ref().as_integer().and_then(|i| i.as_str().parse::<i32>().ok());
+                // An exit status is what a process can give: 0 to 255.
+                let status = value
+                    .get_ref()
+                    .as_integer()
+                    .and_then(|i| i.as_str().parse::<i32>().ok())
+                    .filter(|status| (0..=255).contains(status));
                 if status.is_none() {
                     self.report.at(
                         value.span(),
-                        t!("lesson.wrong_type", key = "status", expected = "an integer"),
+                        t!(
+                            "lesson.wrong_type",
+                            key = "status",
+                            expected = "an exit status, 0 to 255"
+                        ),
                     );
                 }
                 status

@@ -15,7 +15,7 @@ use crate::lesson::{Action, Check, Lesson, Need, Step};
 use crate::net::inspect::{self, InspectArgs};
 use crate::net::listen::{ListenKind, ListenSpec, ListenTarget, Listener};
 use crate::net::{ToolOutput, probe, stat};
-use crate::runner::cleanup::{self, Job, Jobs};
+use crate::runner::cleanup::{self, Jobs};
 use crate::runner::environment::Environment;
 use crate::runner::verdict::Verdict;
 use crate::t;
@@ -116,7 +116,7 @@ impl<'a> Session<'a> {
                     self.push_job(&parsed, None);
                 }
                 Invocation::Foreground(job) => {
-                    self.pop_job(job);
+                    cleanup::stop_job(&self.jobs, job);
                 }
                 _ => {}
             }
@@ -236,55 +236,39 @@ impl<'a> Session<'a> {
                 Ok(listener) => drop(listener),
             }
         }
-        match Listener::open(&spec) {
-            Ok(listener) => {
-                self.opened.push(listener.inode());
-                let number =
-                    self.push_job(&CommandLine { text: shown, ..parsed.clone() }, Some(listener));
-                let mut run = StepRun::output(
+        let opened = cleanup::open_job(&self.jobs, shown, || Listener::open(&spec));
+        let mut run = match opened {
+            // A signal is ending the run: the step says nothing.
+            None => StepRun::skipped(Some(parsed.text.clone()), t!("runner.interrupted")),
+            Some(Ok((number, inode))) => {
+                self.opened.push(inode);
+                StepRun::output(
                     Some(parsed.text.clone()),
                     format!("[{number}] {}\n", std::process::id()),
-                );
-                run.preface = preface;
-                run
+                )
             }
-            Err(failure) => {
-                let mut run =
-                    StepRun::error(Some(parsed.text.clone()), failure.message, failure.hints);
-                run.preface = preface;
-                run
+            Some(Err(failure)) => {
+                StepRun::error(Some(parsed.text.clone()), failure.message, failure.hints)
             }
-        }
+        };
+        run.preface = preface;
+        run
     }
 
     fn push_job(&mut self, parsed: &CommandLine, listener: Option<Listener>) -> usize {
-        let mut jobs = cleanup::lock(&self.jobs);
-        // A shell numbers jobs from 1 again once none is left; like it, take the next free one.
-        let number = jobs.iter().map(|j| j.number).max().unwrap_or(0) + 1;
         let text = parsed.text.trim_end_matches('&').trim_end().to_owned();
-        jobs.push(Job { number, text, listener });
-        number
-    }
-
-    fn pop_job(&mut self, number: Option<usize>) -> Option<Job> {
-        let mut jobs = cleanup::lock(&self.jobs);
-        let index = match number {
-            Some(n) => jobs.iter().position(|j| j.number == n)?,
-            None => jobs.len().checked_sub(1)?,
-        };
-        Some(jobs.remove(index))
+        cleanup::push(&mut cleanup::lock(&self.jobs), text, listener)
     }
 
     fn foreground(&mut self, text: &str, number: Option<usize>) -> StepRun {
-        match self.pop_job(number) {
+        // fg prints the job's command; Ctrl+C then stops it (its listener is dropped with the
+        // job list locked: its sockets close and its socket files go before anyone looks).
+        match cleanup::stop_job(&self.jobs, number) {
             None => StepRun::error(Some(text.to_owned()), t!("runner.no_such_job"), Vec::new()),
-            Some(Job { listener: None, .. }) => {
+            Some((_, false)) => {
                 StepRun::skipped(Some(text.to_owned()), t!("runner.job_was_skipped"))
             }
-            Some(Job { text: job_text, listener: Some(listener), .. }) => {
-                // fg prints the job's command; Ctrl+C then stops it (dropping the listener
-                // closes its sockets and removes its socket files).
-                drop(listener);
+            Some((job_text, true)) => {
                 StepRun::output(Some(text.to_owned()), format!("{job_text}\n^C\n"))
             }
         }

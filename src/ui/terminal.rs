@@ -55,16 +55,17 @@ impl Ui for TerminalUi {
 
     fn confirm(&mut self, question: &str, default: bool) -> bool {
         let answer = Confirm::with_theme(&self.theme)
-            .with_prompt(question)
+            .with_prompt(render::clean(question))
             .default(default)
             .interact_on_opt(&self.term);
         settle(answer).unwrap_or(false)
     }
 
     fn select(&mut self, prompt: &str, items: &[String]) -> Option<usize> {
+        let items: Vec<String> = items.iter().map(|i| render::clean(i).into_owned()).collect();
         let picked = Select::with_theme(&self.theme)
-            .with_prompt(prompt)
-            .items(items)
+            .with_prompt(render::clean(prompt))
+            .items(&items)
             .default(0)
             .interact_on_opt(&self.term);
         settle(picked)

@@ -38,8 +38,12 @@ pub enum Invocation {
 /// A parsed command line.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CommandLine {
-    /// The line as the student would type it (values filled in).
+    /// The line as the student would type it (values filled in, quoted where a shell needs
+    /// it).
     pub text: String,
+    /// The line with values filled in as they are, unquoted: what `fg` echoes of a job, as
+    /// the lesson's expected output writes it.
+    pub plain: String,
     /// Whether it starts with `sudo`.
     pub sudo: bool,
     /// Whether it ends with `&` (runs in the background).
@@ -83,7 +87,7 @@ struct Stat {
 
 /// Parses one command line, written out in full.
 pub fn parse(text: &str) -> Result<CommandLine, CommandError> {
-    parse_words(text.trim().to_owned(), split_words(text)?)
+    parse_words(text.trim().to_owned(), text.trim().to_owned(), split_words(text)?)
 }
 
 /// Parses a lesson's command line with its `{value}` names filled in from `values`. The line
@@ -92,10 +96,15 @@ pub fn parse(text: &str) -> Result<CommandLine, CommandError> {
 /// backslash). The text shown quotes such a value as a shell would need it.
 pub fn parse_template(template: &str, values: &Resolved) -> Result<CommandLine, CommandError> {
     let words = split_words(template)?.iter().map(|word| values.substitute(word)).collect();
-    parse_words(values.substitute_quoted(template).trim().to_owned(), words)
+    let text = values.substitute_quoted(template).trim().to_owned();
+    parse_words(text, values.substitute(template).trim().to_owned(), words)
 }
 
-fn parse_words(text: String, mut words: Vec<String>) -> Result<CommandLine, CommandError> {
+fn parse_words(
+    text: String,
+    plain: String,
+    mut words: Vec<String>,
+) -> Result<CommandLine, CommandError> {
     let background = words.last().is_some_and(|w| w == "&");
     if background {
         words.pop();
@@ -136,7 +145,7 @@ fn parse_words(text: String, mut words: Vec<String>) -> Result<CommandLine, Comm
         }
         _ => {}
     }
-    Ok(CommandLine { text, sudo, background, invocation })
+    Ok(CommandLine { text, plain, sudo, background, invocation })
 }
 
 fn parse_socat(program: &str, args: &[String]) -> Result<Invocation, CommandError> {

@@ -209,7 +209,7 @@ impl<'a> Session<'a> {
     }
 
     fn listen(&mut self, parsed: &CommandLine, spec: ListenSpec) -> StepRun {
-        let shown = parsed.text.trim_end_matches('&').trim_end().to_owned();
+        let shown = parsed.plain.trim_end_matches('&').trim_end().to_owned();
         let is_v6 = matches!(spec.kind, ListenKind::Tcp6 | ListenKind::Udp6);
         if is_v6 && !self.env.ipv6 {
             self.push_job(parsed, None);
@@ -256,7 +256,7 @@ impl<'a> Session<'a> {
     }
 
     fn push_job(&mut self, parsed: &CommandLine, listener: Option<Listener>) -> usize {
-        let text = parsed.text.trim_end_matches('&').trim_end().to_owned();
+        let text = parsed.plain.trim_end_matches('&').trim_end().to_owned();
         cleanup::push(&mut cleanup::lock(&self.jobs), text, listener)
     }
 

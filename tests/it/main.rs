@@ -6,6 +6,7 @@
 mod book;
 mod cli;
 mod exercise;
+mod hardening;
 mod inspect;
 mod listen;
 mod probe;

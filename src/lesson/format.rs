@@ -730,4 +730,59 @@ status = 1
         let problems = parse("l.toml", &text).unwrap_err();
         assert!(problems[0].message.contains("no background listener"), "{problems:?}");
     }
+
+    #[test]
+    fn many_steps_with_one_id_are_each_reported_once() {
+        let mut text = String::from("format_version = 1\nid = \"big\"\ntitle = \"Big\"\n");
+        for _ in 0..20_000 {
+            text.push_str("[[steps]]\nid = \"same\"\ntitle = \"T\"\ncheck = \"tools\"\n");
+        }
+        let problems = parse("l.toml", &text).unwrap_err();
+        assert_eq!(problems.len(), 19_999);
+        assert!(problems[0].message.contains("already used at 5:6"), "{:?}", problems[0]);
+    }
+
+    use proptest::prelude::*;
+
+    /// Pieces of lesson files, glued at random: mostly near-valid TOML, often broken.
+    fn lesson_text() -> impl Strategy<Value = String> {
+        let piece = proptest::sample::select(vec![
+            "format_version = 1\n",
+            "format_version = 99999999999999999999\n",
+            "id = \"x\"\n",
+            "title = \"T\"\n",
+            "[ports]\ntcp = 8080\n",
+            "[ports]\nudp = { port = 123, unprivileged = 70000 }\n",
+            "[paths]\ns = \"/tmp/s.sock\"\n",
+            "[[steps]]\n",
+            "id = \"a\"\n",
+            "run = \"socat TCP4-LISTEN:{tcp},fork /dev/null &\"\n",
+            "run = \"fg %99999999999999999999\"\n",
+            "run = \"nc -w 1e30 -vz 127.0.0.1 {tcp}\"\n",
+            "run = \"stat '{s}\"\n",
+            "check = \"released\"\n",
+            "expect = \"\"\"\n...\n{?}{?*}\n\"\"\"\n",
+            "status = -2147483649\n",
+            "needs = [\"ipv6\", 3]\n",
+            "[[exercises]]\nid = \"e\"\n",
+            "[[quizzes]]\nid = \"q\"\nanswer = 0\n",
+            "\u{0}\u{1b}[",
+            "{",
+            "\"",
+            "= =\n",
+        ]);
+        proptest::collection::vec(piece, 0..24).prop_map(|pieces| pieces.concat())
+    }
+
+    proptest! {
+        #[test]
+        fn the_loader_never_panics(text in lesson_text()) {
+            let _ = parse("l.toml", &text);
+        }
+
+        #[test]
+        fn the_loader_never_panics_on_any_text(text in "\\PC{0,300}") {
+            let _ = parse("l.toml", &text);
+        }
+    }
 }

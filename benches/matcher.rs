@@ -54,6 +54,21 @@ fn main() {
             }),
         );
     }
+    for size in [1_000, 10_000, 100_000] {
+        // The worst shape within the limits: a run of 999 lines that fits everywhere but its
+        // last line, after a `...`, so that each start is tried for up to 999 lines before
+        // moving on: the work is the run's length times the output's.
+        let pattern = format!("...\n{}b\n...\n", "a\n".repeat(999));
+        let output = "a\n".repeat(size);
+        let expected = Expected::parse(&pattern);
+        row(
+            "999-line run after `...`, worst case (output lines)",
+            size,
+            median(|| {
+                black_box(expected.matches(black_box(&output)));
+            }),
+        );
+    }
     for size in [10_000, 100_000, 1_000_000] {
         // Sixteen wildcards against a word of `size` letters that almost matches.
         let expected = Expected::parse(&format!("{}b", "a{?}".repeat(16)));

@@ -30,6 +30,9 @@ enum Piece {
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Field {
     pieces: Vec<Piece>,
+    /// The texts between the wildcards (empty where two wildcards meet or at an end), as the
+    /// matcher walks them.
+    texts: Vec<String>,
 }
 
 /// One line of expected output.
@@ -117,8 +120,12 @@ impl Expected {
         // Runs of lines between `...` markers: the first is anchored at the start (unless a
         // marker comes first), the last at the end; each other one takes its leftmost fit.
         let runs: Vec<&[Line]> = self.lines.split(|line| *line == Line::Skip).collect();
+        // Each observed line is split into fields once, when first looked at.
+        let split: Vec<std::cell::OnceCell<Vec<&str>>> =
+            observed.iter().map(|_| std::cell::OnceCell::new()).collect();
+        let fields = |i: usize| split[i].get_or_init(|| observed[i].split_whitespace().collect());
         let fits = |run: &[Line], at: usize| {
-            run.iter().zip(&observed[at..]).all(|(line, got)| line_matches(line, got))
+            run.iter().enumerate().all(|(k, line)| fields_match(line, fields(at + k)))
         };
         let (first, middle) = runs.split_first().expect("split yields at least one run");
         let Some((last, middle)) = middle.split_last() else {
@@ -278,17 +285,21 @@ fn observed_lines(observed: &str) -> Vec<&str> {
 const REST: &str = "{?*}";
 
 fn line_matches(line: &Line, observed: &str) -> bool {
+    fields_match(line, &observed.split_whitespace().collect::<Vec<_>>())
+}
+
+/// Whether an observed line, already split into fields, matches `line`.
+fn fields_match(line: &Line, got: &[&str]) -> bool {
     match line {
         Line::Skip => true,
         Line::Fields { fields, .. } => {
-            let got: Vec<&str> = observed.split_whitespace().collect();
             let (fields, rest) = match fields.split_last() {
                 Some((last, before)) if last.is_rest() => (before, true),
                 _ => (fields.as_slice(), false),
             };
             let count_fits =
                 if rest { got.len() >= fields.len() } else { got.len() == fields.len() };
-            count_fits && fields.iter().zip(&got).all(|(f, g)| f.matches(g))
+            count_fits && fields.iter().zip(got).all(|(f, g)| f.matches(g))
         }
     }
 }
@@ -326,7 +337,10 @@ impl Field {
 
     fn parse(word: &str) -> Self {
         if word == REST {
-            return Self { pieces: vec![Piece::Text(REST.to_owned())] };
+            return Self {
+                pieces: vec![Piece::Text(REST.to_owned())],
+                texts: vec![REST.to_owned()],
+            };
         }
         let mut pieces = Vec::new();
         let mut rest = word;
@@ -341,7 +355,14 @@ impl Field {
         if !rest.is_empty() {
             pieces.push(Piece::Text(rest.to_owned()));
         }
-        Self { pieces }
+        let texts = pieces
+            .split(|p| *p == Piece::Wildcard)
+            .map(|run| match run {
+                [Piece::Text(text)] => text.clone(),
+                _ => String::new(),
+            })
+            .collect();
+        Self { pieces, texts }
     }
 
     /// How many wildcards the field has.
@@ -353,25 +374,17 @@ impl Field {
     /// text before the first wildcard must begin the word, the text after the last must end
     /// it, and each piece in between is taken at its leftmost place: no backtracking.
     fn matches(&self, word: &str) -> bool {
-        let texts: Vec<&str> = self
-            .pieces
-            .split(|p| *p == Piece::Wildcard)
-            .map(|run| match run {
-                [] => "",
-                [Piece::Text(text)] => text.as_str(),
-                _ => unreachable!("parse never puts two texts side by side"),
-            })
-            .collect();
-        let (first, rest) = texts.split_first().expect("split yields at least one run");
-        let Some((last, middle)) = rest.split_last() else { return word == *first };
+        // parse never puts two texts side by side, so each run between wildcards is one text.
+        let (first, rest) = self.texts.split_first().expect("split yields at least one run");
+        let Some((last, middle)) = rest.split_last() else { return word == first };
         let Some(mut tail) = word.strip_prefix(first) else { return false };
         for text in middle {
-            match tail.find(text) {
+            match tail.find(text.as_str()) {
                 Some(at) => tail = &tail[at + text.len()..],
                 None => return false,
             }
         }
-        tail.len() >= last.len() && tail.ends_with(last)
+        tail.len() >= last.len() && tail.ends_with(last.as_str())
     }
 }
 

@@ -14,6 +14,7 @@
 //! the main thread returning from `main`) first waits for the clean-up to finish
 //! ([`settle`]).
 
+use std::io::Write;
 use std::sync::atomic::{AtomicI32, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock, Weak};
 
@@ -152,7 +153,8 @@ pub fn interrupt(signal: i32) {
     if terminal.is_term() {
         let _ = terminal.show_cursor();
     }
-    eprintln!("\n{}", crate::t!("runner.interrupted"));
+    // Not eprintln!: a closed stderr must not panic the clean-up's thread before it exits.
+    let _ = writeln!(std::io::stderr(), "\n{}", crate::t!("runner.interrupted"));
 }
 
 /// The signals that end a run, each after the clean-up.

@@ -140,6 +140,31 @@ fn ctrl_c_after_three_lessons_keeps_their_progress() {
     }
 }
 
+/// Item 3: two runs of one student at the same time, each saving step by step, lose nothing.
+#[test]
+fn two_runs_at_once_lose_no_progress() {
+    let lab = Lab::new().moved_by(free_offset());
+    let runs: Vec<Child> = ["setup", "unix"]
+        .iter()
+        .map(|lesson| {
+            lab.command(&["run", "--yes", lesson])
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for run in runs {
+        let output = wait_within(run, Duration::from_secs(60), "a run");
+        assert_eq!(output.status.code(), Some(0));
+    }
+    let list = lab.run(&["list"]);
+    for lesson in [" setup ", " unix "] {
+        let row = list.stdout.lines().find(|l| l.contains(lesson)).unwrap();
+        assert!(row.contains("done"), "{lesson} lost progress:\n{}", list.stdout);
+    }
+}
+
 /// Item 5: a damaged progress file is set aside, named, and the commands go on.
 #[test]
 fn a_damaged_progress_file_is_set_aside_and_every_command_works() {

@@ -46,6 +46,18 @@ fn entries(dir: &Path) -> Vec<String> {
         .collect()
 }
 
+/// Whatever a progress save leaves besides the file and its lock (a temporary file cut off).
+fn progress_leftovers(lab: &Lab) -> Vec<String> {
+    let dir = lab.state.path().join("socklab");
+    if !dir.exists() {
+        return Vec::new();
+    }
+    entries(&dir)
+        .into_iter()
+        .filter(|name| name != "progress.toml" && name != "progress.toml.lock")
+        .collect()
+}
+
 fn signal(child: &Child, signal: rustix::process::Signal) {
     let pid = rustix::process::Pid::from_raw(i32::try_from(child.id()).unwrap()).unwrap();
     let _ = rustix::process::kill_process(pid, signal);
@@ -77,6 +89,7 @@ fn every_signal_at_every_moment_leaves_no_socket_file() {
             let output = wait_within(child, Duration::from_secs(30), "the signalled run");
             let left = entries(lab.sockets.path());
             assert!(left.is_empty(), "{sig:?} after {delay} ms left {left:?}");
+            assert_eq!(progress_leftovers(&lab), Vec::<String>::new(), "{sig:?} after {delay} ms");
             // Before the handler is installed the signal's default action ends the process
             // (nothing is open yet); after the run, it finds nothing to stop.
             let code = output.status.code();
@@ -109,6 +122,7 @@ fn every_signal_at_every_moment_leaves_no_socket_file() {
             let output = wait_within(child, Duration::from_secs(30), "the signalled run");
             let left = entries(lab.sockets.path());
             assert!(left.is_empty(), "{sig:?} after step {steps_seen} left {left:?}");
+            assert_eq!(progress_leftovers(&lab), Vec::<String>::new(), "{sig:?} at {steps_seen}");
             let code = output.status.code();
             assert!(code == Some(status) || code == Some(0), "{sig:?}: {:?}", output.status);
         }

@@ -60,6 +60,13 @@ impl<'a> Session<'a> {
     ) -> Result<Self, Failure> {
         let placement = env.placement(placement);
         let values = lesson.values.place(&placement).map_err(Failure::usage)?;
+        // Wherever the socket files go (a lesson may name its own directories), nobody else
+        // may swap them; a directory not there yet is the listener's to report.
+        for dir in values.paths.iter().filter_map(|p| p.path.parent()) {
+            if dir.exists() {
+                check_socket_dir(dir)?;
+            }
+        }
         Ok(Self { values, env, jobs: cleanup::new_jobs(), opened: Vec::new(), halted: None })
     }
 

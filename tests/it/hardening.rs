@@ -423,3 +423,32 @@ fn lint_catches_values_that_fail_only_at_run_time() {
         assert!(stderr.contains(says), "{stderr}");
     }
 }
+
+/// Item 1: a lesson's own socket path in a directory anyone may write in, without the sticky
+/// bit, is refused before anything is bound there.
+#[test]
+fn a_lesson_path_in_an_unsafe_directory_is_refused() {
+    let base = short_tempdir();
+    let open = base.path().join("open");
+    std::fs::create_dir(&open).unwrap();
+    std::fs::set_permissions(&open, std::fs::Permissions::from_mode(0o777)).unwrap();
+    let lesson = format!(
+        "format_version = 1\nid = \"open\"\ntitle = \"Open\"\n\n[paths]\ns = \"{}/s.sock\"\n\n\
+         [[steps]]\nid = \"listen\"\ntitle = \"Listen\"\nrun = \"socat UNIX-LISTEN:{{s}},fork /dev/null &\"\n\n\
+         [[steps]]\nid = \"stop\"\ntitle = \"Stop\"\nrun = \"fg\"\n\n\
+         [[steps]]\nid = \"clean\"\ntitle = \"Clean\"\ncheck = \"released\"\n",
+        open.display()
+    );
+    let dir = lessons(&[("open.toml", &lesson)]);
+    let state = tempfile::tempdir().unwrap();
+    let output = socklab()
+        .args(["run", "--yes", "--lessons"])
+        .arg(dir.path())
+        .env("XDG_STATE_HOME", state.path())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("no sticky bit"), "{stderr}");
+    assert!(entries(&open).is_empty());
+}

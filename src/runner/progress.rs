@@ -105,14 +105,14 @@ impl Progress {
     }
 
     /// Loads progress from `path`. A damaged file is moved aside (and named on stderr), so
-    /// the run goes on with fresh progress; only a file that cannot be read at all fails.
+    /// the run goes on with fresh progress; it fails only when the damaged file cannot be moved.
     pub fn load_from(path: PathBuf) -> Result<Self, Failure> {
-        let lessons = match read(&path)? {
+        let lessons = match read(&path) {
             (lessons, None) => lessons,
             (_, Some(_)) => {
                 let _lock = lock(&path)?;
                 // Read again under the lock: another run may have set it aside already.
-                let (lessons, damage) = read(&path)?;
+                let (lessons, damage) = read(&path);
                 if let Some(reason) = damage {
                     set_aside(&path, &reason)?;
                 }
@@ -210,32 +210,27 @@ impl Progress {
 }
 
 /// Reads the progress file: what it holds (nothing when it does not exist), and why it cannot
-/// be used when it is damaged or from a newer socklab.
-fn read(path: &Path) -> Result<(Lessons, Option<String>), Failure> {
+/// be used when it is damaged, from a newer socklab, or not readable at all (a directory in
+/// its place, no permission): each is set aside rather than blocking every command.
+fn read(path: &Path) -> (Lessons, Option<String>) {
     let bytes = match std::fs::read(path) {
         Ok(bytes) => bytes,
         Err(err) if err.kind() == std::io::ErrorKind::NotFound => Vec::new(),
-        Err(err) => {
-            return Err(Failure::new(t!(
-                "runner.progress_unreadable",
-                path = path.display(),
-                error = err
-            )));
-        }
+        Err(err) => return (Lessons::new(), Some(err.to_string())),
     };
     let Ok(text) = String::from_utf8(bytes) else {
-        return Ok((Lessons::new(), Some(t!("runner.progress_not_text"))));
+        return (Lessons::new(), Some(t!("runner.progress_not_text")));
     };
     if text.trim().is_empty() {
-        return Ok((Lessons::new(), None));
+        return (Lessons::new(), None);
     }
-    Ok(match toml::from_str::<File>(&text) {
+    match toml::from_str::<File>(&text) {
         Err(err) => (Lessons::new(), Some(err.message().to_owned())),
         Ok(file) if file.format != FORMAT => {
             (Lessons::new(), Some(t!("runner.progress_format", format = file.format)))
         }
         Ok(file) => (file.lessons, None),
-    })
+    }
 }
 
 /// Moves a damaged progress file aside as `progress.toml.bad-SECONDS` and says so in one
@@ -289,7 +284,7 @@ fn lock(path: &Path) -> Result<std::fs::File, Failure> {
 /// file and renames it over the old one. Returns what the file now holds.
 fn merge_into_file(path: &Path, change: &dyn Fn(&mut Lessons)) -> Result<Lessons, Failure> {
     let _lock = lock(path)?;
-    let (mut lessons, damage) = read(path)?;
+    let (mut lessons, damage) = read(path);
     if let Some(reason) = damage {
         set_aside(path, &reason)?;
     }
@@ -382,10 +377,14 @@ mod tests {
 
     #[test]
     fn a_damaged_or_future_file_is_set_aside_and_the_run_goes_on() {
-        for damaged in ["format = [", "format = 99\n", "\u{0}\u{7f}[[x"] {
+        for damaged in ["format = [", "format = 99\n", "\u{0}\u{7f}[[x", "a directory"] {
             let dir = tempfile::tempdir().unwrap();
             let path = dir.path().join("progress.toml");
-            std::fs::write(&path, damaged).unwrap();
+            if damaged == "a directory" {
+                std::fs::create_dir(&path).unwrap();
+            } else {
+                std::fs::write(&path, damaged).unwrap();
+            }
             let mut progress = Progress::load_from(path.clone()).unwrap();
             assert_eq!(progress.lesson("tcp"), LessonProgress::default());
             let backups: Vec<PathBuf> = std::fs::read_dir(dir.path())
@@ -394,7 +393,9 @@ mod tests {
                 .filter(|p| p.to_string_lossy().contains("progress.toml.bad-"))
                 .collect();
             assert_eq!(backups.len(), 1, "{damaged:?}");
-            assert_eq!(std::fs::read_to_string(&backups[0]).unwrap(), damaged);
+            if backups[0].is_file() {
+                assert_eq!(std::fs::read_to_string(&backups[0]).unwrap(), damaged);
+            }
             assert!(!progress.reset(None));
             progress.mark_done("tcp", "clean");
             assert!(Progress::load_from(path).unwrap().lesson("tcp").done.contains("clean"));

@@ -63,6 +63,33 @@ fn signal(child: &Child, signal: rustix::process::Signal) {
     let _ = rustix::process::kill_process(pid, signal);
 }
 
+/// Runs `lesson` and sends `sig` as soon as `steps` step lines have appeared; the run's end.
+fn signal_after_steps(
+    lab: &Lab,
+    lesson: &str,
+    steps: usize,
+    sig: rustix::process::Signal,
+) -> std::process::Output {
+    let mut child = lab
+        .command(&["run", "--yes", lesson])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut seen = 0;
+    while seen < steps {
+        match lines.next() {
+            Some(Ok(line)) if line.starts_with('[') => seen += 1,
+            Some(Ok(_)) => {}
+            _ => break,
+        }
+    }
+    signal(&child, sig);
+    drop(lines);
+    wait_within(child, Duration::from_secs(30), "the signalled run")
+}
+
 const SIGNALS: [(rustix::process::Signal, i32); 4] = [
     (rustix::process::Signal::INT, 130),
     (rustix::process::Signal::TERM, 143),
@@ -102,29 +129,32 @@ fn every_signal_at_every_moment_leaves_no_socket_file() {
         }
         for steps_seen in 1..=9 {
             let lab = Lab::new();
-            let mut child = lab
-                .command(&["run", "--yes", "unix"])
-                .stdout(Stdio::piped())
-                .stderr(Stdio::null())
-                .spawn()
-                .unwrap();
-            let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-            let mut seen = 0;
-            while seen < steps_seen {
-                match lines.next() {
-                    Some(Ok(line)) if line.starts_with('[') => seen += 1,
-                    Some(Ok(_)) => {}
-                    _ => break,
-                }
-            }
-            signal(&child, sig);
-            drop(lines);
-            let output = wait_within(child, Duration::from_secs(30), "the signalled run");
+            let output = signal_after_steps(&lab, "unix", steps_seen, sig);
             let left = entries(lab.sockets.path());
             assert!(left.is_empty(), "{sig:?} after step {steps_seen} left {left:?}");
             assert_eq!(progress_leftovers(&lab), Vec::<String>::new(), "{sig:?} at {steps_seen}");
             let code = output.status.code();
             assert!(code == Some(status) || code == Some(0), "{sig:?}: {:?}", output.status);
+        }
+    }
+}
+
+/// Item 7, for listeners: each signal right after each of the TCP lesson's first steps (both
+/// listeners up, one brought back with `fg`): the run ends and its port is free again.
+#[test]
+fn every_signal_in_the_tcp_lesson_leaves_no_listener() {
+    for (sig, status) in SIGNALS {
+        for steps_seen in [1, 2, 5, 7] {
+            let offset = free_offset();
+            let lab = Lab::new().moved_by(offset);
+            let output = signal_after_steps(&lab, "tcp", steps_seen, sig);
+            let code = output.status.code();
+            assert!(code == Some(status) || code == Some(0), "{sig:?}: {:?}", output.status);
+            assert!(
+                crate::support::port_is_free(8080 + offset),
+                "{sig:?} after step {steps_seen} left a listener on {}",
+                8080 + offset
+            );
         }
     }
 }

@@ -60,13 +60,16 @@ pub fn load_dir(dir: &Path) -> Result<Vec<Lesson>, Vec<Diagnostic>> {
     let mut problems = Vec::new();
     let mut texts = Vec::new();
     for path in files {
+        let file = path.display().to_string();
         match read_lesson_file(&path) {
-            Ok(text) => texts.push((path.display().to_string(), text)),
-            Err(message) => problems.push(Diagnostic {
-                file: path.display().to_string(),
-                position: None,
-                message,
-            }),
+            Ok(text) => texts.push((file, text)),
+            Err(Unread::Skipped(reason)) => {
+                let note = crate::t!("lesson.skipped_note", file = file, reason = reason);
+                eprintln!("{}", crate::ui::render::clean(&note));
+            }
+            Err(Unread::Problem(message)) => {
+                problems.push(Diagnostic { file, position: None, message });
+            }
         }
     }
     match collect(texts) {
@@ -82,14 +85,23 @@ pub fn load_dir(dir: &Path) -> Result<Vec<Lesson>, Vec<Diagnostic>> {
 /// The most a lesson file may weigh: the shipped ones are a few KiB.
 pub const MAX_FILE_SIZE: u64 = 1024 * 1024;
 
+/// Why a file of the lesson directory was not read.
+enum Unread {
+    /// Not a lesson at all (a FIFO, a device, far too big): skipped, with a note saying so.
+    Skipped(String),
+    /// A lesson file that cannot be read: a problem, as one in its text would be.
+    Problem(String),
+}
+
 /// Reads one lesson file, if it is a regular file (after symlinks) of at most
 /// [`MAX_FILE_SIZE`] bytes. It is opened without blocking, so a FIFO named `x.toml` cannot
 /// hang the load, and read no further than the limit, so a link to `/dev/zero` cannot run it
-/// away; either is refused with what it is.
-fn read_lesson_file(path: &Path) -> Result<String, String> {
+/// away; either is skipped, with what it is.
+fn read_lesson_file(path: &Path) -> Result<String, Unread> {
     use std::io::Read;
     use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
-    let unreadable = |err: std::io::Error| crate::t!("lesson.file_unreadable", error = err);
+    let unreadable =
+        |err: std::io::Error| Unread::Problem(crate::t!("lesson.file_unreadable", error = err));
     let nonblocking = i32::try_from(rustix::fs::OFlags::NONBLOCK.bits()).unwrap_or_default();
     let file = std::fs::OpenOptions::new()
         .read(true)
@@ -107,14 +119,14 @@ fn read_lesson_file(path: &Path) -> Result<String, String> {
         } else {
             "lesson.kind_socket"
         };
-        return Err(crate::t!("lesson.file_not_regular", what = crate::t!(what)));
+        return Err(Unread::Skipped(crate::t!("lesson.file_not_regular", what = crate::t!(what))));
     }
     let mut bytes = Vec::new();
     file.take(MAX_FILE_SIZE + 1).read_to_end(&mut bytes).map_err(unreadable)?;
     if bytes.len() as u64 > MAX_FILE_SIZE {
-        return Err(crate::t!("lesson.file_too_big", max = MAX_FILE_SIZE / 1024));
+        return Err(Unread::Skipped(crate::t!("lesson.file_too_big", max = MAX_FILE_SIZE / 1024)));
     }
-    String::from_utf8(bytes).map_err(|_| crate::t!("lesson.file_not_utf8"))
+    String::from_utf8(bytes).map_err(|_| Unread::Problem(crate::t!("lesson.file_not_utf8")))
 }
 
 fn collect(

@@ -138,7 +138,7 @@ impl Progress {
             Ok(merged) => self.lessons = merged,
             Err(failure) => {
                 if self.unsaved.is_none() {
-                    eprintln!("{failure}");
+                    eprintln!("{}", crate::ui::render::clean(&failure.to_string()));
                     self.unsaved = Some(failure);
                 }
             }
@@ -252,7 +252,8 @@ fn set_aside(path: &Path, reason: &str) -> Result<(), Failure> {
     })?;
     let reason = reason.lines().next().unwrap_or_default();
     let backup = backup.display();
-    eprintln!("{}", t!("runner.progress_set_aside", backup = backup, reason = reason));
+    let note = t!("runner.progress_set_aside", backup = backup, reason = reason);
+    eprintln!("{}", crate::ui::render::clean(&note));
     Ok(())
 }
 

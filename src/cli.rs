@@ -85,13 +85,16 @@ pub enum Command {
 /// Runs socklab with this process's arguments.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    match run(cli) {
+    let code = match run(cli) {
         Ok(code) => code,
         Err(failure) => {
-            eprintln!("{failure}");
+            eprintln!("{}", crate::ui::render::clean(&failure.to_string()));
             failure.exit_code()
         }
-    }
+    };
+    // A signal's clean-up may still be under way in its thread: never exit halfway through.
+    crate::runner::cleanup::settle();
+    code
 }
 
 /// Runs one parsed command line.

@@ -47,6 +47,20 @@ pub struct RunArgs {
     pub lab: LabOptions,
 }
 
+/// Prints `text` (cleaned of control characters) and a newline on stdout. False when stdout
+/// cannot be written any more, as when its reader has gone (`socklab list | head -1`): the
+/// command then ends normally, printing no more, rather than panicking as `println!` would.
+pub fn say(text: impl std::fmt::Display) -> bool {
+    say_raw(&format!("{}\n", crate::ui::render::clean(&text.to_string())))
+}
+
+/// Prints `text` as it is (already rendered for the terminal); false as for [`say`].
+pub fn say_raw(text: &str) -> bool {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_bytes()).and_then(|()| out.flush()).is_ok()
+}
+
 /// Loads the lessons; a problem in any file is a usage error listing every problem.
 pub fn load(options: &LabOptions) -> Result<Vec<Lesson>, Failure> {
     let loaded = match &options.lessons {
@@ -61,18 +75,19 @@ pub fn load(options: &LabOptions) -> Result<Vec<Lesson>, Failure> {
 }
 
 /// Where this run places the lessons' values (`--port-offset`, `--socket-dir`, created if
-/// missing).
+/// missing, made absolute, and refused when others could swap files in it).
 pub fn placement(options: &LabOptions) -> Result<Placement, Failure> {
+    let mut socket_dir = None;
     if let Some(dir) = &options.socket_dir {
-        std::fs::create_dir_all(dir).map_err(|err| {
+        let unusable = |err: std::io::Error| {
             Failure::usage(t!("runner.socket_dir_unusable", dir = dir.display(), error = err))
-        })?;
+        };
+        std::fs::create_dir_all(dir).map_err(unusable)?;
+        let dir = std::path::absolute(dir).map_err(unusable)?;
+        crate::runner::session::check_socket_dir(&dir)?;
+        socket_dir = Some(dir);
     }
-    Ok(Placement {
-        port_offset: options.port_offset,
-        socket_dir: options.socket_dir.clone(),
-        ..Placement::default()
-    })
+    Ok(Placement { port_offset: options.port_offset, socket_dir, ..Placement::default() })
 }
 
 /// `socklab` with no subcommand: the tour in a terminal, the batch run without one.
@@ -167,14 +182,18 @@ pub fn list(options: &LabOptions) -> Result<ExitCode, Failure> {
         } else {
             String::new()
         };
-        println!("{:>2}  {}: {}{mark}", number + 1, lesson.id, lesson.title);
+        if !say(format!("{:>2}  {}: {}{mark}", number + 1, lesson.id, lesson.title)) {
+            return Ok(ExitCode::SUCCESS);
+        }
         for row in tour::Standing::of(lesson, &progress).rows().lines() {
-            println!("      {row}");
+            if !say(format!("      {row}")) {
+                return Ok(ExitCode::SUCCESS);
+            }
         }
     }
-    println!("\n{}", tour::Standing::of_lab(&lessons, &progress).line());
+    say(format!("\n{}", tour::Standing::of_lab(&lessons, &progress).line()));
     if let Some(path) = progress.path() {
-        println!("{}", t!("runner.list_progress_file", path = path.display()));
+        say(t!("runner.list_progress_file", path = path.display()));
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -193,7 +212,7 @@ pub fn reset(options: &LabOptions, lesson: Option<&str>) -> Result<ExitCode, Fai
         (Some(name), false) => t!("runner.reset_lesson_nothing", lesson = name),
         (None, _) => t!("runner.reset_all"),
     };
-    println!("{message}");
+    say(message);
     Ok(ExitCode::SUCCESS)
 }
 
@@ -219,7 +238,7 @@ pub fn explain(
     };
     let styled = crate::ui::render::colours_wanted();
     console::set_colors_enabled(styled);
-    let rendered = crate::markdown::render(&markdown, crate::ui::render::width(), styled);
+    let rendered = crate::ui::render::render(crate::ui::Show::Page(&markdown), styled);
     crate::ui::terminal::page(&rendered);
     Ok(ExitCode::SUCCESS)
 }

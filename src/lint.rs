@@ -14,7 +14,10 @@
 //!   socklab has carried out the reference solution in-process, and fails again once that
 //!   is stopped;
 //! - predict-then-run quizzes: their run really gives an outcome one of the choices predicts,
-//!   and not every choice predicts it.
+//!   and not every choice predicts it;
+//! - values only a run would trip over: the ports as this run places them (`--port-offset`
+//!   can push one past 65535), every command line with those values filled in, and waits
+//!   (`nc -w`) that are not a sensible number of seconds.
 
 use std::fmt;
 use std::path::PathBuf;
@@ -26,6 +29,7 @@ use crate::error::{EXIT_FAILURE, Failure};
 use crate::exercise::check::{self, CheckResult};
 use crate::exercise::quiz::{self, NotGraded};
 use crate::lab::{self, LabOptions};
+use crate::lesson::command::{self, Invocation};
 use crate::lesson::exercise::{Exercise, PortRef, Quiz, QuizKind};
 use crate::lesson::values::Placement;
 use crate::lesson::{Lesson, Need};
@@ -141,6 +145,7 @@ pub fn lint(
         };
         anchors(lesson, lessons, rule, chapter, &mut found);
         examples(lesson, &mut found);
+        placed_values(lesson, env, placement, &mut found);
         shared_targets(lesson, &mut found);
         for exercise in &lesson.exercises {
             counts.exercises += 1;
@@ -187,6 +192,56 @@ fn anchors(
                 let anchor = book::step_anchor(&lesson.id, &step.id);
                 if book::section(&expanded, &anchor).is_none() {
                     found(Some(&step.id), t!("lint.no_section", path = path, anchor = anchor));
+                }
+            }
+        }
+    }
+}
+
+/// The longest wait a lesson's `nc -w` may ask for, in seconds.
+pub const MAX_WAIT_SECONDS: f64 = 60.0;
+
+/// The lesson's values as this run places them, and every command line of the lesson with
+/// them filled in: what would only fail once a student runs it.
+fn placed_values(lesson: &Lesson, env: &Environment, placement: &Placement, found: &mut Found<'_>) {
+    let values = match lesson.values.place(&env.placement(placement)) {
+        Ok(values) => values,
+        Err(message) => return found(None, message),
+    };
+    let steps = lesson.steps.iter().filter_map(|step| match &step.action {
+        crate::lesson::Action::Run(line) => Some((step.id.as_str(), line)),
+        crate::lesson::Action::Check(_) => None,
+    });
+    let solutions = lesson
+        .exercises
+        .iter()
+        .flat_map(|e| e.solution.iter().map(move |line| (e.id.as_str(), line)));
+    let quizzes = lesson.quizzes.iter().flat_map(|q| {
+        let lines: Vec<&String> = match &q.kind {
+            QuizKind::Predict { setup, run, .. } => setup.iter().chain([run]).collect(),
+            QuizKind::Choice { .. } => Vec::new(),
+        };
+        lines.into_iter().map(move |line| (q.id.as_str(), line))
+    });
+    for (id, line) in steps.chain(solutions).chain(quizzes) {
+        match command::parse_template(line, &values) {
+            Err(err) => {
+                found(Some(id), t!("lint.placed_command", command = line, message = err.message))
+            }
+            Ok(parsed) => {
+                if let Invocation::Probe(args) = &parsed.invocation
+                    && let Some(wait) = args.timeout
+                    && !(wait.is_finite() && wait > 0.0 && wait <= MAX_WAIT_SECONDS)
+                {
+                    found(
+                        Some(id),
+                        t!(
+                            "lint.absurd_wait",
+                            command = parsed.text,
+                            wait = wait,
+                            max = MAX_WAIT_SECONDS
+                        ),
+                    );
                 }
             }
         }
@@ -317,24 +372,23 @@ pub fn main(args: &LintArgs) -> Result<ExitCode, Failure> {
     let chapter = |path: &str| book::chapter(path).map(str::to_owned);
     let (findings, counts) = lint(&lessons, &env, &placement, rule, &chapter);
     for finding in &findings {
-        println!("{finding}");
+        if !lab::say(finding) {
+            break;
+        }
     }
     if counts.skipped > 0 {
         eprintln!("{}", t!("lint.skipped", count = counts.skipped));
     }
     if findings.is_empty() {
-        println!(
-            "{}",
-            t!(
-                "lint.clean",
-                lessons = counts.lessons,
-                exercises = counts.exercises,
-                quizzes = counts.quizzes
-            )
-        );
+        lab::say(t!(
+            "lint.clean",
+            lessons = counts.lessons,
+            exercises = counts.exercises,
+            quizzes = counts.quizzes
+        ));
         Ok(ExitCode::SUCCESS)
     } else {
-        println!("\n{}", t!("lint.findings", count = findings.len()));
+        lab::say(format!("\n{}", t!("lint.findings", count = findings.len())));
         Ok(ExitCode::from(EXIT_FAILURE))
     }
 }

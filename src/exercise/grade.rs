@@ -159,9 +159,10 @@ fn write_text(out: &mut dyn Write, checked: &[Checked<'_>], tally: &Tally) {
     for item in checked {
         let label = format!("[{}]", item.result.verdict().name());
         let name = format!("{}/{}", item.lesson.id, item.exercise.id);
-        let _ = writeln!(out, "{label:<10}{name:<32} {}", item.exercise.title);
+        let title = crate::ui::render::clean(&item.exercise.title);
+        let _ = writeln!(out, "{label:<10}{name:<32} {title}");
         for line in item.result.details() {
-            for part in line.lines() {
+            for part in crate::ui::render::clean(&line).lines() {
                 let _ = writeln!(out, "          {part}");
             }
         }

@@ -169,7 +169,7 @@ fn exercise_prompt(
             Move::GiveUp => {
                 ui.show(Show::Text(&t!("exercise.solution_heading")));
                 for line in &exercise.solution {
-                    ui.show(Show::Command(&values.substitute(line)));
+                    ui.show(Show::Command(&values.substitute_quoted(line)));
                 }
                 if !exercise.explain.is_empty() {
                     ui.show(Show::Text(&values.substitute(&exercise.explain)));
@@ -216,7 +216,7 @@ fn quiz_prompt(
     if let QuizKind::Predict { setup, run, .. } = &quiz.kind {
         ui.show(Show::Note(&t!("exercise.quiz_will_run")));
         for line in setup.iter().chain(std::iter::once(run)) {
-            ui.show(Show::Command(&values.substitute(line)));
+            ui.show(Show::Command(&values.substitute_quoted(line)));
         }
     }
     let choices: Vec<String> = quiz.choices.iter().map(|c| values.substitute(c)).collect();

@@ -10,6 +10,7 @@
 
 use clap::Parser;
 
+use crate::lesson::values::Resolved;
 use crate::net::inspect::InspectArgs;
 use crate::net::listen::ListenSpec;
 use crate::net::probe::ProbeArgs;
@@ -37,8 +38,12 @@ pub enum Invocation {
 /// A parsed command line.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CommandLine {
-    /// The line as the student would type it (values filled in).
+    /// The line as the student would type it (values filled in, quoted where a shell needs
+    /// it).
     pub text: String,
+    /// The line with values filled in as they are, unquoted: what `fg` echoes of a job, as
+    /// the lesson's expected output writes it.
+    pub plain: String,
     /// Whether it starts with `sudo`.
     pub sudo: bool,
     /// Whether it ends with `&` (runs in the background).
@@ -80,9 +85,26 @@ struct Stat {
     args: StatArgs,
 }
 
-/// Parses one command line.
+/// Parses one command line, written out in full.
 pub fn parse(text: &str) -> Result<CommandLine, CommandError> {
-    let mut words = split_words(text)?;
+    parse_words(text.trim().to_owned(), text.trim().to_owned(), split_words(text)?)
+}
+
+/// Parses a lesson's command line with its `{value}` names filled in from `values`. The line
+/// is split into words first and each word filled in after, so a value is always part of
+/// one word, whatever it holds (a socket directory with a space, `$`, a quote or a
+/// backslash). The text shown quotes such a value as a shell would need it.
+pub fn parse_template(template: &str, values: &Resolved) -> Result<CommandLine, CommandError> {
+    let words = split_words(template)?.iter().map(|word| values.substitute(word)).collect();
+    let text = values.substitute_quoted(template).trim().to_owned();
+    parse_words(text, values.substitute(template).trim().to_owned(), words)
+}
+
+fn parse_words(
+    text: String,
+    plain: String,
+    mut words: Vec<String>,
+) -> Result<CommandLine, CommandError> {
     let background = words.last().is_some_and(|w| w == "&");
     if background {
         words.pop();
@@ -123,7 +145,7 @@ pub fn parse(text: &str) -> Result<CommandLine, CommandError> {
         }
         _ => {}
     }
-    Ok(CommandLine { text: text.trim().to_owned(), sudo, background, invocation })
+    Ok(CommandLine { text, plain, sudo, background, invocation })
 }
 
 fn parse_socat(program: &str, args: &[String]) -> Result<Invocation, CommandError> {
@@ -294,6 +316,26 @@ mod tests {
             chmod.invocation,
             Invocation::Chmod { mode: 0o600, paths: vec!["/tmp/a.sock".into()] }
         );
+    }
+
+    #[test]
+    fn values_with_shell_characters_stay_one_word() {
+        use crate::lesson::values::{PathValue, Resolved};
+        for dir in ["/tmp/a b", "/tmp/a$b", "/tmp/a\"b", "/tmp/a\\b", "/tmp/it's"] {
+            let path = std::path::PathBuf::from(format!("{dir}/s.sock"));
+            let values = Resolved {
+                ports: Vec::new(),
+                paths: vec![PathValue { name: "stream".into(), path: path.clone() }],
+            };
+            let line = parse_template("stat {stream}", &values).unwrap();
+            let Invocation::Stat(args) = line.invocation else { panic!("not stat") };
+            assert_eq!(args.paths, std::slice::from_ref(&path), "{dir}");
+            // What is shown is what a shell would split back into the same words.
+            assert_eq!(split_words(&line.text).unwrap(), ["stat", path.to_str().unwrap()], "{dir}");
+            let listen = parse_template("socat UNIX-LISTEN:{stream},fork /dev/null &", &values);
+            let Invocation::Listen(spec) = listen.unwrap().invocation else { panic!("not listen") };
+            assert_eq!(spec.target, crate::net::listen::ListenTarget::Path(path), "{dir}");
+        }
     }
 
     #[test]

@@ -79,6 +79,11 @@ impl<'a> Report<'a> {
         self.text
     }
 
+    /// The line and column of byte `offset`.
+    pub fn position(&self, offset: usize) -> Position {
+        self.index.position(self.text, offset)
+    }
+
     /// Records a problem at a byte span (its start is reported).
     pub fn at(&mut self, span: Range<usize>, message: impl Into<String>) {
         let position = Some(self.index.position(self.text, span.start));

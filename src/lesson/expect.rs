@@ -8,6 +8,14 @@
 //! however many fields (for text whose spacing splits it differently from one machine to the
 //! next, such as stat's `Uid: (    0/    root)`). `{name}` is a lesson value, filled in before
 //! matching.
+//!
+//! Matching never recurses and never backtracks more than a glob must: within a field, each
+//! piece of text between wildcards is found at its leftmost place after the previous one;
+//! across lines, each run of lines between `...` markers is placed at its leftmost fit. Either
+//! is correct because a wildcard (or `...`) can always absorb what a later, leftmost choice
+//! left over, so the work is at most the size of the pattern times the size of the output,
+//! and usually linear. A lesson may still only ask for [`MAX_LINES`] lines and
+//! [`MAX_WILDCARDS`] wildcards in a field ([`limits`]); the loader refuses more.
 
 use std::fmt::Write as _;
 
@@ -22,6 +30,9 @@ enum Piece {
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Field {
     pieces: Vec<Piece>,
+    /// The texts between the wildcards (empty where two wildcards meet or at an end), as the
+    /// matcher walks them.
+    texts: Vec<String>,
 }
 
 /// One line of expected output.
@@ -40,6 +51,26 @@ pub struct Expected {
     /// Whether the lines may come in any order (ss lists sockets in the kernel's hash
     /// order, not in the order they were made).
     unordered: bool,
+}
+
+/// The most lines an expected output may have.
+pub const MAX_LINES: usize = 1_000;
+/// The most `{?}` wildcards one expected field may have.
+pub const MAX_WILDCARDS: usize = 8;
+
+/// What in `text` (an expected output) goes past the limits a lesson may ask for, if
+/// anything: a message for the lesson's author.
+pub fn limits(text: &str) -> Option<String> {
+    let lines = text.lines().count();
+    if lines > MAX_LINES {
+        return Some(crate::t!("lesson.expect_too_long", lines = lines, max = MAX_LINES));
+    }
+    text.split_whitespace()
+        .map(|word| (word, Field::parse(word).wildcards()))
+        .find(|(_, count)| *count > MAX_WILDCARDS)
+        .map(|(word, count)| {
+            crate::t!("lesson.expect_wildcards", field = word, count = count, max = MAX_WILDCARDS)
+        })
 }
 
 /// Whether a line of expected output is the skip marker.
@@ -86,28 +117,38 @@ impl Expected {
             let (missing, extra) = self.unordered_leftovers(&observed);
             return missing.is_empty() && (extra.is_empty() || self.has_skip());
         }
-        let mut memo = vec![None; (self.lines.len() + 1) * (observed.len() + 1)];
-        self.match_from(0, 0, &observed, &mut memo)
-    }
-
-    fn match_from(&self, e: usize, o: usize, observed: &[&str], memo: &mut [Option<bool>]) -> bool {
-        let key = e * (observed.len() + 1) + o;
-        if let Some(known) = memo[key] {
-            return known;
-        }
-        let result = match self.lines.get(e) {
-            None => o == observed.len(),
-            Some(Line::Skip) => {
-                (o..=observed.len()).any(|next| self.match_from(e + 1, next, observed, memo))
-            }
-            Some(line @ Line::Fields { .. }) => {
-                o < observed.len()
-                    && line_matches(line, observed[o])
-                    && self.match_from(e + 1, o + 1, observed, memo)
-            }
+        // Runs of lines between `...` markers: the first is anchored at the start (unless a
+        // marker comes first), the last at the end; each other one takes its leftmost fit.
+        let runs: Vec<&[Line]> = self.lines.split(|line| *line == Line::Skip).collect();
+        // Each observed line is split into fields once, when first looked at.
+        let split: Vec<std::cell::OnceCell<Vec<&str>>> =
+            observed.iter().map(|_| std::cell::OnceCell::new()).collect();
+        let fields = |i: usize| split[i].get_or_init(|| observed[i].split_whitespace().collect());
+        let fits = |run: &[Line], at: usize| {
+            run.iter().enumerate().all(|(k, line)| fields_match(line, fields(at + k)))
         };
-        memo[key] = Some(result);
-        result
+        let (first, middle) = runs.split_first().expect("split yields at least one run");
+        let Some((last, middle)) = middle.split_last() else {
+            // No marker: the run must be the whole output.
+            return first.len() == observed.len() && fits(first, 0);
+        };
+        if first.len() + last.len() > observed.len() || !fits(first, 0) {
+            return false;
+        }
+        let end = observed.len() - last.len();
+        if !fits(last, end) {
+            return false;
+        }
+        let mut at = first.len();
+        for run in middle {
+            let Some(found) = (at..=end.saturating_sub(run.len()))
+                .find(|&i| i + run.len() <= end && fits(run, i))
+            else {
+                return false;
+            };
+            at = found + run.len();
+        }
+        at <= end
     }
 
     fn has_skip(&self) -> bool {
@@ -244,17 +285,21 @@ fn observed_lines(observed: &str) -> Vec<&str> {
 const REST: &str = "{?*}";
 
 fn line_matches(line: &Line, observed: &str) -> bool {
+    fields_match(line, &observed.split_whitespace().collect::<Vec<_>>())
+}
+
+/// Whether an observed line, already split into fields, matches `line`.
+fn fields_match(line: &Line, got: &[&str]) -> bool {
     match line {
         Line::Skip => true,
         Line::Fields { fields, .. } => {
-            let got: Vec<&str> = observed.split_whitespace().collect();
             let (fields, rest) = match fields.split_last() {
                 Some((last, before)) if last.is_rest() => (before, true),
                 _ => (fields.as_slice(), false),
             };
             let count_fits =
                 if rest { got.len() >= fields.len() } else { got.len() == fields.len() };
-            count_fits && fields.iter().zip(&got).all(|(f, g)| f.matches(g))
+            count_fits && fields.iter().zip(got).all(|(f, g)| f.matches(g))
         }
     }
 }
@@ -292,7 +337,10 @@ impl Field {
 
     fn parse(word: &str) -> Self {
         if word == REST {
-            return Self { pieces: vec![Piece::Text(REST.to_owned())] };
+            return Self {
+                pieces: vec![Piece::Text(REST.to_owned())],
+                texts: vec![REST.to_owned()],
+            };
         }
         let mut pieces = Vec::new();
         let mut rest = word;
@@ -307,25 +355,36 @@ impl Field {
         if !rest.is_empty() {
             pieces.push(Piece::Text(rest.to_owned()));
         }
-        Self { pieces }
+        let texts = pieces
+            .split(|p| *p == Piece::Wildcard)
+            .map(|run| match run {
+                [Piece::Text(text)] => text.clone(),
+                _ => String::new(),
+            })
+            .collect();
+        Self { pieces, texts }
     }
 
-    /// Glob matching: text must appear in order; a wildcard takes any run (even empty).
+    /// How many wildcards the field has.
+    fn wildcards(&self) -> usize {
+        self.pieces.iter().filter(|p| **p == Piece::Wildcard).count()
+    }
+
+    /// Glob matching: text must appear in order; a wildcard takes any run (even empty). The
+    /// text before the first wildcard must begin the word, the text after the last must end
+    /// it, and each piece in between is taken at its leftmost place: no backtracking.
     fn matches(&self, word: &str) -> bool {
-        fn go(pieces: &[Piece], word: &str) -> bool {
-            match pieces.split_first() {
-                None => word.is_empty(),
-                Some((Piece::Text(text), rest)) => {
-                    word.strip_prefix(text.as_str()).is_some_and(|tail| go(rest, tail))
-                }
-                Some((Piece::Wildcard, rest)) => word
-                    .char_indices()
-                    .map(|(i, _)| i)
-                    .chain([word.len()])
-                    .any(|i| go(rest, &word[i..])),
+        // parse never puts two texts side by side, so each run between wildcards is one text.
+        let (first, rest) = self.texts.split_first().expect("split yields at least one run");
+        let Some((last, middle)) = rest.split_last() else { return word == first };
+        let Some(mut tail) = word.strip_prefix(first) else { return false };
+        for text in middle {
+            match tail.find(text.as_str()) {
+                Some(at) => tail = &tail[at + text.len()..],
+                None => return false,
             }
         }
-        go(&self.pieces, word)
+        tail.len() >= last.len() && tail.ends_with(last.as_str())
     }
 }
 
@@ -421,5 +480,119 @@ mod tests {
         let expected = Expected::parse("a b\n");
         let diff = expected.difference("x y\na b\n");
         assert_eq!(diff, "+ x y\n  a b\n");
+    }
+
+    #[test]
+    fn half_a_million_skip_markers_do_not_overflow_the_stack() {
+        let expected = Expected::parse(&"...\n".repeat(500_000));
+        assert!(expected.matches("a\nb\n"));
+        let mut many = "...\nx\n".repeat(100_000);
+        many.push_str("y\n");
+        assert!(!Expected::parse(&many).matches("x\nz\n"));
+    }
+
+    #[test]
+    fn many_wildcards_in_a_field_do_not_backtrack() {
+        // Fifteen wildcards against a long word that almost matches: exponential for a
+        // backtracking matcher, one pass here.
+        let expected = Expected::parse(&format!("{}b", "a{?}".repeat(15)));
+        let word = "a".repeat(200);
+        assert!(!expected.matches(&word));
+        assert!(expected.matches(&format!("{word}b")));
+    }
+
+    #[test]
+    fn limits_name_what_a_lesson_asks_too_much_of() {
+        assert_eq!(limits("a {?} b\n...\n"), None);
+        let long = "x\n".repeat(MAX_LINES + 1);
+        assert!(limits(&long).is_some_and(|m| m.contains(&MAX_LINES.to_string())));
+        let wild = format!("a {}", "{?}".repeat(MAX_WILDCARDS + 1));
+        assert!(limits(&wild).is_some_and(|m| m.contains(&(MAX_WILDCARDS + 1).to_string())));
+    }
+
+    /// The matcher as first written, recursive and backtracking: slow on large inputs, but
+    /// plainly right, so the fast one must agree with it.
+    mod reference {
+        fn field(pattern: &[Option<char>], word: &[char]) -> bool {
+            match pattern.split_first() {
+                None => word.is_empty(),
+                Some((None, rest)) => (0..=word.len()).any(|i| field(rest, &word[i..])),
+                Some((Some(c), rest)) => word.first() == Some(c) && field(rest, &word[1..]),
+            }
+        }
+
+        fn line(expected: &str, observed: &str) -> bool {
+            let fields: Vec<&str> = expected.split_whitespace().collect();
+            let got: Vec<&str> = observed.split_whitespace().collect();
+            let (fields, rest) = match fields.split_last() {
+                Some((last, before)) if *last == "{?*}" => (before, true),
+                _ => (fields.as_slice(), false),
+            };
+            let count_fits =
+                if rest { got.len() >= fields.len() } else { got.len() == fields.len() };
+            count_fits
+                && fields.iter().zip(&got).all(|(f, g)| {
+                    let pattern: Vec<Option<char>> = f
+                        .replace("{?}", "\u{0}")
+                        .chars()
+                        .map(|c| (c != '\u{0}').then_some(c))
+                        .collect();
+                    field(&pattern, &g.chars().collect::<Vec<_>>())
+                })
+        }
+
+        pub fn matches(expected: &[&str], observed: &[&str]) -> bool {
+            match expected.split_first() {
+                None => observed.is_empty(),
+                Some((&"...", rest)) => (0..=observed.len()).any(|i| matches(rest, &observed[i..])),
+                Some((first, rest)) => {
+                    !observed.is_empty()
+                        && line(first, observed[0])
+                        && matches(rest, &observed[1..])
+                }
+            }
+        }
+    }
+
+    use proptest::prelude::*;
+
+    /// Small lines built from few symbols, so that matches and near-misses are both common.
+    fn expected_lines() -> impl Strategy<Value = Vec<String>> {
+        let field =
+            proptest::collection::vec(proptest::sample::select(vec!["a", "b", "ab", "{?}"]), 1..4)
+                .prop_map(|parts| parts.concat());
+        let line = prop_oneof![
+            1 => Just("...".to_owned()),
+            1 => Just("a {?*}".to_owned()),
+            4 => proptest::collection::vec(field, 1..3).prop_map(|f| f.join(" ")),
+        ];
+        proptest::collection::vec(line, 0..5)
+    }
+
+    fn observed_lines() -> impl Strategy<Value = Vec<String>> {
+        let field = "[ab]{1,4}";
+        let line = proptest::collection::vec(field, 1..4).prop_map(|f| f.join(" "));
+        proptest::collection::vec(line, 1..6)
+    }
+
+    proptest! {
+        #[test]
+        fn agrees_with_the_reference(expected in expected_lines(), observed in observed_lines()) {
+            let expected_refs: Vec<&str> = expected.iter().map(String::as_str).collect();
+            let observed_refs: Vec<&str> = observed.iter().map(String::as_str).collect();
+            let fast = Expected::parse(&expected.join("\n")).matches(&observed.join("\n"));
+            prop_assert_eq!(fast, reference::matches(&expected_refs, &observed_refs));
+        }
+
+        #[test]
+        fn never_panics(expected in "\\PC{0,200}", observed in "\\PC{0,200}") {
+            let parsed = Expected::parse(&expected);
+            let _ = parsed.matches(&observed);
+            let _ = parsed.difference(&observed);
+            let unordered = parsed.in_any_order();
+            let _ = unordered.matches(&observed);
+            let _ = unordered.difference(&observed);
+            let _ = limits(&expected);
+        }
     }
 }

@@ -37,6 +37,8 @@
 //! A lesson may also have `[[exercises]]` and `[[quizzes]]`, read by [`exercises`] and
 //! described in [`crate::lesson::exercise`].
 
+use std::collections::HashMap;
+use std::collections::hash_map::Entry as Seen;
 use std::ops::Range;
 
 use toml::Spanned;
@@ -430,7 +432,7 @@ impl Reader<'_> {
             return None;
         };
         let mut built = Vec::new();
-        let mut seen: Vec<(String, Range<usize>)> = Vec::new();
+        let mut seen: HashMap<&str, usize> = HashMap::new();
         let mut jobs = 0usize;
         let mut listened = false;
         let mut released_after_last_job = true;
@@ -446,12 +448,16 @@ impl Reader<'_> {
             if let (Some(id), Some(value)) =
                 (table.get("id").and_then(|v| v.get_ref().as_str()), table.get("id"))
             {
-                if let Some((_, first)) = seen.iter().find(|(seen_id, _)| seen_id == id) {
-                    let first = self.position_text(first.start);
-                    self.report
-                        .at(value.span(), t!("lesson.duplicate_step", id = id, first = first));
+                match seen.entry(id) {
+                    Seen::Occupied(first) => {
+                        let first = self.position_text(*first.get());
+                        self.report
+                            .at(value.span(), t!("lesson.duplicate_step", id = id, first = first));
+                    }
+                    Seen::Vacant(slot) => {
+                        slot.insert(value.span().start);
+                    }
                 }
-                seen.push((id.to_owned(), value.span()));
             }
             match self.step(table, &span, values) {
                 Some((step, invocation)) => {
@@ -487,8 +493,7 @@ impl Reader<'_> {
     }
 
     fn position_text(&self, offset: usize) -> String {
-        let index = super::diagnostic::LineIndex::new(self.report.text());
-        let position = index.position(self.report.text(), offset);
+        let position = self.report.position(offset);
         format!("{}:{}", position.line, position.column)
     }
 
@@ -543,6 +548,10 @@ impl Reader<'_> {
         let expect = table.get("expect").and_then(|value| {
             let text = self.text_of(value, "expect")?.to_owned();
             self.references(value.span(), &text, values);
+            if let Some(problem) = super::expect::limits(&text) {
+                self.report.at(value.span(), problem);
+                return None;
+            }
             Some(text)
         });
         let example = table.get("example").and_then(|value| {
@@ -553,12 +562,20 @@ impl Reader<'_> {
         let status = match table.get("status") {
             None => Some(0),
             Some(value) => {
-                let status =
-                    value.get_ref().as_integer().and_then(|i| i.as_str().parse::<i32>().ok());
+                // An exit status is what a process can give: 0 to 255.
+                let status = value
+                    .get_ref()
+                    .as_integer()
+                    .and_then(|i| i.as_str().parse::<i32>().ok())
+                    .filter(|status| (0..=255).contains(status));
                 if status.is_none() {
                     self.report.at(
                         value.span(),
-                        t!("lesson.wrong_type", key = "status", expected = "an integer"),
+                        t!(
+                            "lesson.wrong_type",
+                            key = "status",
+                            expected = "an exit status, 0 to 255"
+                        ),
                     );
                 }
                 status
@@ -733,5 +750,60 @@ status = 1
         let text = format!("{GOOD}\n[[steps]]\nid = \"stop\"\ntitle = \"Stop\"\nrun = \"fg\"\n");
         let problems = parse("l.toml", &text).unwrap_err();
         assert!(problems[0].message.contains("no background listener"), "{problems:?}");
+    }
+
+    #[test]
+    fn many_steps_with_one_id_are_each_reported_once() {
+        let mut text = String::from("format_version = 1\nid = \"big\"\ntitle = \"Big\"\n");
+        for _ in 0..20_000 {
+            text.push_str("[[steps]]\nid = \"same\"\ntitle = \"T\"\ncheck = \"tools\"\n");
+        }
+        let problems = parse("l.toml", &text).unwrap_err();
+        assert_eq!(problems.len(), 19_999);
+        assert!(problems[0].message.contains("already used at 5:6"), "{:?}", problems[0]);
+    }
+
+    use proptest::prelude::*;
+
+    /// Pieces of lesson files, glued at random: mostly near-valid TOML, often broken.
+    fn lesson_text() -> impl Strategy<Value = String> {
+        let piece = proptest::sample::select(vec![
+            "format_version = 1\n",
+            "format_version = 99999999999999999999\n",
+            "id = \"x\"\n",
+            "title = \"T\"\n",
+            "[ports]\ntcp = 8080\n",
+            "[ports]\nudp = { port = 123, unprivileged = 70000 }\n",
+            "[paths]\ns = \"/tmp/s.sock\"\n",
+            "[[steps]]\n",
+            "id = \"a\"\n",
+            "run = \"socat TCP4-LISTEN:{tcp},fork /dev/null &\"\n",
+            "run = \"fg %99999999999999999999\"\n",
+            "run = \"nc -w 1e30 -vz 127.0.0.1 {tcp}\"\n",
+            "run = \"stat '{s}\"\n",
+            "check = \"released\"\n",
+            "expect = \"\"\"\n...\n{?}{?*}\n\"\"\"\n",
+            "status = -2147483649\n",
+            "needs = [\"ipv6\", 3]\n",
+            "[[exercises]]\nid = \"e\"\n",
+            "[[quizzes]]\nid = \"q\"\nanswer = 0\n",
+            "\u{0}\u{1b}[",
+            "{",
+            "\"",
+            "= =\n",
+        ]);
+        proptest::collection::vec(piece, 0..24).prop_map(|pieces| pieces.concat())
+    }
+
+    proptest! {
+        #[test]
+        fn the_loader_never_panics(text in lesson_text()) {
+            let _ = parse("l.toml", &text);
+        }
+
+        #[test]
+        fn the_loader_never_panics_on_any_text(text in "\\PC{0,300}") {
+            let _ = parse("l.toml", &text);
+        }
     }
 }

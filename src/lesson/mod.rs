@@ -60,13 +60,16 @@ pub fn load_dir(dir: &Path) -> Result<Vec<Lesson>, Vec<Diagnostic>> {
     let mut problems = Vec::new();
     let mut texts = Vec::new();
     for path in files {
-        match std::fs::read_to_string(&path) {
-            Ok(text) => texts.push((path.display().to_string(), text)),
-            Err(err) => problems.push(Diagnostic {
-                file: path.display().to_string(),
-                position: None,
-                message: crate::t!("lesson.file_unreadable", error = err),
-            }),
+        let file = path.display().to_string();
+        match read_lesson_file(&path) {
+            Ok(text) => texts.push((file, text)),
+            Err(Unread::Skipped(reason)) => {
+                let note = crate::t!("lesson.skipped_note", file = file, reason = reason);
+                eprintln!("{}", crate::ui::render::clean(&note));
+            }
+            Err(Unread::Problem(message)) => {
+                problems.push(Diagnostic { file, position: None, message });
+            }
         }
     }
     match collect(texts) {
@@ -79,15 +82,63 @@ pub fn load_dir(dir: &Path) -> Result<Vec<Lesson>, Vec<Diagnostic>> {
     }
 }
 
+/// The most a lesson file may weigh: the shipped ones are a few KiB.
+pub const MAX_FILE_SIZE: u64 = 1024 * 1024;
+
+/// Why a file of the lesson directory was not read.
+enum Unread {
+    /// Not a lesson at all (a FIFO, a device, far too big): skipped, with a note saying so.
+    Skipped(String),
+    /// A lesson file that cannot be read: a problem, as one in its text would be.
+    Problem(String),
+}
+
+/// Reads one lesson file, if it is a regular file (after symlinks) of at most
+/// [`MAX_FILE_SIZE`] bytes. It is opened without blocking, so a FIFO named `x.toml` cannot
+/// hang the load, and read no further than the limit, so a link to `/dev/zero` cannot run it
+/// away; either is skipped, with what it is.
+fn read_lesson_file(path: &Path) -> Result<String, Unread> {
+    use std::io::Read;
+    use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
+    let unreadable =
+        |err: std::io::Error| Unread::Problem(crate::t!("lesson.file_unreadable", error = err));
+    let nonblocking = i32::try_from(rustix::fs::OFlags::NONBLOCK.bits()).unwrap_or_default();
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(nonblocking)
+        .open(path)
+        .map_err(unreadable)?;
+    let kind = file.metadata().map_err(unreadable)?.file_type();
+    if !kind.is_file() {
+        let what = if kind.is_fifo() {
+            "lesson.kind_fifo"
+        } else if kind.is_dir() {
+            "lesson.kind_directory"
+        } else if kind.is_char_device() || kind.is_block_device() {
+            "lesson.kind_device"
+        } else {
+            "lesson.kind_socket"
+        };
+        return Err(Unread::Skipped(crate::t!("lesson.file_not_regular", what = crate::t!(what))));
+    }
+    let mut bytes = Vec::new();
+    file.take(MAX_FILE_SIZE + 1).read_to_end(&mut bytes).map_err(unreadable)?;
+    if bytes.len() as u64 > MAX_FILE_SIZE {
+        return Err(Unread::Skipped(crate::t!("lesson.file_too_big", max = MAX_FILE_SIZE / 1024)));
+    }
+    String::from_utf8(bytes).map_err(|_| Unread::Problem(crate::t!("lesson.file_not_utf8")))
+}
+
 fn collect(
     files: impl IntoIterator<Item = (String, String)>,
 ) -> Result<Vec<Lesson>, Vec<Diagnostic>> {
     let mut lessons: Vec<Lesson> = Vec::new();
+    let mut by_id: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
     let mut problems = Vec::new();
     for (file, text) in files {
         match format::parse(&file, &text) {
             Ok(lesson) => {
-                if let Some(other) = lessons.iter().find(|l| l.id == lesson.id) {
+                if let Some(other) = by_id.get(&lesson.id).map(|&i| &lessons[i]) {
                     problems.push(Diagnostic {
                         file: file.clone(),
                         position: None,
@@ -98,6 +149,7 @@ fn collect(
                         ),
                     });
                 }
+                by_id.entry(lesson.id.clone()).or_insert(lessons.len());
                 lessons.push(lesson);
             }
             Err(mut found) => problems.append(&mut found),

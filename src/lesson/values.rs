@@ -131,6 +131,16 @@ impl Resolved {
     /// Replaces every `{name}` of a known value in `template`; `{?…}` wildcards and unknown
     /// names are left for the caller (the loader reports unknown names).
     pub fn substitute(&self, template: &str) -> String {
+        self.substitute_with(template, |value| value)
+    }
+
+    /// Like [`Resolved::substitute`], for a command line as the student would type it: a
+    /// value holding a space or a character a shell treats specially is single-quoted.
+    pub fn substitute_quoted(&self, template: &str) -> String {
+        self.substitute_with(template, shell_quote)
+    }
+
+    fn substitute_with(&self, template: &str, shown: impl Fn(String) -> String) -> String {
         let mut out = String::with_capacity(template.len());
         let mut rest = template;
         while let Some(open) = rest.find('{') {
@@ -140,7 +150,7 @@ impl Resolved {
                 Some(close) => {
                     let name = &after[1..close];
                     match self.get(name) {
-                        Some(value) => out.push_str(&value),
+                        Some(value) => out.push_str(&shown(value)),
                         None => out.push_str(&after[..=close]),
                     }
                     rest = &after[close + 1..];
@@ -153,6 +163,17 @@ impl Resolved {
         }
         out.push_str(rest);
         out
+    }
+}
+
+/// `value` as one shell word: as it is when it is plain, else in single quotes (a quote
+/// inside written `'\''`).
+fn shell_quote(value: String) -> String {
+    let plain = |c: char| c.is_ascii_alphanumeric() || "/._-+:,@%=".contains(c);
+    if !value.is_empty() && value.chars().all(plain) {
+        value
+    } else {
+        format!("'{}'", value.replace('\'', "'\\''"))
     }
 }
 

@@ -94,8 +94,10 @@ pub fn run(
 fn write_text(out: &mut dyn Write, step: &crate::lesson::Step, result: &StepRun) {
     let label = format!("[{}]", result.verdict.name());
     let what = result.command.as_deref().map_or_else(|| step.title.clone(), |c| format!("$ {c}"));
-    let _ = writeln!(out, "{label:<10}{:<22} {what}", step.id);
-    let pad = |text: &str| text.lines().map(|l| format!("          {l}\n")).collect::<String>();
+    let _ = writeln!(out, "{label:<10}{:<22} {}", step.id, render::clean(&what));
+    let pad = |text: &str| {
+        render::clean(text).lines().map(|l| format!("          {l}\n")).collect::<String>()
+    };
     for line in &result.preface {
         let _ = write!(out, "{}", pad(line));
     }

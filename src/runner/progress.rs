@@ -2,11 +2,22 @@
 //!
 //! It lives in the XDG state directory (`$XDG_STATE_HOME/socklab/progress.toml`, by default
 //! `~/.local/state/socklab/progress.toml`), keyed by lesson and step ids, so that reordering
-//! or adding steps never scrambles it. Writes go through a temporary file and a rename, so a
-//! crash never leaves half a file.
+//! or adding steps never scrambles it. Without an absolute `XDG_STATE_HOME` or `HOME` it is
+//! kept nowhere (never in the working directory), and socklab says so.
+//!
+//! Each change is saved when it happens: under an exclusive lock (`flock` on
+//! `progress.toml.lock`), the file is read again, the change applied to what it holds, and
+//! the result written to a new temporary file in the same directory (created exclusively, so
+//! never through a link) and renamed over the old one. Two runs of one student at once thus
+//! lose nothing, and a run stopped by Ctrl+C keeps every step it finished. A damaged file, or
+//! one from a newer socklab, is moved aside as `progress.toml.bad-SECONDS`, named in one line,
+//! and the run goes on with fresh progress.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::PathBuf;
+use std::io::Write;
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 use serde::{Deserialize, Serialize};
 
@@ -34,99 +45,104 @@ pub struct LessonProgress {
 struct File {
     format: u32,
     #[serde(default)]
-    lessons: BTreeMap<String, LessonProgress>,
+    lessons: Lessons,
 }
+
+type Lessons = BTreeMap<String, LessonProgress>;
 
 /// A student's progress, and where it is kept.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug)]
 pub struct Progress {
     path: Option<PathBuf>,
-    lessons: BTreeMap<String, LessonProgress>,
+    lessons: Lessons,
+    /// The first save that failed (the run goes on; [`Progress::save`] reports it).
+    unsaved: Option<Failure>,
 }
 
-/// Where progress is kept for this user, if there is a home or XDG state directory.
+impl PartialEq for Progress {
+    fn eq(&self, other: &Self) -> bool {
+        self.path == other.path && self.lessons == other.lessons
+    }
+}
+
+/// Where progress is kept for this user: under an absolute `XDG_STATE_HOME`, else under an
+/// absolute `HOME`; nowhere otherwise (a relative or empty one would put it in whatever
+/// directory socklab happens to run in).
 pub fn state_file() -> Option<PathBuf> {
-    let base = std::env::var_os("XDG_STATE_HOME")
-        .filter(|v| !v.is_empty())
-        .map(PathBuf::from)
-        .filter(|p| p.is_absolute())
-        .or_else(|| {
-            std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".local/state"))
-        })?;
+    let absolute =
+        |name: &str| std::env::var_os(name).map(PathBuf::from).filter(|p| p.is_absolute());
+    let base = absolute("XDG_STATE_HOME")
+        .or_else(|| absolute("HOME").map(|home| home.join(".local/state")))?;
     Some(base.join("socklab").join("progress.toml"))
+}
+
+/// Held while progress is written; the signal thread takes it before the process exits, so
+/// an exit never cuts a save in half.
+static WRITING: Mutex<()> = Mutex::new(());
+
+/// Waits for a save under way to finish, and keeps any other from starting while the guard
+/// lives: for the exit after a signal.
+pub fn hold_writes() -> std::sync::MutexGuard<'static, ()> {
+    crate::runner::cleanup::lock(&WRITING)
 }
 
 impl Progress {
     /// Progress kept nowhere (when there is no home directory): the run still works.
     pub fn in_memory() -> Self {
-        Self { path: None, lessons: BTreeMap::new() }
+        Self { path: None, lessons: Lessons::new(), unsaved: None }
     }
 
-    /// Loads this user's progress; no file yet means no progress.
+    /// Loads this user's progress; no file yet means no progress. Without a place to keep it,
+    /// says in one line that progress is not kept.
     pub fn load() -> Result<Self, Failure> {
         match state_file() {
             Some(path) => Self::load_from(path),
-            None => Ok(Self::in_memory()),
+            None => {
+                eprintln!("{}", t!("runner.progress_not_kept"));
+                Ok(Self::in_memory())
+            }
         }
     }
 
-    /// Loads progress from `path`.
+    /// Loads progress from `path`. A damaged file is moved aside (and named on stderr), so
+    /// the run goes on with fresh progress; it fails only when the damaged file cannot be moved.
     pub fn load_from(path: PathBuf) -> Result<Self, Failure> {
-        let text = match std::fs::read_to_string(&path) {
-            Ok(text) => text,
-            Err(err) if err.kind() == std::io::ErrorKind::NotFound => String::new(),
-            Err(err) => {
-                return Err(Failure::new(t!(
-                    "runner.progress_unreadable",
-                    path = path.display(),
-                    error = err
-                )));
+        let lessons = match read(&path) {
+            (lessons, None) => lessons,
+            (_, Some(_)) => {
+                let _lock = lock(&path)?;
+                // Read again under the lock: another run may have set it aside already.
+                let (lessons, damage) = read(&path);
+                if let Some(reason) = damage {
+                    set_aside(&path, &reason)?;
+                }
+                lessons
             }
         };
-        let lessons = if text.trim().is_empty() {
-            BTreeMap::new()
-        } else {
-            let file: File = toml::from_str(&text).map_err(|err| {
-                Failure::new(t!(
-                    "runner.progress_malformed",
-                    path = path.display(),
-                    error = err.message()
-                ))
-                .hint(t!("runner.progress_reset_hint"))
-            })?;
-            if file.format != FORMAT {
-                return Err(Failure::new(t!(
-                    "runner.progress_format",
-                    path = path.display(),
-                    format = file.format
-                ))
-                .hint(t!("runner.progress_reset_hint")));
-            }
-            file.lessons
-        };
-        Ok(Self { path: Some(path), lessons })
+        Ok(Self { path: Some(path), lessons, unsaved: None })
     }
 
-    /// Writes the progress back (temporary file, then rename).
+    /// Whether every change so far was saved: the first failure to save, if any.
     pub fn save(&self) -> Result<(), Failure> {
-        let Some(path) = &self.path else { return Ok(()) };
-        let file = File { format: FORMAT, lessons: self.lessons.clone() };
-        let text = format!(
-            "{}\n{}",
-            t!("runner.progress_header"),
-            toml::to_string(&file).unwrap_or_default()
-        );
-        let write = || -> std::io::Result<()> {
-            if let Some(dir) = path.parent() {
-                std::fs::create_dir_all(dir)?;
+        self.unsaved.clone().map_or(Ok(()), Err)
+    }
+
+    /// Applies `change` here and to the file: under the lock, to what the file holds now
+    /// (another run may have added to it), written back atomically. What the file then holds
+    /// becomes this progress. A failure is said once and kept for [`Progress::save`].
+    fn record(&mut self, change: impl Fn(&mut Lessons)) {
+        change(&mut self.lessons);
+        let Some(path) = self.path.clone() else { return };
+        let _writing = hold_writes();
+        match merge_into_file(&path, &change) {
+            Ok(merged) => self.lessons = merged,
+            Err(failure) => {
+                if self.unsaved.is_none() {
+                    eprintln!("{}", crate::ui::render::clean(&failure.to_string()));
+                    self.unsaved = Some(failure);
+                }
             }
-            let temporary = path.with_extension(format!("toml.{}", std::process::id()));
-            std::fs::write(&temporary, text)?;
-            std::fs::rename(&temporary, path)
-        };
-        write().map_err(|err| {
-            Failure::new(t!("runner.progress_unwritable", path = path.display(), error = err))
-        })
+        }
     }
 
     /// Where this progress is kept.
@@ -134,21 +150,25 @@ impl Progress {
         self.path.as_ref()
     }
 
-    /// Marks a step done.
+    /// Marks a step done (saved at once).
     pub fn mark_done(&mut self, lesson: &str, step: &str) {
-        self.lessons.entry(lesson.to_owned()).or_default().done.insert(step.to_owned());
+        self.record(|lessons| {
+            lessons.entry(lesson.to_owned()).or_default().done.insert(step.to_owned());
+        });
     }
 
     /// Records that `count` hints of an exercise were shown (keeps the highest count).
     pub fn note_hints(&mut self, lesson: &str, exercise: &str, count: usize) {
-        let hints = &mut self.lessons.entry(lesson.to_owned()).or_default().hints;
-        let seen = hints.entry(exercise.to_owned()).or_default();
-        *seen = (*seen).max(count);
+        self.record(|lessons| {
+            let hints = &mut lessons.entry(lesson.to_owned()).or_default().hints;
+            let seen = hints.entry(exercise.to_owned()).or_default();
+            *seen = (*seen).max(count);
+        });
     }
 
-    /// Marks a lesson finished.
+    /// Marks a lesson finished (saved at once).
     pub fn mark_finished(&mut self, lesson: &str) {
-        self.lessons.entry(lesson.to_owned()).or_default().finished = true;
+        self.record(|lessons| lessons.entry(lesson.to_owned()).or_default().finished = true);
     }
 
     /// A lesson's progress.
@@ -172,17 +192,126 @@ impl Progress {
         lessons.iter().position(|lesson| !self.is_complete(lesson))
     }
 
-    /// Forgets one lesson's progress, or all of it; says whether there was any.
+    /// Forgets one lesson's progress, or all of it (saved at once); says whether there was
+    /// any.
     pub fn reset(&mut self, lesson: Option<&str>) -> bool {
-        match lesson {
-            Some(id) => self.lessons.remove(id).is_some(),
-            None => {
-                let had = !self.lessons.is_empty();
-                self.lessons.clear();
-                had
+        let had = match lesson {
+            Some(id) => self.lessons.contains_key(id),
+            None => !self.lessons.is_empty(),
+        };
+        self.record(|lessons| match lesson {
+            Some(id) => {
+                lessons.remove(id);
             }
-        }
+            None => lessons.clear(),
+        });
+        had
     }
+}
+
+/// Reads the progress file: what it holds (nothing when it does not exist), and why it cannot
+/// be used when it is damaged, from a newer socklab, or not readable at all (a directory in
+/// its place, no permission): each is set aside rather than blocking every command.
+fn read(path: &Path) -> (Lessons, Option<String>) {
+    let bytes = match std::fs::read(path) {
+        Ok(bytes) => bytes,
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => Vec::new(),
+        Err(err) => return (Lessons::new(), Some(err.to_string())),
+    };
+    let Ok(text) = String::from_utf8(bytes) else {
+        return (Lessons::new(), Some(t!("runner.progress_not_text")));
+    };
+    if text.trim().is_empty() {
+        return (Lessons::new(), None);
+    }
+    match toml::from_str::<File>(&text) {
+        Err(err) => (Lessons::new(), Some(err.message().to_owned())),
+        Ok(file) if file.format != FORMAT => {
+            (Lessons::new(), Some(t!("runner.progress_format", format = file.format)))
+        }
+        Ok(file) => (file.lessons, None),
+    }
+}
+
+/// Moves a damaged progress file aside as `progress.toml.bad-SECONDS` and says so in one
+/// line.
+fn set_aside(path: &Path, reason: &str) -> Result<(), Failure> {
+    let seconds = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let backup = (0..)
+        .map(|n: u32| {
+            let suffix = if n == 0 { String::new() } else { format!("-{n}") };
+            path.with_file_name(format!("{name}.bad-{seconds}{suffix}"))
+        })
+        .find(|candidate| std::fs::symlink_metadata(candidate).is_err())
+        .unwrap_or_else(|| path.with_file_name(format!("{name}.bad")));
+    std::fs::rename(path, &backup).map_err(|err| {
+        Failure::new(t!("runner.progress_unwritable", path = path.display(), error = err))
+    })?;
+    let reason = reason.lines().next().unwrap_or_default();
+    let backup = backup.display();
+    let note = t!("runner.progress_set_aside", backup = backup, reason = reason);
+    eprintln!("{}", crate::ui::render::clean(&note));
+    Ok(())
+}
+
+/// Takes the progress file's lock (creating its directory, private, and the lock file, never
+/// through a link); released when the returned file is closed.
+fn lock(path: &Path) -> Result<std::fs::File, Failure> {
+    let unwritable = |err: std::io::Error| {
+        Failure::new(t!("runner.progress_unwritable", path = path.display(), error = err))
+    };
+    if let Some(dir) = path.parent() {
+        std::fs::DirBuilder::new().recursive(true).mode(0o700).create(dir).map_err(unwritable)?;
+    }
+    let nofollow = i32::try_from(rustix::fs::OFlags::NOFOLLOW.bits()).unwrap_or_default();
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .mode(0o600)
+        .custom_flags(nofollow)
+        .open(path.with_extension("toml.lock"))
+        .map_err(unwritable)?;
+    rustix::fs::flock(&file, rustix::fs::FlockOperation::LockExclusive)
+        .map_err(|err| unwritable(err.into()))?;
+    Ok(file)
+}
+
+/// Under the lock: reads the file, applies `change`, writes the result to a new temporary
+/// file and renames it over the old one. Returns what the file now holds.
+fn merge_into_file(path: &Path, change: &dyn Fn(&mut Lessons)) -> Result<Lessons, Failure> {
+    let _lock = lock(path)?;
+    let (mut lessons, damage) = read(path);
+    if let Some(reason) = damage {
+        set_aside(path, &reason)?;
+    }
+    change(&mut lessons);
+    let file = File { format: FORMAT, lessons };
+    let text =
+        format!("{}\n{}", t!("runner.progress_header"), toml::to_string(&file).unwrap_or_default());
+    let temporary = path.with_extension(format!("toml.{}.tmp", std::process::id()));
+    let write = || -> std::io::Result<()> {
+        // A leftover of an earlier process with this id is removed (never followed), then the
+        // file is created exclusively: O_EXCL never follows a link.
+        let _ = std::fs::remove_file(&temporary);
+        let mut out = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(&temporary)?;
+        out.write_all(text.as_bytes())?;
+        out.sync_all()?;
+        std::fs::rename(&temporary, path)
+    };
+    write().map_err(|err| {
+        let _ = std::fs::remove_file(&temporary);
+        Failure::new(t!("runner.progress_unwritable", path = path.display(), error = err))
+    })?;
+    Ok(file.lessons)
 }
 
 #[cfg(test)]
@@ -206,15 +335,86 @@ mod tests {
         assert!(again.lesson("udp").done.contains("listen-ipv4"));
         assert!(again.reset(None));
         assert_eq!(again.lesson("udp"), LessonProgress::default());
+        assert_eq!(Progress::load_from(path).unwrap().lesson("udp"), LessonProgress::default());
     }
 
     #[test]
-    fn a_damaged_file_is_explained_not_overwritten() {
+    fn every_step_is_saved_when_it_is_done() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("progress.toml");
-        std::fs::write(&path, "format = [").unwrap();
-        let failure = Progress::load_from(path.clone()).unwrap_err();
-        assert!(failure.message.contains(&path.display().to_string()), "{failure}");
-        assert_eq!(std::fs::read_to_string(&path).unwrap(), "format = [");
+        let mut progress = Progress::load_from(path.clone()).unwrap();
+        progress.mark_done("tcp", "listen-ipv4");
+        // No save() call: the file already has it.
+        let on_disk = Progress::load_from(path).unwrap();
+        assert!(on_disk.lesson("tcp").done.contains("listen-ipv4"));
+    }
+
+    #[test]
+    fn runs_at_the_same_time_lose_no_update() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("socklab/progress.toml");
+        // Every run loads before any saves, as two terminals started together would.
+        let runs: Vec<Progress> =
+            (0..4).map(|_| Progress::load_from(path.clone()).unwrap()).collect();
+        std::thread::scope(|scope| {
+            for (run, mut progress) in runs.into_iter().enumerate() {
+                scope.spawn(move || {
+                    for step in 0..20 {
+                        progress.mark_done("tcp", &format!("run{run}-step{step}"));
+                    }
+                    progress.save().unwrap();
+                });
+            }
+        });
+        let done = Progress::load_from(path).unwrap().lesson("tcp").done;
+        assert_eq!(done.len(), 80, "{done:?}");
+        let left: Vec<_> = std::fs::read_dir(dir.path().join("socklab"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .filter(|name| name != "progress.toml" && name != "progress.toml.lock")
+            .collect();
+        assert!(left.is_empty(), "temporary files left: {left:?}");
+    }
+
+    #[test]
+    fn a_damaged_or_future_file_is_set_aside_and_the_run_goes_on() {
+        for damaged in ["format = [", "format = 99\n", "\u{0}\u{7f}[[x", "a directory"] {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("progress.toml");
+            if damaged == "a directory" {
+                std::fs::create_dir(&path).unwrap();
+            } else {
+                std::fs::write(&path, damaged).unwrap();
+            }
+            let mut progress = Progress::load_from(path.clone()).unwrap();
+            assert_eq!(progress.lesson("tcp"), LessonProgress::default());
+            let backups: Vec<PathBuf> = std::fs::read_dir(dir.path())
+                .unwrap()
+                .map(|e| e.unwrap().path())
+                .filter(|p| p.to_string_lossy().contains("progress.toml.bad-"))
+                .collect();
+            assert_eq!(backups.len(), 1, "{damaged:?}");
+            if backups[0].is_file() {
+                assert_eq!(std::fs::read_to_string(&backups[0]).unwrap(), damaged);
+            }
+            assert!(!progress.reset(None));
+            progress.mark_done("tcp", "clean");
+            assert!(Progress::load_from(path).unwrap().lesson("tcp").done.contains("clean"));
+        }
+    }
+
+    #[test]
+    fn a_link_in_place_of_the_temporary_file_is_not_followed() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("progress.toml");
+        let victim = dir.path().join("victim");
+        std::fs::write(&victim, "keep").unwrap();
+        let temporary = path.with_extension(format!("toml.{}.tmp", std::process::id()));
+        std::os::unix::fs::symlink(&victim, &temporary).unwrap();
+        let mut progress = Progress::load_from(path.clone()).unwrap();
+        progress.mark_done("tcp", "clean");
+        progress.save().unwrap();
+        assert_eq!(std::fs::read_to_string(&victim).unwrap(), "keep");
+        assert!(Progress::load_from(path).unwrap().lesson("tcp").done.contains("clean"));
     }
 }

@@ -5,7 +5,7 @@
 //! the output with what the tutorial says it should be, and returns a [`StepRun`]. Dropping
 //! the session stops its listeners.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use crate::error::Failure;
 use crate::lesson::command::{self, CommandLine, Invocation};
@@ -15,7 +15,7 @@ use crate::lesson::{Action, Check, Lesson, Need, Step};
 use crate::net::inspect::{self, InspectArgs};
 use crate::net::listen::{ListenKind, ListenSpec, ListenTarget, Listener};
 use crate::net::{ToolOutput, probe, stat};
-use crate::runner::cleanup::{self, Job, Jobs};
+use crate::runner::cleanup::{self, Jobs};
 use crate::runner::environment::Environment;
 use crate::runner::verdict::Verdict;
 use crate::t;
@@ -62,6 +62,13 @@ impl<'a> Session<'a> {
     ) -> Result<Self, Failure> {
         let placement = env.placement(placement);
         let values = lesson.values.place(&placement).map_err(Failure::usage)?;
+        // Wherever the socket files go (a lesson may name its own directories), nobody else
+        // may swap them; a directory not there yet is the listener's to report.
+        for dir in values.paths.iter().filter_map(|p| p.path.parent()) {
+            if dir.exists() {
+                check_socket_dir(dir)?;
+            }
+        }
         Ok(Self { values, env, jobs: cleanup::new_jobs(), opened: Vec::new(), halted: None })
     }
 
@@ -91,7 +98,7 @@ impl<'a> Session<'a> {
     /// The step's command as the student sees it.
     pub fn command_text(&self, step: &Step) -> Option<String> {
         match &step.action {
-            Action::Run(template) => Some(self.values.substitute(template)),
+            Action::Run(template) => Some(self.values.substitute_quoted(template)),
             Action::Check(_) => None,
         }
     }
@@ -110,13 +117,15 @@ impl<'a> Session<'a> {
 
     fn skipped(&mut self, step: &Step, reason: String) -> StepRun {
         let command = self.command_text(step);
-        if let Some(Ok(parsed)) = command.as_deref().map(command::parse) {
+        if let Action::Run(template) = &step.action
+            && let Ok(parsed) = command::parse_template(template, &self.values)
+        {
             match parsed.invocation {
                 Invocation::Listen(_) => {
                     self.push_job(&parsed, None);
                 }
                 Invocation::Foreground(job) => {
-                    self.pop_job(job);
+                    cleanup::stop_job(&self.jobs, job);
                 }
                 _ => {}
             }
@@ -151,12 +160,11 @@ impl<'a> Session<'a> {
         let mut run = match &step.action {
             Action::Check(check) => self.check(*check),
             Action::Run(template) => {
-                let text = self.values.substitute(template);
-                match command::parse(&text) {
+                match command::parse_template(template, &self.values) {
                     Ok(parsed) => self.command(parsed),
                     // The loader parsed this line with the lesson's own values; placed values
-                    // cannot break it, but say so plainly if they ever do.
-                    Err(err) => StepRun::error(Some(text), err.message, Vec::new()),
+                    // are filled into words already split, but say so plainly if they break it.
+                    Err(err) => StepRun::error(self.command_text(step), err.message, Vec::new()),
                 }
             }
         };
@@ -189,32 +197,35 @@ impl<'a> Session<'a> {
     /// chmod, for socket files that this session's own running listeners created: the only
     /// files socklab changes. Prints nothing on success, like chmod.
     fn chmod(&mut self, text: &str, mode: u32, paths: &[PathBuf]) -> StepRun {
-        use std::os::unix::fs::{FileTypeExt, PermissionsExt};
         let jobs = cleanup::lock(&self.jobs);
         let ours = |path: &PathBuf| {
-            let made_here = jobs
-                .iter()
+            jobs.iter()
                 .filter_map(|job| job.listener.as_ref())
-                .any(|listener| listener.path() == Some(path.as_path()));
-            made_here
-                && std::fs::symlink_metadata(path).is_ok_and(|meta| meta.file_type().is_socket())
+                .find(|listener| listener.path() == Some(path.as_path()))
+                .and_then(Listener::file_id)
         };
-        if let Some(path) = paths.iter().find(|path| !ours(path)) {
-            let message = t!("runner.chmod_not_ours", path = path.display());
-            return StepRun::error(Some(text.to_owned()), message, vec![t!("runner.chmod_hint")]);
-        }
         for path in paths {
-            let permissions = std::fs::Permissions::from_mode(mode);
-            if let Err(err) = std::fs::set_permissions(path, permissions) {
-                let message = t!("runner.chmod_failed", path = path.display(), error = err);
-                return StepRun::error(Some(text.to_owned()), message, Vec::new());
+            let Some(file_id) = ours(path) else {
+                let message = t!("runner.chmod_not_ours", path = path.display());
+                return StepRun::error(
+                    Some(text.to_owned()),
+                    message,
+                    vec![t!("runner.chmod_hint")],
+                );
+            };
+            if let Err(message) = chmod_socket_file(path, file_id, mode) {
+                return StepRun::error(
+                    Some(text.to_owned()),
+                    message,
+                    vec![t!("runner.chmod_hint")],
+                );
             }
         }
         StepRun::output(Some(text.to_owned()), String::new())
     }
 
     fn listen(&mut self, parsed: &CommandLine, spec: ListenSpec) -> StepRun {
-        let shown = parsed.text.trim_end_matches('&').trim_end().to_owned();
+        let shown = parsed.plain.trim_end_matches('&').trim_end().to_owned();
         let is_v6 = matches!(spec.kind, ListenKind::Tcp6 | ListenKind::Udp6);
         if is_v6 && !self.env.ipv6 {
             self.push_job(parsed, None);
@@ -241,55 +252,39 @@ impl<'a> Session<'a> {
                 Ok(listener) => drop(listener),
             }
         }
-        match Listener::open(&spec) {
-            Ok(listener) => {
-                self.opened.push(listener.inode());
-                let number =
-                    self.push_job(&CommandLine { text: shown, ..parsed.clone() }, Some(listener));
-                let mut run = StepRun::output(
+        let opened = cleanup::open_job(&self.jobs, shown, || Listener::open(&spec));
+        let mut run = match opened {
+            // A signal is ending the run: the step says nothing.
+            None => StepRun::skipped(Some(parsed.text.clone()), t!("runner.interrupted")),
+            Some(Ok((number, inode))) => {
+                self.opened.push(inode);
+                StepRun::output(
                     Some(parsed.text.clone()),
                     format!("[{number}] {}\n", std::process::id()),
-                );
-                run.preface = preface;
-                run
+                )
             }
-            Err(failure) => {
-                let mut run =
-                    StepRun::error(Some(parsed.text.clone()), failure.message, failure.hints);
-                run.preface = preface;
-                run
+            Some(Err(failure)) => {
+                StepRun::error(Some(parsed.text.clone()), failure.message, failure.hints)
             }
-        }
+        };
+        run.preface = preface;
+        run
     }
 
     fn push_job(&mut self, parsed: &CommandLine, listener: Option<Listener>) -> usize {
-        let mut jobs = cleanup::lock(&self.jobs);
-        // A shell numbers jobs from 1 again once none is left; like it, take the next free one.
-        let number = jobs.iter().map(|j| j.number).max().unwrap_or(0) + 1;
-        let text = parsed.text.trim_end_matches('&').trim_end().to_owned();
-        jobs.push(Job { number, text, listener });
-        number
-    }
-
-    fn pop_job(&mut self, number: Option<usize>) -> Option<Job> {
-        let mut jobs = cleanup::lock(&self.jobs);
-        let index = match number {
-            Some(n) => jobs.iter().position(|j| j.number == n)?,
-            None => jobs.len().checked_sub(1)?,
-        };
-        Some(jobs.remove(index))
+        let text = parsed.plain.trim_end_matches('&').trim_end().to_owned();
+        cleanup::push(&mut cleanup::lock(&self.jobs), text, listener)
     }
 
     fn foreground(&mut self, text: &str, number: Option<usize>) -> StepRun {
-        match self.pop_job(number) {
+        // fg prints the job's command; Ctrl+C then stops it (its listener is dropped with the
+        // job list locked: its sockets close and its socket files go before anyone looks).
+        match cleanup::stop_job(&self.jobs, number) {
             None => StepRun::error(Some(text.to_owned()), t!("runner.no_such_job"), Vec::new()),
-            Some(Job { listener: None, .. }) => {
+            Some((_, false)) => {
                 StepRun::skipped(Some(text.to_owned()), t!("runner.job_was_skipped"))
             }
-            Some(Job { text: job_text, listener: Some(listener), .. }) => {
-                // fg prints the job's command; Ctrl+C then stops it (dropping the listener
-                // closes its sockets and removes its socket files).
-                drop(listener);
+            Some((job_text, true)) => {
                 StepRun::output(Some(text.to_owned()), format!("{job_text}\n^C\n"))
             }
         }
@@ -356,6 +351,55 @@ impl Drop for Session<'_> {
     fn drop(&mut self) {
         cleanup::lock(&self.jobs).clear();
     }
+}
+
+/// Sets the mode of the socket file at `path`, only while it is still the file a listener of
+/// ours bound (`file_id`: device and inode) and never through a symbolic link, even one
+/// swapped in at the last moment. The fchmodat system call takes no flags (rustix's `chmodat`
+/// gives EOPNOTSUPP for `AT_SYMLINK_NOFOLLOW`; fchmodat2 is Linux 6.6+ and not wrapped), a
+/// socket file cannot be opened, and `fchmod` on an `O_PATH` descriptor gives EBADF. So the
+/// path is opened `O_PATH | O_NOFOLLOW`, the descriptor checked to be that very socket file,
+/// and the mode set through `/proc/self/fd/N`, which names the inode held, not a path anyone
+/// can change: what glibc's `fchmodat(…, AT_SYMLINK_NOFOLLOW)` does too (measured on this
+/// host: it sets a socket's mode; the same through a link is refused).
+pub fn chmod_socket_file(path: &Path, file_id: (u64, u64), mode: u32) -> Result<(), String> {
+    use rustix::fs::{FileType, Mode, OFlags};
+    let failed = |err: rustix::io::Errno| {
+        t!("runner.chmod_failed", path = path.display(), error = std::io::Error::from(err))
+    };
+    let fd =
+        rustix::fs::open(path, OFlags::PATH | OFlags::NOFOLLOW | OFlags::CLOEXEC, Mode::empty())
+            .map_err(failed)?;
+    let stat = rustix::fs::fstat(&fd).map_err(failed)?;
+    let same = FileType::from_raw_mode(stat.st_mode) == FileType::Socket
+        && (stat.st_dev, stat.st_ino) == file_id;
+    if !same {
+        return Err(t!("runner.chmod_replaced", path = path.display()));
+    }
+    let held = format!("/proc/self/fd/{}", std::os::fd::AsRawFd::as_raw_fd(&fd));
+    rustix::fs::chmod(held.as_str(), Mode::from_raw_mode(mode)).map_err(failed)
+}
+
+/// Refuses a socket directory that other users may write in and that lacks the sticky bit:
+/// there anyone could rename or replace socklab's socket files while it uses them (as ssh
+/// refuses a key file others may change).
+pub fn check_socket_dir(dir: &Path) -> Result<(), Failure> {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(dir)
+        .map_err(|err| {
+            Failure::usage(t!("runner.socket_dir_unusable", dir = dir.display(), error = err))
+        })?
+        .permissions()
+        .mode();
+    if mode & 0o002 != 0 && mode & 0o1000 == 0 {
+        return Err(Failure::usage(t!(
+            "runner.socket_dir_unsafe",
+            dir = dir.display(),
+            mode = format!("{:04o}", mode & 0o7777)
+        ))
+        .hint(t!("runner.socket_dir_unsafe_hint", dir = dir.display())));
+    }
+    Ok(())
 }
 
 /// Compares a step's result with the lesson: output first, then exit status.

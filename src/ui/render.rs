@@ -1,4 +1,11 @@
 //! Turning what the runner shows into text: styled for a terminal, or plain.
+//!
+//! Lesson text, file paths and what a command printed may hold control characters (an escape
+//! sequence that clears the screen, retitles the window or fakes output); [`clean`] shows
+//! them as visible text instead, and everything rendered here, or printed by the lab's
+//! commands, passes through it.
+
+use std::borrow::Cow;
 
 use console::{Style, style};
 
@@ -22,20 +29,50 @@ pub fn width() -> usize {
         .min(100)
 }
 
-/// Renders an item; `styled` adds colour and emphasis.
+/// Whether `c` must not reach a terminal as it is: control characters (C0 but newline and
+/// tab, DEL, C1) and the bidirectional overrides that make text read other than it is.
+fn is_unsafe(c: char) -> bool {
+    (c.is_control() && c != '\n' && c != '\t')
+        || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+/// `text` with its control characters made visible: `^[` for ESC and the other C0 controls
+/// (caret notation, as `cat -v`), `^?` for DEL, `\u{9b}` for the rest. Newlines and tabs stay.
+pub fn clean(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(is_unsafe) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    for c in text.chars() {
+        match c {
+            c if !is_unsafe(c) => out.push(c),
+            '\u{7f}' => out.push_str("^?"),
+            c if u32::from(c) < 0x20 => {
+                out.push('^');
+                out.push(char::from_u32(u32::from(c) + 0x40).unwrap_or('?'));
+            }
+            c => out.push_str(&format!("\\u{{{:x}}}", u32::from(c))),
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// Renders an item; `styled` adds colour and emphasis. Every text in it is [`clean`]ed.
 pub fn render(item: Show<'_>, styled: bool) -> String {
     let paint = |text: String, s: Style| if styled { s.apply_to(text).to_string() } else { text };
     match item {
         Show::Lesson { title, number, count } => {
+            let title = clean(title);
             let head = if count > 1 {
                 t!("runner.lesson_heading", number = number, count = count, title = title)
             } else {
-                title.to_owned()
+                title.into_owned()
             };
             let rule = "=".repeat(textwrap::core::display_width(&head).min(width()));
             format!("\n{}\n{}\n", paint(head, Style::new().bold()), paint(rule, Style::new().dim()))
         }
         Show::Step { title, number, count, id } => {
+            let title = clean(title);
             let head = t!("runner.step_heading", number = number, count = count, title = title);
             let id = t!("runner.step_id", id = id);
             let fits = textwrap::core::display_width(&head) + 1 + id.len() <= width();
@@ -45,17 +82,21 @@ pub fn render(item: Show<'_>, styled: bool) -> String {
             format!("\n{head}{gap}{id}\n")
         }
         Show::Heading(head) => {
-            format!("\n{}\n", paint(head.to_owned(), Style::new().bold().cyan()))
+            format!("\n{}\n", paint(clean(head).into_owned(), Style::new().bold().cyan()))
         }
-        Show::Text(text) | Show::Page(text) => crate::markdown::render(text, width(), styled),
-        Show::Command(line) => format!("{}\n", paint(format!("$ {line}"), Style::new().bold())),
-        Show::Output(text) => fold_lines(text, "  "),
+        Show::Text(text) | Show::Page(text) => {
+            crate::markdown::render(&clean(text), width(), styled)
+        }
+        Show::Command(line) => {
+            format!("{}\n", paint(format!("$ {}", clean(line)), Style::new().bold()))
+        }
+        Show::Output(text) => fold_lines(&clean(text), "  "),
         Show::Expected(text) => {
-            format!("{}\n{}", t!("runner.expected_heading"), fold_lines(text, "  "))
+            format!("{}\n{}", t!("runner.expected_heading"), fold_lines(&clean(text), "  "))
         }
         Show::Note(text) => {
             let label = t!("runner.note_label");
-            let wrapped = labelled(&label, text);
+            let wrapped = labelled(&label, &clean(text));
             // The label is styled after wrapping, so escapes never count as width.
             match wrapped.strip_prefix(&label) {
                 Some(rest) if styled => {
@@ -79,18 +120,18 @@ fn verdict_text(verdict: &Verdict, styled: bool) -> String {
             "{} {}\n{}",
             label("runner.verdict_fail", Style::new().red()),
             t!("runner.fail_explained"),
-            indent(&mark_difference(difference, styled), "  ")
+            indent(&mark_difference(&clean(difference), styled), "  ")
         ),
         Verdict::Error { message, hints } => {
             let plain = t!("runner.verdict_error");
-            let mut out = labelled(&plain, message).replacen(
+            let mut out = labelled(&plain, &clean(message)).replacen(
                 &plain,
                 &label("runner.verdict_error", Style::new().magenta()),
                 1,
             );
             for hint in hints {
                 out.push_str(&wrap_with(
-                    &format!("{} {hint}", t!("runner.hint_label")),
+                    &format!("{} {}", t!("runner.hint_label"), clean(hint)),
                     "  ",
                     "        ",
                 ));
@@ -99,7 +140,7 @@ fn verdict_text(verdict: &Verdict, styled: bool) -> String {
         }
         Verdict::Skipped { reason } => {
             let plain = t!("runner.verdict_skipped");
-            labelled(&plain, reason).replacen(
+            labelled(&plain, &clean(reason)).replacen(
                 &plain,
                 &label("runner.verdict_skipped", Style::new().yellow()),
                 1,
@@ -188,4 +229,33 @@ fn indent(text: &str, by: &str) -> String {
         out.push('\n');
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn control_characters_are_shown_not_obeyed() {
+        assert_eq!(clean("plain\ttext\n"), "plain\ttext\n");
+        assert_eq!(clean("\u{1b}[2J\u{7}x\r\u{7f}"), "^[[2J^Gx^M^?");
+        assert_eq!(clean("a\u{9b}31mb\u{202e}c"), "a\\u{9b}31mb\\u{202e}c");
+        let hostile = "\u{1b}]0;pwned\u{7}\u{1b}[2J";
+        let items = [
+            Show::Lesson { title: hostile, number: 1, count: 1 },
+            Show::Step { title: hostile, number: 1, count: 1, id: "x" },
+            Show::Heading(hostile),
+            Show::Text(hostile),
+            Show::Command(hostile),
+            Show::Output(hostile),
+            Show::Expected(hostile),
+            Show::Note(hostile),
+        ];
+        for item in items {
+            let shown = render(item, false);
+            assert!(!shown.contains('\u{1b}') && !shown.contains('\u{7}'), "{item:?}: {shown:?}");
+        }
+        let verdict = Verdict::Error { message: hostile.into(), hints: vec![hostile.into()] };
+        assert!(!render(Show::Verdict(&verdict), true).contains('\u{7}'));
+    }
 }

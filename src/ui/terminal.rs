@@ -69,9 +69,10 @@ impl Ui for TerminalUi {
 
     fn select(&mut self, prompt: &str, items: &[String]) -> Option<usize> {
         let prompt = self.fit_prompt(prompt);
+        let items: Vec<String> = items.iter().map(|i| render::clean(i).into_owned()).collect();
         let picked = Select::with_theme(&self.theme)
             .with_prompt(prompt)
-            .items(items)
+            .items(&items)
             .default(0)
             .interact_on_opt(&self.term);
         settle(picked)
@@ -84,7 +85,8 @@ impl TerminalUi {
     /// question is printed first, wrapped, and only its last sentence (or a short "yes or
     /// no?") becomes the prompt.
     fn fit_prompt(&self, question: &str) -> String {
-        let (lead, prompt) = split_prompt(question, render::width());
+        // Lesson text may carry control characters: shown, never obeyed.
+        let (lead, prompt) = split_prompt(&render::clean(question), render::width());
         if let Some(lead) = lead {
             let _ = self.term.write_str(&render::wrap_with(&lead, "", ""));
         }

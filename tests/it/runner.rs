@@ -216,9 +216,10 @@ fn an_unprivileged_run_shows_the_refusal_then_moves_the_privileged_port() {
             std::os::unix::fs::PermissionsExt::from_mode(0o777),
         )
         .unwrap();
+        // Sticky, as /tmp: a world-writable socket directory without it is refused.
         std::fs::set_permissions(
             lab.sockets.path(),
-            std::os::unix::fs::PermissionsExt::from_mode(0o777),
+            std::os::unix::fs::PermissionsExt::from_mode(0o1777),
         )
         .unwrap();
         let inner = lab.command(&["run", "--yes", "udp"]);

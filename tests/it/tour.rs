@@ -272,3 +272,44 @@ fn ctrl_c_at_a_prompt_stops_the_listeners_and_removes_their_files() {
     assert!(!screen.contains("Stopped. Every listener"), "Ctrl+C is not a quiet quit:\n{screen}");
     assert!(!socket_file.exists(), "Ctrl+C left the socket file behind:\n{screen}");
 }
+
+/// TERM, HUP and QUIT to the tour at a prompt with two listeners up, and the terminal itself
+/// going away (tmux killed: the kernel hangs the tour up): the socket files go every time.
+#[test]
+fn every_signal_and_a_lost_terminal_leave_no_socket_file() {
+    for how in ["TERM", "HUP", "QUIT", "terminal closed"] {
+        let Some(tour) = TourInTmux::start("04-unix.toml", &[]) else { return };
+        let (tmux, sockets) = (&tour.tmux, &tour.sockets);
+        for answered in 0..2 {
+            tmux.wait_for("a step prompt", |history| {
+                history.matches("✔ What now?").count() == answered
+                    && tmux.visible().contains("? What now? ›")
+            });
+            tmux.run(&["send-keys", "Enter"]);
+        }
+        tmux.wait_for("the third prompt", |history| {
+            history.matches("✔ What now?").count() == 2 && tmux.visible().contains("? What now? ›")
+        });
+        assert_eq!(std::fs::read_dir(sockets.path()).unwrap().count(), 2, "{how}");
+        let pid = tmux.run(&["display-message", "-p", "#{pane_pid}"]).trim().to_owned();
+        match how {
+            "terminal closed" => {
+                tmux.run(&["kill-server"]);
+            }
+            signal => {
+                let status = Command::new("kill").args(["-s", signal, &pid]).status().unwrap();
+                assert!(status.success());
+            }
+        }
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while std::fs::read_to_string(format!("/proc/{pid}/status"))
+            .is_ok_and(|s| s.lines().any(|l| l.starts_with("State:") && !l.contains('Z')))
+        {
+            assert!(Instant::now() < deadline, "{how}: the tour did not end");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let left: Vec<_> =
+            std::fs::read_dir(sockets.path()).unwrap().map(|e| e.unwrap().path()).collect();
+        assert!(left.is_empty(), "{how} left {left:?}");
+    }
+}

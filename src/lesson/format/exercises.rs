@@ -71,7 +71,7 @@ impl Reader<'_> {
     /// Reports an exercise or quiz id that a step, an exercise or a quiz already has: they
     /// share one name space, since progress and `socklab check` name them by id alone.
     pub(super) fn unique_ids(&mut self, root: &DeTable<'_>) {
-        let mut seen: Vec<(String, usize)> = Vec::new();
+        let mut seen: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
         for (key, checked_before) in [("steps", true), ("exercises", false), ("quizzes", false)] {
             let Some(array) = root.get(key).and_then(|v| v.get_ref().as_array()) else { continue };
             for item in array.iter() {
@@ -79,7 +79,7 @@ impl Reader<'_> {
                     continue;
                 };
                 let Some(text) = id.get_ref().as_str() else { continue };
-                let first = seen.iter().find(|(seen_id, _)| seen_id == text).map(|(_, at)| *at);
+                let first = seen.get(text).copied();
                 match first {
                     // Duplicates among steps are reported by the steps' own check.
                     Some(_) if checked_before => {}
@@ -88,7 +88,9 @@ impl Reader<'_> {
                         self.report
                             .at(id.span(), t!("lesson.duplicate_id", id = text, first = first));
                     }
-                    None => seen.push((text.to_owned(), id.span().start)),
+                    None => {
+                        seen.insert(text, id.span().start);
+                    }
                 }
             }
         }
@@ -460,7 +462,7 @@ impl Reader<'_> {
         values: &Values,
     ) -> Option<(String, Invocation)> {
         self.references(span.clone(), text, values);
-        match command::parse(&values.as_written().substitute(text)) {
+        match command::parse_template(text, &values.as_written()) {
             Ok(parsed) => Some((text.to_owned(), parsed.invocation)),
             Err(err) => {
                 match &err.word {

@@ -220,7 +220,7 @@ impl Expected {
                 return;
             }
             if after_skip {
-                let _ = writeln!(out, "  ... ({} line(s) skipped)", to - from);
+                let _ = writeln!(out, "  {}", crate::t!("lesson.lines_skipped", count = to - from));
             } else {
                 for extra in &observed[from..to] {
                     let _ = writeln!(out, "+ {extra}");
@@ -416,7 +416,7 @@ mod tests {
             "{diff}"
         );
         assert!(diff.contains("\n                ^\n"), "the backlog field is marked:\n{diff}");
-        assert!(diff.starts_with("  ... (2 line(s) skipped)\n- LISTEN"), "{diff}");
+        assert!(diff.starts_with("  ... (2 lines skipped)\n- LISTEN"), "{diff}");
     }
 
     #[test]

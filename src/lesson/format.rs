@@ -11,6 +11,7 @@
 //! summary = "one line for `socklab list`"
 //! intro = "shown before the first step"
 //! outro = "shown after the last step"
+//! extra = false                  # true: after the tutorial, run only when named
 //!
 //! [ports]                        # named ports: {tcp} in commands and expected output
 //! tcp = 8080
@@ -31,6 +32,7 @@
 //! any_order = false              # true: the expected lines may come in any order (ss rows)
 //! status = 0                     # expected exit status (default 0)
 //! needs = ["ipv6"]               # skipped, with the reason, where the host lacks it
+//!                                # ("firewall": the simulated server's nftables)
 //! ```
 //!
 //! A lesson may also have `[[exercises]]` and `[[quizzes]]`, read by [`exercises`] and
@@ -63,6 +65,8 @@ pub struct Lesson {
     pub exercises: Vec<Exercise>,
     /// Questions, graded by a fixed answer or by what a run shows.
     pub quizzes: Vec<Quiz>,
+    /// An extra lesson, after the tutorial: run only when named (`extra = true`).
+    pub extra: bool,
 }
 
 /// One step of a lesson.
@@ -107,6 +111,8 @@ pub enum Check {
 pub enum Need {
     /// A working IPv6 stack (`::1` can be bound).
     Ipv6,
+    /// The simulated server's firewall (nft installed, nf_tables usable in the lab).
+    Firewall,
 }
 
 impl Check {
@@ -123,10 +129,14 @@ impl Check {
 }
 
 impl Need {
-    pub const NAMES: &'static [&'static str] = &["ipv6"];
+    pub const NAMES: &'static [&'static str] = &["ipv6", "firewall"];
 
     fn from_name(name: &str) -> Option<Self> {
-        (name == "ipv6").then_some(Self::Ipv6)
+        match name {
+            "ipv6" => Some(Self::Ipv6),
+            "firewall" => Some(Self::Firewall),
+            _ => None,
+        }
     }
 }
 
@@ -142,6 +152,7 @@ const LESSON_KEYS: &[&str] = &[
     "steps",
     "exercises",
     "quizzes",
+    "extra",
 ];
 const STEP_KEYS: &[&str] =
     &["id", "title", "run", "check", "explain", "notice", "expect", "any_order", "status", "needs"];
@@ -218,6 +229,7 @@ impl Reader<'_> {
         let exercises = self.exercises(root, &values);
         let quizzes = self.quizzes(root, &values);
         self.unique_ids(root);
+        let extra = self.extra(root);
         Some(Lesson {
             id: id?,
             title: title?,
@@ -229,7 +241,19 @@ impl Reader<'_> {
             steps: steps?,
             exercises: exercises?,
             quizzes: quizzes?,
+            extra: extra?,
         })
+    }
+
+    /// `extra = true`: a lesson after the tutorial, run only when named.
+    fn extra(&mut self, root: &DeTable<'_>) -> Option<bool> {
+        let Some(value) = root.get("extra") else { return Some(false) };
+        let flag = value.get_ref().as_bool();
+        if flag.is_none() {
+            let expected = "true or false";
+            self.report.at(value.span(), t!("lesson.wrong_type", key = "extra", expected = expected));
+        }
+        flag
     }
 
     fn unknown_keys<'a>(

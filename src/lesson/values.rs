@@ -137,6 +137,11 @@ impl Resolved {
             out.push_str(&rest[..open]);
             let after = &rest[open..];
             match after.find('}') {
+                // `{ … }` with spaces (an nft rule block) is text, not a value's name.
+                Some(close) if !is_reference(&after[1..close]) => {
+                    out.push('{');
+                    rest = &after[1..];
+                }
                 Some(close) => {
                     let name = &after[1..close];
                     match self.get(name) {
@@ -175,12 +180,21 @@ pub fn references(template: &str) -> Vec<(usize, &str)> {
         let start = from + open;
         let Some(close) = template[start..].find('}') else { break };
         let name = &template[start + 1..start + close];
+        if !is_reference(name) {
+            from = start + 1;
+            continue;
+        }
         if !name.starts_with('?') {
             found.push((start, name));
         }
         from = start + close + 1;
     }
     found
+}
+
+/// Whether `{name}` can be a value or a wildcard: no whitespace inside the braces.
+fn is_reference(name: &str) -> bool {
+    !name.is_empty() && !name.contains(char::is_whitespace)
 }
 
 #[cfg(test)]

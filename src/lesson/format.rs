@@ -251,7 +251,8 @@ impl Reader<'_> {
         let flag = value.get_ref().as_bool();
         if flag.is_none() {
             let expected = "true or false";
-            self.report.at(value.span(), t!("lesson.wrong_type", key = "extra", expected = expected));
+            self.report
+                .at(value.span(), t!("lesson.wrong_type", key = "extra", expected = expected));
         }
         flag
     }

@@ -188,8 +188,19 @@ impl<'a> Session<'a> {
     /// there. Skipped, with the reason, where the hosts cannot be made.
     fn on_host(&mut self, name: &str, parsed: CommandLine) -> StepRun {
         let mut hosts = std::mem::take(&mut self.hosts);
-        let run = match hosts.get().map(|made| made.host(name)) {
-            Err(reason) => StepRun::skipped(Some(parsed.text.clone()), reason),
+        // nft needs the firewall, whatever the step says (a quiz's setup says nothing).
+        let usable = match parsed.invocation {
+            Invocation::Nft(_) => hosts.firewall(),
+            _ => Ok(()),
+        };
+        let run = match usable.and_then(|()| hosts.get()).map(|made| made.host(name)) {
+            Err(reason) => {
+                // A skipped listener is still a job, so that its `fg` is skipped too.
+                if matches!(parsed.invocation, Invocation::Listen(_)) {
+                    self.push_job(&parsed, None);
+                }
+                StepRun::skipped(Some(parsed.text.clone()), reason)
+            }
             Ok(None) => StepRun::error(
                 Some(parsed.text.clone()),
                 t!("topology.unknown_host", host = name, hosts = name),
@@ -197,9 +208,9 @@ impl<'a> Session<'a> {
             ),
             Ok(Some(host)) => match &parsed.invocation {
                 Invocation::Nft(words) => nft_step(host, &parsed.text, words),
-                _ => host
-                    .run(|| self.here(parsed.clone()))
-                    .unwrap_or_else(|err| StepRun::skipped(Some(parsed.text.clone()), err.to_string())),
+                _ => host.run(|| self.here(parsed.clone())).unwrap_or_else(|err| {
+                    StepRun::skipped(Some(parsed.text.clone()), err.to_string())
+                }),
             },
         };
         self.hosts = hosts;
@@ -221,7 +232,9 @@ impl<'a> Session<'a> {
             Invocation::Stat(args) => tool(stat::execute(args)),
             Invocation::Chmod { mode, paths } => self.chmod(&text, *mode, paths),
             // The loader accepts nft only with a host, which `command` sends to `on_host`.
-            Invocation::Nft(_) => StepRun::error(Some(text), t!("lesson.nft_needs_host"), Vec::new()),
+            Invocation::Nft(_) => {
+                StepRun::error(Some(text), t!("lesson.nft_needs_host"), Vec::new())
+            }
         }
     }
 

@@ -52,8 +52,7 @@ impl Host {
         std::thread::scope(|scope| {
             scope
                 .spawn(|| -> io::Result<T> {
-                    setns(self.netns.as_fd(), CloneFlags::CLONE_NEWNET)
-                        .map_err(io::Error::from)?;
+                    setns(self.netns.as_fd(), CloneFlags::CLONE_NEWNET).map_err(io::Error::from)?;
                     Ok(work())
                 })
                 .join()

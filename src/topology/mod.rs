@@ -81,9 +81,7 @@ impl Topology {
             .and_then(|made| made)
             .map_err(|err| unavailable(&err))?;
         for (host, plan) in hosts.iter().zip(&PLANS) {
-            host.run(|| configure(plan))
-                .and_then(|done| done)
-                .map_err(|err| unavailable(&err))?;
+            host.run(|| configure(plan)).and_then(|done| done).map_err(|err| unavailable(&err))?;
         }
         Ok(Self { hosts })
     }

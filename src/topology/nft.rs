@@ -31,11 +31,7 @@ pub fn run(host: &Host, args: &[String]) -> io::Result<Output> {
         // Without the capability (outside a lab) nft is refused and says so itself.
         let _ = caps::raise(None, CapSet::Inheritable, Capability::CAP_NET_ADMIN)
             .and_then(|()| caps::raise(None, CapSet::Ambient, Capability::CAP_NET_ADMIN));
-        Command::new(&program)
-            .args(args)
-            .env_clear()
-            .stdin(Stdio::null())
-            .output()
+        Command::new(&program).args(args).env_clear().stdin(Stdio::null()).output()
     })?
 }
 

@@ -86,12 +86,12 @@ impl Rtnl {
         message.header.prefix_len = prefix;
         message.header.family =
             if address.is_ipv4() { AddressFamily::Inet } else { AddressFamily::Inet6 };
-        message.attributes = vec![AddressAttribute::Local(address), AddressAttribute::Address(address)];
+        message.attributes =
+            vec![AddressAttribute::Local(address), AddressAttribute::Address(address)];
         if address.is_ipv6() {
             message.attributes.push(AddressAttribute::Flags(AddressFlags::Nodad));
         }
-        self.request(RouteNetlinkMessage::NewAddress(message), NLM_F_CREATE | NLM_F_EXCL)
-            .map(drop)
+        self.request(RouteNetlinkMessage::NewAddress(message), NLM_F_CREATE | NLM_F_EXCL).map(drop)
     }
 
     /// Sends one request and reads the answers up to the kernel's acknowledgement; a refusal

@@ -6,6 +6,7 @@
 mod book;
 mod cli;
 mod exercise;
+mod firewall;
 mod inspect;
 mod listen;
 mod packaging;

@@ -93,10 +93,8 @@ fn lesson_passes(as_nobody: bool) -> Vec<serde_json::Value> {
     assert_eq!(output.status.code(), Some(0), "{stdout}\n{stderr}");
     let steps: Vec<serde_json::Value> =
         stdout.lines().filter_map(|line| serde_json::from_str(line).ok()).collect();
-    let verdicts: Vec<(&str, &str)> = steps
-        .iter()
-        .filter_map(|s| Some((s["step"].as_str()?, s["verdict"].as_str()?)))
-        .collect();
+    let verdicts: Vec<(&str, &str)> =
+        steps.iter().filter_map(|s| Some((s["step"].as_str()?, s["verdict"].as_str()?))).collect();
     assert_eq!(verdicts.len(), 21, "{stdout}");
     for (step, verdict) in &verdicts {
         let allowed: &[&str] = if nft_installed() { &["pass"] } else { &["pass", "skipped"] };
@@ -260,9 +258,18 @@ S='ip netns exec server nft'
 ",
     );
     let firewall_before = [
-        ("probe-dropped", "$S add table inet lab; $S add chain inet lab input '{ type filter hook input priority 0; }'; $S add rule inet lab input tcp dport 8080 drop"),
-        ("probe-rejected", "$S flush chain inet lab input; $S add rule inet lab input tcp dport 8080 reject with tcp reset"),
-        ("probe-udp-hidden", "$S add chain inet lab output '{ type filter hook output priority 0; }'; $S add rule inet lab output icmp type destination-unreachable drop"),
+        (
+            "probe-dropped",
+            "$S add table inet lab; $S add chain inet lab input '{ type filter hook input priority 0; }'; $S add rule inet lab input tcp dport 8080 drop",
+        ),
+        (
+            "probe-rejected",
+            "$S flush chain inet lab input; $S add rule inet lab input tcp dport 8080 reject with tcp reset",
+        ),
+        (
+            "probe-udp-hidden",
+            "$S add chain inet lab output '{ type filter hook output priority 0; }'; $S add rule inet lab output icmp type destination-unreachable drop",
+        ),
     ];
     for (step, probe) in PROBES {
         if let Some((_, rules)) = firewall_before.iter().find(|(s, _)| s == step) {
@@ -291,4 +298,25 @@ S='ip netns exec server nft'
             .unwrap_or_else(|| panic!("real nc gave nothing for {step}:\n{real}"));
         assert_eq!(said, theirs, "{step}");
     }
+}
+
+#[test]
+fn sigint_mid_lesson_in_a_namespace_leaves_it_unchanged() {
+    if !namespaces_allowed() || which::which("ip").is_err() {
+        return;
+    }
+    let lab = open_lab();
+    let inner = lab.command(&["run", "firewall", "--yes"]);
+    // Interrupted while the second UDP probe waits (the hosts, listeners and link are up).
+    let script = format!(
+        "set -m; ip link set lo up; {HOST_STATE}; echo @@
+eval \"exec $SOCKLAB\" >/dev/null & pid=$!
+sleep 1.5; kill -INT $pid; wait $pid; echo \"status $?\"; echo @@; {HOST_STATE}"
+    );
+    let output = in_namespace(&script, &inner, false).output().unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let parts: Vec<&str> = stdout.split("@@\n").collect();
+    assert_eq!(parts.len(), 3, "{stdout}");
+    assert_eq!(parts[1], "status 130\n", "{stdout}");
+    assert_eq!(parts[0], parts[2], "the namespace changed");
 }

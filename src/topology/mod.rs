@@ -98,15 +98,24 @@ impl Topology {
 }
 
 /// Brings up loopback and the link end, and gives the link its addresses (IPv6 without
-/// duplicate address detection, so that it is usable at once).
+/// duplicate address detection, so that it is usable at once; a kernel without IPv6 makes
+/// IPv4-only hosts).
 fn configure(plan: &Plan) -> std::io::Result<()> {
     let mut rtnl = rtnl::Rtnl::open()?;
     let lo = rtnl.link_index("lo")?;
     rtnl.set_up(lo)?;
     let link = rtnl.link_index(LINK)?;
     rtnl.add_address(link, IpAddr::V4(plan.ipv4), PREFIX_V4)?;
-    rtnl.add_address(link, IpAddr::V6(plan.ipv6), PREFIX_V6)?;
+    match rtnl.add_address(link, IpAddr::V6(plan.ipv6), PREFIX_V6) {
+        Err(err) if err.raw_os_error() == Some(libc_eafnosupport()) => {}
+        other => other?,
+    }
     rtnl.set_up(link)
+}
+
+/// EAFNOSUPPORT: the kernel has no IPv6.
+fn libc_eafnosupport() -> i32 {
+    nix::errno::Errno::EAFNOSUPPORT as i32
 }
 
 /// Why the hosts cannot be made, for the student.

@@ -320,3 +320,18 @@ sleep 1.5; kill -INT $pid; wait $pid; echo \"status $?\"; echo @@; {HOST_STATE}"
     assert_eq!(parts[1], "status 130\n", "{stdout}");
     assert_eq!(parts[0], parts[2], "the namespace changed");
 }
+
+#[test]
+fn the_extra_lesson_runs_only_when_named_and_list_marks_it() {
+    let lessons = socklab::lesson::shipped().unwrap();
+    let ids = |names: &[String]| -> Vec<String> {
+        let selected = socklab::lab::select(&lessons, names).unwrap();
+        selected.iter().map(|l| l.id.clone()).collect()
+    };
+    assert_eq!(ids(&[]), ["setup", "tcp", "udp", "unix"]);
+    assert_eq!(ids(&["firewall".to_owned()]), ["firewall"]);
+    let listed = Lab::new().run(&["list"]);
+    listed.assert_status(0);
+    let row = listed.stdout.lines().find(|line| line.contains(" firewall ")).unwrap();
+    assert!(row.contains("(extra, after the tutorial: socklab run firewall)"), "{row}");
+}

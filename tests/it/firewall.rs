@@ -335,3 +335,46 @@ fn the_extra_lesson_runs_only_when_named_and_list_marks_it() {
     let row = listed.stdout.lines().find(|line| line.contains(" firewall ")).unwrap();
     assert!(row.contains("(extra, after the tutorial: socklab run firewall)"), "{row}");
 }
+
+#[test]
+fn the_tour_offers_the_extra_lesson_after_the_tutorial() {
+    use socklab::lesson::values::Placement;
+    use socklab::runner::environment::Environment;
+    use socklab::runner::progress::Progress;
+    use socklab::ui::StepChoice;
+    use socklab::ui::scripted::{Answer, ScriptedUi};
+
+    let lessons = socklab::lesson::shipped().unwrap();
+    let last = lessons.iter().rposition(|l| !l.extra).unwrap();
+    assert_eq!(lessons[last + 1].id, "firewall");
+    let sockets = crate::support::short_tempdir();
+    let state = tempfile::tempdir().unwrap();
+    let placement = Placement {
+        port_offset: crate::support::free_offset(),
+        socket_dir: Some(sockets.path().to_owned()),
+        ..Placement::default()
+    };
+    let env = Environment::detect();
+    let mut progress = Progress::load_from(state.path().join("progress.toml")).unwrap();
+    // Skip every step of the tutorial's last lesson, decline its exercises, then the offer.
+    let mut answers: Vec<Answer> =
+        lessons[last].steps.iter().map(|_| Answer::Step(StepChoice::Skip)).collect();
+    answers.push(Answer::Confirm(false));
+    answers.push(Answer::Confirm(false));
+    let mut ui = ScriptedUi::new(answers);
+    let read_more = |_: &socklab::lesson::Lesson, _: &socklab::lesson::Step| None;
+    socklab::runner::tour::run(
+        &lessons,
+        Some(last),
+        &env,
+        &placement,
+        &mut progress,
+        &read_more,
+        &mut ui,
+    )
+    .unwrap();
+    assert!(ui.is_done(), "{}", ui.transcript);
+    let offer = "That was the tutorial. An extra lesson follows, after the tutorial: \"Two hosts and a firewall\"";
+    assert!(ui.transcript.contains(offer), "{}", ui.transcript);
+    assert!(ui.transcript.contains("That was the last lesson."), "{}", ui.transcript);
+}

@@ -157,6 +157,11 @@ fn parse_nft(host: Option<&str>, args: &[String]) -> Result<Invocation, CommandE
     if host.is_none() {
         return Err(CommandError::new(t!("lesson.nft_needs_host"), Some("nft")));
     }
+    // nft's own options (`-f FILE`, `-i`, `-I DIR`) would read files or a terminal: none.
+    let option = |word: &&String| word.starts_with('-') && !word[1..].starts_with(char::is_numeric);
+    if let Some(option) = args.iter().find(option) {
+        return Err(CommandError::new(t!("lesson.nft_option", option = option), Some(option)));
+    }
     match args.first() {
         Some(verb) if VERBS.contains(&verb.as_str()) && args.len() > 1 => {
             Ok(Invocation::Nft(args.to_vec()))
@@ -369,6 +374,9 @@ mod tests {
         assert_eq!(parse("ip netns exec router ss").unwrap_err().word.as_deref(), Some("router"));
         assert!(parse("nft add table inet lab").is_err());
         assert!(parse("ip netns exec server nft -f rules.nft").is_err());
+        assert!(parse("ip netns exec server nft list ruleset -f x").is_err());
+        let priority = "ip netns exec server nft add chain inet lab in '{ priority -100; }'";
+        assert!(parse(priority).is_ok());
         assert!(parse("ip netns exec client").is_err());
     }
 }

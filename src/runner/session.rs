@@ -201,11 +201,11 @@ impl<'a> Session<'a> {
                 }
                 StepRun::skipped(Some(parsed.text.clone()), reason)
             }
-            Ok(None) => StepRun::error(
-                Some(parsed.text.clone()),
-                t!("topology.unknown_host", host = name, hosts = name),
-                Vec::new(),
-            ),
+            Ok(None) => {
+                let hosts = topology::names().collect::<Vec<_>>().join(", ");
+                let message = t!("topology.unknown_host", host = name, hosts = hosts);
+                StepRun::error(Some(parsed.text.clone()), message, Vec::new())
+            }
             Ok(Some(host)) => match &parsed.invocation {
                 Invocation::Nft(words) => nft_step(host, &parsed.text, words),
                 _ => host.run(|| self.here(parsed.clone())).unwrap_or_else(|err| {

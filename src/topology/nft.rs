@@ -17,11 +17,13 @@ use caps::{CapSet, Capability};
 use super::Host;
 use crate::t;
 
-/// Where `nft` is: on the PATH, or in the sbin directories an unprivileged PATH may lack.
+/// Where the system's `nft` is. Only the system's own directories are searched, never the
+/// PATH: the program gets CAP_NET_ADMIN, so it must not be one the student put first.
 pub fn program() -> Option<PathBuf> {
-    which::which("nft").ok().or_else(|| {
-        ["/usr/sbin/nft", "/sbin/nft"].iter().map(PathBuf::from).find(|path| path.is_file())
-    })
+    ["/usr/sbin/nft", "/sbin/nft", "/usr/bin/nft", "/bin/nft", "/usr/local/sbin/nft"]
+        .iter()
+        .map(PathBuf::from)
+        .find(|path| path.is_file())
 }
 
 /// Runs `nft ARGS…` on `host` and returns what it printed and its status.

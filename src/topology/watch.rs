@@ -12,9 +12,19 @@ use crate::net::inspect::{self, InspectArgs};
 use crate::net::probe::{self, ProbeArgs};
 use crate::t;
 
-/// Runs the probe; when it is a TCP probe that waits (it has a `-w`) and fails, adds a note
-/// with the client's SYN-SENT row seen halfway through the wait.
+/// Runs the probe. A refusal across the link may come from a firewall: the note says so.
+/// When it is a TCP probe that waits (it has a `-w`) and fails, adds a note with the
+/// client's SYN-SENT row seen halfway through the wait.
 pub fn probe(args: &ProbeArgs) -> Result<ToolOutput, Failure> {
+    let mut output = watched(args)?;
+    if !args.udp && output.stderr.contains("Connection refused") {
+        let port = args.port.as_deref().unwrap_or_default();
+        output.notes = vec![t!("topology.refused_across", host = args.target, port = port)];
+    }
+    Ok(output)
+}
+
+fn watched(args: &ProbeArgs) -> Result<ToolOutput, Failure> {
     let Some(wait) = args.timeout.filter(|_| !args.udp && !args.unix) else {
         return probe::execute(args);
     };

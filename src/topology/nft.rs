@@ -37,15 +37,25 @@ pub fn run(host: &Host, args: &[String]) -> io::Result<Output> {
     })?
 }
 
-/// Whether `host` can have a firewall: `nft` installed, and nf_tables usable from here
-/// (built into the kernel or already loaded: a user namespace cannot load the module).
-/// The reason, for the student, when not.
+/// One nft transaction that uses every kind of rule a lesson sets up (a drop, a reject with
+/// a reset, an ICMP match, input and output hooks) on a table of its own, and deletes the
+/// table again: nothing stays, and a kernel that lacks one of the pieces refuses it all.
+const TRIAL: &str = "add table inet socklab_trial; \
+    add chain inet socklab_trial in { type filter hook input priority 0; }; \
+    add chain inet socklab_trial out { type filter hook output priority 0; }; \
+    add rule inet socklab_trial in tcp dport 9 drop; \
+    add rule inet socklab_trial in tcp dport 9 reject with tcp reset; \
+    add rule inet socklab_trial out icmp type destination-unreachable drop; \
+    delete table inet socklab_trial";
+
+/// Whether `host` can have a firewall: `nft` installed, and nf_tables with the pieces the
+/// lessons use available from here (built into the kernel or already loaded: a user
+/// namespace cannot load a module). The reason, for the student, when not.
 pub fn available(host: &Host) -> Result<(), String> {
     if program().is_none() {
         return Err(t!("topology.nft_missing"));
     }
-    let words = ["list".to_owned(), "ruleset".to_owned()];
-    match run(host, &words) {
+    match run(host, &[TRIAL.to_owned()]) {
         Ok(output) if output.status.success() => Ok(()),
         Ok(output) => {
             let said = String::from_utf8_lossy(&output.stderr);

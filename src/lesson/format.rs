@@ -733,6 +733,16 @@ status = 1
     }
 
     #[test]
+    fn an_extra_lesson_says_so_and_the_flag_is_checked() {
+        assert!(!parse("l.toml", GOOD).unwrap().extra);
+        let extra = GOOD.replace("format_version = 1", "format_version = 1\nextra = true");
+        assert!(parse("l.toml", &extra).unwrap().extra);
+        let wrong = GOOD.replace("format_version = 1", "format_version = 1\nextra = \"yes\"");
+        let problems = parse("l.toml", &wrong).unwrap_err();
+        assert!(problems[0].message.contains("true or false"), "{problems:?}");
+    }
+
+    #[test]
     fn fg_needs_a_job_before_it() {
         let text = format!("{GOOD}\n[[steps]]\nid = \"stop\"\ntitle = \"Stop\"\nrun = \"fg\"\n");
         let problems = parse("l.toml", &text).unwrap_err();

@@ -248,4 +248,19 @@ mod tests {
         );
         assert_eq!(references("a {tcp} {?x} b {udp}"), vec![(2, "tcp"), (15, "udp")]);
     }
+
+    #[test]
+    fn braces_with_spaces_are_text_and_names_after_them_still_count() {
+        let resolved = lesson_values().as_written();
+        let rule = "nft add chain inet lab input '{ type filter hook input priority 0; }' {tcp}";
+        assert_eq!(
+            resolved.substitute(rule),
+            "nft add chain inet lab input '{ type filter hook input priority 0; }' 8080"
+        );
+        assert_eq!(references(rule), vec![(rule.len() - 5, "tcp")]);
+        assert_eq!(
+            resolved.substitute("table inet lab {\n...\n{tcp}"),
+            "table inet lab {\n...\n8080"
+        );
+    }
 }

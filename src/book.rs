@@ -25,6 +25,7 @@ pub const CHAPTERS: &[(&str, &str)] = &[
     ("lessons/tcp.md", include_str!("../book/src/lessons/tcp.md")),
     ("lessons/udp.md", include_str!("../book/src/lessons/udp.md")),
     ("lessons/unix.md", include_str!("../book/src/lessons/unix.md")),
+    ("lessons/firewall.md", include_str!("../book/src/lessons/firewall.md")),
     ("reference/commands.md", include_str!("../book/src/reference/commands.md")),
     ("reference/flags.md", include_str!("../book/src/reference/flags.md")),
     ("reference/lesson-format.md", include_str!("../book/src/reference/lesson-format.md")),

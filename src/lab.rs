@@ -152,10 +152,12 @@ pub fn run(args: &RunArgs) -> Result<ExitCode, Failure> {
     })
 }
 
-/// The lessons named (all when none is), or a usage error naming the known ones.
+/// The lessons named (the tutorial's, without the extra lessons, when none is), or a usage
+/// error naming the known ones.
 pub fn select<'a>(lessons: &'a [Lesson], names: &[String]) -> Result<Vec<&'a Lesson>, Failure> {
     if names.is_empty() {
-        return Ok(lessons.iter().collect());
+        // The tutorial's own lessons; an extra lesson runs when it is named.
+        return Ok(lessons.iter().filter(|l| !l.extra).collect());
     }
     names
         .iter()
@@ -182,7 +184,12 @@ pub fn list(options: &LabOptions) -> Result<ExitCode, Failure> {
         } else {
             String::new()
         };
-        if !say(format!("{:>2}  {}: {}{mark}", number + 1, lesson.id, lesson.title)) {
+        let title = if lesson.extra {
+            format!("{} {}", lesson.title, t!("runner.list_extra", id = lesson.id))
+        } else {
+            lesson.title.clone()
+        };
+        if !say(format!("{:>2}  {}: {title}{mark}", number + 1, lesson.id)) {
             return Ok(ExitCode::SUCCESS);
         }
         for row in tour::Standing::of(lesson, &progress).rows().lines() {

@@ -15,4 +15,5 @@ pub mod markdown;
 pub mod net;
 pub mod runner;
 pub mod text;
+pub mod topology;
 pub mod ui;

@@ -114,13 +114,15 @@ pub enum BookRule {
 }
 
 /// What lint looked at, for the summary.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Counts {
     pub lessons: usize,
     pub exercises: usize,
     pub quizzes: usize,
-    /// Self-tests the host could not run (IPv6 missing).
+    /// Self-tests the host could not run (IPv6 missing, no simulated hosts or firewall).
     pub skipped: usize,
+    /// Why they could not run, each reason once.
+    pub skip_reasons: Vec<String>,
 }
 
 /// Lints `lessons`; `chapter` gives the book's markdown for a chapter path
@@ -151,17 +153,26 @@ pub fn lint(
             counts.exercises += 1;
             last_hint(exercise, &mut found);
             if !self_test(lesson, exercise, env, placement, &mut found) {
-                counts.skipped += 1;
+                counts.skip(t!("runner.no_ipv6"));
             }
         }
         for quiz in &lesson.quizzes {
             counts.quizzes += 1;
-            if !quiz_test(lesson, quiz, env, placement, &mut found) {
-                counts.skipped += 1;
+            if let Err(reason) = quiz_test(lesson, quiz, env, placement, &mut found) {
+                counts.skip(reason);
             }
         }
     }
     (findings, counts)
+}
+
+impl Counts {
+    fn skip(&mut self, reason: String) {
+        self.skipped += 1;
+        if !self.skip_reasons.contains(&reason) {
+            self.skip_reasons.push(reason);
+        }
+    }
 }
 
 type Found<'f> = dyn FnMut(Option<&str>, String) + 'f;
@@ -326,18 +337,18 @@ fn self_test(
 }
 
 /// A prediction quiz's run gives an outcome some choice predicts, and not every choice;
-/// false when the host cannot run it.
+/// the reason when the host cannot run it.
 fn quiz_test(
     lesson: &Lesson,
     quiz: &Quiz,
     env: &Environment,
     placement: &Placement,
     found: &mut Found<'_>,
-) -> bool {
-    let QuizKind::Predict { outcomes, .. } = &quiz.kind else { return true };
+) -> Result<(), String> {
+    let QuizKind::Predict { outcomes, .. } = &quiz.kind else { return Ok(()) };
     let id = Some(quiz.id.as_str());
     match quiz::observe(quiz, lesson, env, placement) {
-        Err(NotGraded::Skipped(_)) => return false,
+        Err(NotGraded::Skipped(reason)) => return Err(reason),
         Err(NotGraded::Error(failure)) => {
             found(id, t!("lint.quiz_error", message = failure.message));
         }
@@ -355,7 +366,7 @@ fn quiz_test(
         }
         Ok(_) => {}
     }
-    true
+    Ok(())
 }
 
 /// `socklab lint [DIR]`.
@@ -377,7 +388,8 @@ pub fn main(args: &LintArgs) -> Result<ExitCode, Failure> {
         }
     }
     if counts.skipped > 0 {
-        eprintln!("{}", t!("lint.skipped", count = counts.skipped));
+        let reasons = counts.skip_reasons.join("; ");
+        eprintln!("{}", t!("lint.skipped", count = counts.skipped, reasons = reasons));
     }
     if findings.is_empty() {
         lab::say(t!(

@@ -33,6 +33,8 @@ pub enum Invocation {
     /// chmod MODE PATH…: set the permission bits (octal) of socket files the lesson's own
     /// listeners created; socklab refuses any other file.
     Chmod { mode: u32, paths: Vec<std::path::PathBuf> },
+    /// nft WORDS…: change or list a simulated host's firewall (only with `ip netns exec HOST`).
+    Nft(Vec<String>),
 }
 
 /// A parsed command line.
@@ -48,6 +50,8 @@ pub struct CommandLine {
     pub sudo: bool,
     /// Whether it ends with `&` (runs in the background).
     pub background: bool,
+    /// The simulated host it runs on (`ip netns exec HOST …`), if any.
+    pub host: Option<String>,
     pub invocation: Invocation,
 }
 
@@ -113,6 +117,7 @@ fn parse_words(
     if sudo {
         words.remove(0);
     }
+    let host = host_prefix(&mut words)?;
     let Some(program) = words.first().cloned() else {
         return Err(CommandError::new(t!("lesson.command_empty"), None));
     };
@@ -128,6 +133,7 @@ fn parse_words(
         "ls" => parse_ls(&args)?,
         "fg" => parse_fg(&args)?,
         "chmod" => parse_chmod(&args)?,
+        "nft" => parse_nft(host.as_deref(), &args)?,
         other => {
             return Err(CommandError::new(
                 t!("lesson.command_unknown", program = other),
@@ -145,7 +151,48 @@ fn parse_words(
         }
         _ => {}
     }
-    Ok(CommandLine { text, plain, sudo, background, invocation })
+    Ok(CommandLine { text, plain, sudo, background, host, invocation })
+}
+
+/// Takes `ip netns exec HOST` off the front of `words`: the rest runs on that simulated host
+/// (see [`crate::topology`]). Only the lab's own hosts are known.
+fn host_prefix(words: &mut Vec<String>) -> Result<Option<String>, CommandError> {
+    if words.len() < 3 || words[..3] != ["ip", "netns", "exec"] {
+        return Ok(None);
+    }
+    let Some(host) = words.get(3).cloned() else {
+        return Err(CommandError::new(t!("lesson.netns_shape"), Some("exec")));
+    };
+    if !crate::topology::names().any(|name| name == host) {
+        let hosts: Vec<&str> = crate::topology::names().collect();
+        let message = t!("topology.unknown_host", host = host, hosts = hosts.join(", "));
+        return Err(CommandError::new(message, Some(&host)));
+    }
+    words.drain(..4);
+    Ok(Some(host))
+}
+
+/// nft's words, kept for the tool: only on a simulated host, and only the verbs a lesson
+/// needs to build, show and take down a ruleset.
+fn parse_nft(host: Option<&str>, args: &[String]) -> Result<Invocation, CommandError> {
+    const VERBS: &[&str] = &["add", "insert", "create", "delete", "flush", "list"];
+    if host.is_none() {
+        return Err(CommandError::new(t!("lesson.nft_needs_host"), Some("nft")));
+    }
+    // nft's own options (`-f FILE`, `-i`, `-I DIR`) would read files or a terminal: none.
+    let option = |word: &&String| word.starts_with('-') && !word[1..].starts_with(char::is_numeric);
+    if let Some(option) = args.iter().find(option) {
+        return Err(CommandError::new(t!("lesson.nft_option", option = option), Some(option)));
+    }
+    match args.first() {
+        Some(verb) if VERBS.contains(&verb.as_str()) && args.len() > 1 => {
+            Ok(Invocation::Nft(args.to_vec()))
+        }
+        other => Err(CommandError::new(
+            t!("lesson.nft_shape", verbs = VERBS.join(", ")),
+            Some(other.map_or("nft", String::as_str)),
+        )),
+    }
 }
 
 fn parse_socat(program: &str, args: &[String]) -> Result<Invocation, CommandError> {
@@ -350,5 +397,30 @@ mod tests {
         assert!(parse("chmod u=rw /tmp/a.sock").is_err());
         assert!(parse("chmod 600").is_err());
         assert!(parse("").is_err());
+    }
+
+    #[test]
+    fn runs_on_a_simulated_host_and_knows_nft_only_there() {
+        let on_server = parse("ip netns exec server socat TCP4-LISTEN:8080,fork /dev/null &");
+        let on_server = on_server.unwrap();
+        assert_eq!(on_server.host.as_deref(), Some("server"));
+        assert!(matches!(on_server.invocation, Invocation::Listen(_)));
+        let rule = parse("ip netns exec server nft add rule inet lab input tcp dport 8080 drop");
+        assert_eq!(
+            rule.unwrap().invocation,
+            Invocation::Nft(
+                ["add", "rule", "inet", "lab", "input", "tcp", "dport", "8080", "drop"]
+                    .map(str::to_owned)
+                    .to_vec()
+            )
+        );
+        assert_eq!(parse("ss -tn").unwrap().host, None);
+        assert_eq!(parse("ip netns exec router ss").unwrap_err().word.as_deref(), Some("router"));
+        assert!(parse("nft add table inet lab").is_err());
+        assert!(parse("ip netns exec server nft -f rules.nft").is_err());
+        assert!(parse("ip netns exec server nft list ruleset -f x").is_err());
+        let priority = "ip netns exec server nft add chain inet lab in '{ priority -100; }'";
+        assert!(parse(priority).is_ok());
+        assert!(parse("ip netns exec client").is_err());
     }
 }

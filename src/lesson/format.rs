@@ -11,6 +11,7 @@
 //! summary = "one line for `socklab list`"
 //! intro = "shown before the first step"
 //! outro = "shown after the last step"
+//! extra = false                  # true: after the tutorial, run only when named
 //!
 //! [ports]                        # named ports: {tcp} in commands and expected output
 //! tcp = 8080
@@ -32,6 +33,7 @@
 //! any_order = false              # true: the expected lines may come in any order (ss rows)
 //! status = 0                     # expected exit status (default 0)
 //! needs = ["ipv6"]               # skipped, with the reason, where the host lacks it
+//!                                # ("firewall": the simulated server's nftables)
 //! ```
 //!
 //! A lesson may also have `[[exercises]]` and `[[quizzes]]`, read by [`exercises`] and
@@ -66,6 +68,8 @@ pub struct Lesson {
     pub exercises: Vec<Exercise>,
     /// Questions, graded by a fixed answer or by what a run shows.
     pub quizzes: Vec<Quiz>,
+    /// An extra lesson, after the tutorial: run only when named (`extra = true`).
+    pub extra: bool,
 }
 
 /// One step of a lesson.
@@ -113,6 +117,8 @@ pub enum Check {
 pub enum Need {
     /// A working IPv6 stack (`::1` can be bound).
     Ipv6,
+    /// The simulated server's firewall (nft installed, nf_tables usable in the lab).
+    Firewall,
 }
 
 impl Check {
@@ -129,10 +135,14 @@ impl Check {
 }
 
 impl Need {
-    pub const NAMES: &'static [&'static str] = &["ipv6"];
+    pub const NAMES: &'static [&'static str] = &["ipv6", "firewall"];
 
     fn from_name(name: &str) -> Option<Self> {
-        (name == "ipv6").then_some(Self::Ipv6)
+        match name {
+            "ipv6" => Some(Self::Ipv6),
+            "firewall" => Some(Self::Firewall),
+            _ => None,
+        }
     }
 }
 
@@ -148,6 +158,7 @@ const LESSON_KEYS: &[&str] = &[
     "steps",
     "exercises",
     "quizzes",
+    "extra",
 ];
 const STEP_KEYS: &[&str] = &[
     "id",
@@ -235,6 +246,7 @@ impl Reader<'_> {
         let exercises = self.exercises(root, &values);
         let quizzes = self.quizzes(root, &values);
         self.unique_ids(root);
+        let extra = self.extra(root);
         Some(Lesson {
             id: id?,
             title: title?,
@@ -246,7 +258,20 @@ impl Reader<'_> {
             steps: steps?,
             exercises: exercises?,
             quizzes: quizzes?,
+            extra: extra?,
         })
+    }
+
+    /// `extra = true`: a lesson after the tutorial, run only when named.
+    fn extra(&mut self, root: &DeTable<'_>) -> Option<bool> {
+        let Some(value) = root.get("extra") else { return Some(false) };
+        let flag = value.get_ref().as_bool();
+        if flag.is_none() {
+            let expected = "true or false";
+            self.report
+                .at(value.span(), t!("lesson.wrong_type", key = "extra", expected = expected));
+        }
+        flag
     }
 
     fn unknown_keys<'a>(
@@ -743,6 +768,16 @@ status = 1
             problems[0].to_string().starts_with("l.toml:1:18: format_version 7"),
             "{problems:?}"
         );
+    }
+
+    #[test]
+    fn an_extra_lesson_says_so_and_the_flag_is_checked() {
+        assert!(!parse("l.toml", GOOD).unwrap().extra);
+        let extra = GOOD.replace("format_version = 1", "format_version = 1\nextra = true");
+        assert!(parse("l.toml", &extra).unwrap().extra);
+        let wrong = GOOD.replace("format_version = 1", "format_version = 1\nextra = \"yes\"");
+        let problems = parse("l.toml", &wrong).unwrap_err();
+        assert!(problems[0].message.contains("true or false"), "{problems:?}");
     }
 
     #[test]

@@ -32,6 +32,7 @@ pub const SHIPPED: &[(&str, &str)] = &[
     ("02-tcp.toml", include_str!("../../lessons/02-tcp.toml")),
     ("03-udp.toml", include_str!("../../lessons/03-udp.toml")),
     ("04-unix.toml", include_str!("../../lessons/04-unix.toml")),
+    ("05-firewall.toml", include_str!("../../lessons/05-firewall.toml")),
 ];
 
 /// The newest lesson format this socklab reads.

@@ -147,6 +147,11 @@ impl Resolved {
             out.push_str(&rest[..open]);
             let after = &rest[open..];
             match after.find('}') {
+                // `{ … }` with spaces (an nft rule block) is text, not a value's name.
+                Some(close) if !is_reference(&after[1..close]) => {
+                    out.push('{');
+                    rest = &after[1..];
+                }
                 Some(close) => {
                     let name = &after[1..close];
                     match self.get(name) {
@@ -196,12 +201,21 @@ pub fn references(template: &str) -> Vec<(usize, &str)> {
         let start = from + open;
         let Some(close) = template[start..].find('}') else { break };
         let name = &template[start + 1..start + close];
+        if !is_reference(name) {
+            from = start + 1;
+            continue;
+        }
         if !name.starts_with('?') {
             found.push((start, name));
         }
         from = start + close + 1;
     }
     found
+}
+
+/// Whether `{name}` can be a value or a wildcard: no whitespace inside the braces.
+fn is_reference(name: &str) -> bool {
+    !name.is_empty() && !name.contains(char::is_whitespace)
 }
 
 #[cfg(test)]
@@ -254,5 +268,20 @@ mod tests {
             "nc -4 -vz 127.0.0.1 8080 {?inode} {nope}"
         );
         assert_eq!(references("a {tcp} {?x} b {udp}"), vec![(2, "tcp"), (15, "udp")]);
+    }
+
+    #[test]
+    fn braces_with_spaces_are_text_and_names_after_them_still_count() {
+        let resolved = lesson_values().as_written();
+        let rule = "nft add chain inet lab input '{ type filter hook input priority 0; }' {tcp}";
+        assert_eq!(
+            resolved.substitute(rule),
+            "nft add chain inet lab input '{ type filter hook input priority 0; }' 8080"
+        );
+        assert_eq!(references(rule), vec![(rule.len() - 5, "tcp")]);
+        assert_eq!(
+            resolved.substitute("table inet lab {\n...\n{tcp}"),
+            "table inet lab {\n...\n8080"
+        );
     }
 }

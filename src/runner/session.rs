@@ -19,6 +19,7 @@ use crate::runner::cleanup::{self, Jobs};
 use crate::runner::environment::Environment;
 use crate::runner::verdict::Verdict;
 use crate::t;
+use crate::topology;
 
 /// The result of one step.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -51,6 +52,8 @@ pub struct Session<'a> {
     opened: Vec<u64>,
     /// Why the rest of the lesson cannot run, after an error of the environment.
     halted: Option<String>,
+    /// The simulated hosts (`ip netns exec HOST …`), made when a step first names one.
+    hosts: topology::OnDemand,
 }
 
 impl<'a> Session<'a> {
@@ -69,7 +72,14 @@ impl<'a> Session<'a> {
                 check_socket_dir(dir)?;
             }
         }
-        Ok(Self { values, env, jobs: cleanup::new_jobs(), opened: Vec::new(), halted: None })
+        Ok(Self {
+            values,
+            env,
+            jobs: cleanup::new_jobs(),
+            opened: Vec::new(),
+            halted: None,
+            hosts: topology::OnDemand::default(),
+        })
     }
 
     /// The values as this run uses them.
@@ -157,6 +167,11 @@ impl<'a> Session<'a> {
         if step.needs.contains(&Need::Ipv6) && !self.env.ipv6 {
             return self.skipped(step, t!("runner.no_ipv6"));
         }
+        if step.needs.contains(&Need::Firewall)
+            && let Err(reason) = self.hosts.firewall()
+        {
+            return self.skipped(step, reason);
+        }
         let mut run = match &step.action {
             Action::Check(check) => self.check(*check),
             Action::Run(template) => {
@@ -179,6 +194,47 @@ impl<'a> Session<'a> {
     }
 
     fn command(&mut self, parsed: CommandLine) -> StepRun {
+        match parsed.host.clone() {
+            Some(host) => self.on_host(&host, parsed),
+            None => self.here(parsed),
+        }
+    }
+
+    /// Runs a command on a simulated host: in a thread inside the host's network namespace,
+    /// where listeners bind, probes connect and ss reads the tables; nft as a program started
+    /// there. Skipped, with the reason, where the hosts cannot be made.
+    fn on_host(&mut self, name: &str, parsed: CommandLine) -> StepRun {
+        let mut hosts = std::mem::take(&mut self.hosts);
+        // nft needs the firewall, whatever the step says (a quiz's setup says nothing).
+        let usable = match parsed.invocation {
+            Invocation::Nft(_) => hosts.firewall(),
+            _ => Ok(()),
+        };
+        let run = match usable.and_then(|()| hosts.get()).map(|made| made.host(name)) {
+            Err(reason) => {
+                // A skipped listener is still a job, so that its `fg` is skipped too.
+                if matches!(parsed.invocation, Invocation::Listen(_)) {
+                    self.push_job(&parsed, None);
+                }
+                StepRun::skipped(Some(parsed.text.clone()), reason)
+            }
+            Ok(None) => {
+                let hosts = topology::names().collect::<Vec<_>>().join(", ");
+                let message = t!("topology.unknown_host", host = name, hosts = hosts);
+                StepRun::error(Some(parsed.text.clone()), message, Vec::new())
+            }
+            Ok(Some(host)) => match &parsed.invocation {
+                Invocation::Nft(words) => nft_step(host, &parsed.text, words),
+                _ => host.run(|| self.here(parsed.clone())).unwrap_or_else(|err| {
+                    StepRun::skipped(Some(parsed.text.clone()), err.to_string())
+                }),
+            },
+        };
+        self.hosts = hosts;
+        run
+    }
+
+    fn here(&mut self, parsed: CommandLine) -> StepRun {
         let text = parsed.text.clone();
         let tool = |output: Result<ToolOutput, Failure>| match output {
             Ok(output) => StepRun::from_tool(&text, output),
@@ -188,9 +244,14 @@ impl<'a> Session<'a> {
             Invocation::Listen(spec) => self.listen(&parsed, spec.clone()),
             Invocation::Foreground(job) => self.foreground(&text, *job),
             Invocation::Inspect(args) => tool(inspect::execute(args)),
+            Invocation::Probe(args) if parsed.host.is_some() => tool(topology::watch::probe(args)),
             Invocation::Probe(args) => tool(probe::execute(args)),
             Invocation::Stat(args) => tool(stat::execute(args)),
             Invocation::Chmod { mode, paths } => self.chmod(&text, *mode, paths),
+            // The loader accepts nft only with a host, which `command` sends to `on_host`.
+            Invocation::Nft(_) => {
+                StepRun::error(Some(text), t!("lesson.nft_needs_host"), Vec::new())
+            }
         }
     }
 
@@ -227,7 +288,8 @@ impl<'a> Session<'a> {
     fn listen(&mut self, parsed: &CommandLine, spec: ListenSpec) -> StepRun {
         let shown = parsed.plain.trim_end_matches('&').trim_end().to_owned();
         let is_v6 = matches!(spec.kind, ListenKind::Tcp6 | ListenKind::Udp6);
-        if is_v6 && !self.env.ipv6 {
+        // A simulated host has IPv6 of its own, whatever the lab's loopback offers.
+        if is_v6 && !self.env.ipv6 && parsed.host.is_none() {
             self.push_job(parsed, None);
             return StepRun::skipped(Some(parsed.text.clone()), t!("runner.no_ipv6"));
         }
@@ -309,10 +371,15 @@ impl<'a> Session<'a> {
             numeric: true,
             ..InspectArgs::default()
         };
-        let snapshot = inspect::snapshot(&all);
+        let mut rows = inspect::snapshot(&all).rows;
+        if let Some(made) = self.hosts.made() {
+            for host in made.hosts() {
+                rows.extend(host.run(|| inspect::snapshot(&all).rows).unwrap_or_default());
+            }
+        }
         let mut left = Vec::new();
         for inode in &self.opened {
-            if let Some(row) = snapshot.rows.iter().find(|row| row.inode == *inode) {
+            if let Some(row) = rows.iter().find(|row| row.inode == *inode) {
                 left.push(t!("runner.left_socket", inode = inode, state = row.state));
             }
         }
@@ -450,6 +517,25 @@ impl StepRun {
 
     fn skipped(command: Option<String>, reason: String) -> Self {
         Self { verdict: Verdict::Skipped { reason }, ..Self::output(command, String::new()) }
+    }
+}
+
+/// Runs nft on a simulated host: what it printed, and its status.
+fn nft_step(host: &topology::Host, text: &str, words: &[String]) -> StepRun {
+    match topology::nft::run(host, words) {
+        Ok(output) => StepRun::from_tool(
+            text,
+            ToolOutput {
+                stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+                stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+                status: output.status.code().unwrap_or(1),
+                ..ToolOutput::default()
+            },
+        ),
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
+            StepRun::skipped(Some(text.to_owned()), t!("topology.nft_missing"))
+        }
+        Err(err) => StepRun::error(Some(text.to_owned()), err.to_string(), Vec::new()),
     }
 }
 

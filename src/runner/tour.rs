@@ -69,8 +69,15 @@ pub fn run(
             tour_recap(lessons, &tally, progress, ui);
             break;
         }
-        if !ui.confirm(&t!("runner.next_lesson", title = lessons[index].title), true) {
-            ui.show(Show::Text(&t!("runner.quit_saved")));
+        let next = &lessons[index];
+        let offer = if next.extra && !lessons[index - 1].extra {
+            t!("runner.offer_extra", title = next.title)
+        } else {
+            t!("runner.next_lesson", title = next.title)
+        };
+        if !ui.confirm(&offer, true) {
+            let done = if next.extra { "runner.tour_complete" } else { "runner.quit_saved" };
+            ui.show(Show::Text(&t!(done)));
             break;
         }
     }

@@ -7,6 +7,7 @@ mod book;
 mod cli;
 mod exercise;
 mod experience;
+mod firewall;
 mod hardening;
 mod inspect;
 mod listen;

@@ -1,0 +1,380 @@
+//! The firewall lesson: two simulated hosts and nftables, run where socklab holds the network
+//! privileges of its namespace (inside `unshare -Urnm` here, as it will inside a student's
+//! lab). Skipped, with the reason printed, where user namespaces are refused; its firewall
+//! steps are skipped by socklab itself where nft or nf_tables is missing.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::support::{Lab, have_tool, is_root};
+
+/// The lesson's probes, by step id, as the lesson runs them (in this order).
+const PROBES: &[(&str, &str)] = &[
+    ("probe-tcp", "nc -vz 192.0.2.2 8080"),
+    ("probe-udp", "nc -u -vz 192.0.2.2 123"),
+    ("probe-udp-closed", "nc -u -vz 192.0.2.2 5353"),
+    ("probe-dropped", "nc -vz -w 1 192.0.2.2 8080"),
+    ("probe-rejected", "nc -vz -w 1 192.0.2.2 8080"),
+    ("probe-udp-hidden", "nc -u -vz 192.0.2.2 5353"),
+];
+
+/// Whether `unshare -Urnm` works here; prints why not.
+fn namespaces_allowed() -> bool {
+    let works = which::which("unshare").is_ok()
+        && Command::new("unshare").args(["-Urnm", "true"]).status().is_ok_and(|s| s.success());
+    if !works {
+        eprintln!("notice: unshare -Urnm is refused here (user namespaces off?); skipping");
+    }
+    works
+}
+
+/// Whether socklab will find nft (as the firewall steps do); prints why not.
+fn nft_installed() -> bool {
+    let found = socklab::topology::nft::program().is_some();
+    if !found {
+        eprintln!("notice: nft is not installed (Debian package nftables); its steps are skipped");
+    }
+    found
+}
+
+/// A shell word, quoted.
+fn quoted(word: &str) -> String {
+    format!("'{}'", word.replace('\'', r"'\''"))
+}
+
+/// `command` as a line of shell (its environment goes to the outer command).
+fn shell_line(command: &Command) -> String {
+    std::iter::once(command.get_program())
+        .chain(command.get_args())
+        .map(|word| quoted(&word.to_string_lossy()))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// `unshare -Urnm sh -c SCRIPT`, with `inner`'s environment; `$SOCKLAB` in the script is
+/// socklab as `inner` runs it. Optionally as uid 65534 (when root and setpriv exists).
+fn in_namespace(script: &str, inner: &Command, as_nobody: bool) -> Command {
+    let full = format!("SOCKLAB={}\n{script}", quoted(&shell_line(inner)));
+    let mut command = if as_nobody {
+        let mut command = Command::new("setpriv");
+        command.args(["--reuid=65534", "--regid=65534", "--clear-groups", "unshare"]);
+        command
+    } else {
+        Command::new("unshare")
+    };
+    command.args(["-Urnm", "sh", "-c", &full]);
+    for (name, value) in inner.get_envs() {
+        if let Some(value) = value {
+            command.env(name, value);
+        }
+    }
+    command
+}
+
+/// A lab whose state and socket directories uid 65534 may use too.
+fn open_lab() -> Lab {
+    use std::os::unix::fs::PermissionsExt;
+    let lab = Lab::new();
+    for dir in [lab.state.path(), lab.sockets.path()] {
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o777)).unwrap();
+    }
+    lab
+}
+
+/// Runs `socklab run firewall` in a new user+network+mount namespace and checks that it
+/// passes; returns its JSON lines.
+fn lesson_passes(as_nobody: bool) -> Vec<serde_json::Value> {
+    let lab = open_lab();
+    let inner = lab.command(&["run", "firewall", "--yes", "--format", "json"]);
+    let output = in_namespace("eval \"exec $SOCKLAB\"", &inner, as_nobody).output().unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stdout}\n{stderr}");
+    let steps: Vec<serde_json::Value> =
+        stdout.lines().filter_map(|line| serde_json::from_str(line).ok()).collect();
+    let verdicts: Vec<(&str, &str)> =
+        steps.iter().filter_map(|s| Some((s["step"].as_str()?, s["verdict"].as_str()?))).collect();
+    assert_eq!(verdicts.len(), 21, "{stdout}");
+    for (step, verdict) in &verdicts {
+        let allowed: &[&str] = if nft_installed() { &["pass"] } else { &["pass", "skipped"] };
+        assert!(allowed.contains(verdict), "{step}: {verdict}\n{stdout}");
+    }
+    steps
+}
+
+#[test]
+fn the_lesson_passes_in_a_namespace() {
+    if !namespaces_allowed() {
+        return;
+    }
+    let steps = lesson_passes(false);
+    if nft_installed() {
+        let dropped = steps.iter().find(|s| s["step"] == "probe-dropped").unwrap();
+        let notes = dropped["notes"].to_string();
+        assert!(notes.contains("SYN-SENT") && notes.contains("192.0.2.1:"), "{notes}");
+    }
+}
+
+#[test]
+fn the_lesson_passes_for_an_unprivileged_user() {
+    if !is_root() || which::which("setpriv").is_err() {
+        eprintln!("notice: not root (this run is already unprivileged) or no setpriv; skipping");
+        return;
+    }
+    let refused = !Command::new("setpriv")
+        .args(["--reuid=65534", "--regid=65534", "--clear-groups", "unshare", "-Urnm", "true"])
+        .status()
+        .is_ok_and(|s| s.success());
+    if refused {
+        eprintln!("notice: uid 65534 may not make user namespaces here; skipping");
+        return;
+    }
+    lesson_passes(true);
+}
+
+#[test]
+fn without_the_capability_the_lesson_is_skipped_with_the_reason() {
+    if is_root() {
+        // Root holds CAP_NET_ADMIN on the host: only an unprivileged run can show this.
+        if which::which("setpriv").is_err() {
+            eprintln!("notice: no setpriv to drop root; skipping");
+            return;
+        }
+    }
+    let lab = open_lab();
+    let mut command = lab.command(&["run", "firewall", "--yes"]);
+    if is_root() {
+        let inner = command;
+        command = Command::new("setpriv");
+        command.args(["--reuid=65534", "--regid=65534", "--clear-groups"]);
+        command.arg(inner.get_program()).args(inner.get_args());
+        for (name, value) in inner.get_envs() {
+            if let Some(value) = value {
+                command.env(name, value);
+            }
+        }
+    }
+    let output = command.output().unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(0), "{stdout}");
+    assert!(stdout.contains("CAP_NET_ADMIN"), "{stdout}");
+    assert!(stdout.contains("0 failed, 0 errors"), "{stdout}");
+}
+
+/// The host's links, addresses, routes and firewall, as `ip` and `nft` show them.
+const HOST_STATE: &str = "ip -o link; ip -o addr; ip route; ip -6 route; \
+    nft list ruleset 2>/dev/null; true";
+
+#[test]
+fn the_host_is_unchanged_before_and_after() {
+    if !namespaces_allowed() || which::which("ip").is_err() {
+        eprintln!("notice: ip is not installed; skipping");
+        return;
+    }
+    // The namespace socklab runs in stands for the host: everything the lesson makes must be
+    // inside the hosts it creates there.
+    let lab = open_lab();
+    let inner = lab.command(&["run", "firewall", "--yes"]);
+    let script = format!(
+        "ip link set lo up; {HOST_STATE}; echo @@; eval \"$SOCKLAB\" >/dev/null; echo @@; {HOST_STATE}"
+    );
+    let output = in_namespace(&script, &inner, false).output().unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let parts: Vec<&str> = stdout.split("@@\n").collect();
+    assert_eq!(parts.len(), 3, "{stdout}");
+    assert_eq!(parts[0], parts[2], "the namespace changed");
+    assert!(parts[0].contains("lo"), "{stdout}");
+}
+
+#[test]
+fn the_real_host_is_unchanged_when_root_runs_it_directly() {
+    if !is_root() {
+        eprintln!("notice: not root; the real host's check needs root's CAP_NET_ADMIN; skipping");
+        return;
+    }
+    let state = || Command::new("sh").args(["-c", HOST_STATE]).output().unwrap().stdout;
+    let before = state();
+    let lab = open_lab();
+    let outcome = lab.run(&["run", "firewall", "--yes"]);
+    outcome.assert_status(0);
+    assert_eq!(String::from_utf8_lossy(&state()), String::from_utf8_lossy(&before));
+}
+
+#[test]
+fn sigint_mid_lesson_leaves_nothing() {
+    if !is_root() {
+        eprintln!("notice: not root; the interrupted run on the real host needs root; skipping");
+        return;
+    }
+    let state = || Command::new("sh").args(["-c", HOST_STATE]).output().unwrap().stdout;
+    let before = state();
+    let lab = open_lab();
+    let mut child = lab
+        .command(&["run", "firewall", "--yes"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    // Stop it once the hosts exist and the server listens.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let mut seen = false;
+    while !seen && Instant::now() < deadline {
+        match lines.next() {
+            Some(Ok(line)) => seen = line.contains("probe-tcp"),
+            _ => break,
+        }
+    }
+    assert!(seen, "the lesson did not get to its first probe");
+    let pid = rustix::process::Pid::from_raw(child.id() as i32).unwrap();
+    rustix::process::kill_process(pid, rustix::process::Signal::INT).unwrap();
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(130));
+    assert_eq!(String::from_utf8_lossy(&state()), String::from_utf8_lossy(&before));
+}
+
+#[test]
+fn each_probe_says_what_real_nc_says_on_the_same_hosts() {
+    if !namespaces_allowed()
+        || !nft_installed()
+        || !["nc", "socat", "ip"].iter().all(|tool| have_tool(tool))
+    {
+        return;
+    }
+    // The same two hosts and the same firewall steps, made with ip and nft, probed with nc.
+    let mut script = String::from(
+        "mount -t tmpfs none /run || exit 3
+ip netns add client; ip netns add server
+ip link add eth0 netns client type veth peer eth0 netns server
+for h in client:1 server:2; do
+  ip -n ${h%:*} addr add 192.0.2.${h#*:}/24 dev eth0; ip -n ${h%:*} link set eth0 up
+  ip -n ${h%:*} link set lo up
+done
+ip netns exec server socat TCP4-LISTEN:8080,fork /dev/null & tcp=$!
+ip netns exec server socat UDP4-LISTEN:123,fork /dev/null & udp=$!
+sleep 0.3
+S='ip netns exec server nft'
+",
+    );
+    let firewall_before = [
+        (
+            "probe-dropped",
+            "$S add table inet lab; $S add chain inet lab input '{ type filter hook input priority 0; }'; $S add rule inet lab input tcp dport 8080 drop",
+        ),
+        (
+            "probe-rejected",
+            "$S flush chain inet lab input; $S add rule inet lab input tcp dport 8080 reject with tcp reset",
+        ),
+        (
+            "probe-udp-hidden",
+            "$S add chain inet lab output '{ type filter hook output priority 0; }'; $S add rule inet lab output icmp type destination-unreachable drop",
+        ),
+    ];
+    for (step, probe) in PROBES {
+        if let Some((_, rules)) = firewall_before.iter().find(|(s, _)| s == step) {
+            script.push_str(rules);
+            script.push('\n');
+        }
+        script.push_str(&format!(
+            "echo '@@ {step}'; ip netns exec client {probe} 2>&1; echo \"status $?\"\n"
+        ));
+    }
+    script.push_str("kill $tcp $udp\n");
+    let real = Command::new("unshare").args(["-Urnm", "sh", "-c", &script]).output().unwrap();
+    let real = String::from_utf8_lossy(&real.stdout);
+    let steps = lesson_passes(false);
+    for (step, _) in PROBES {
+        let ours = steps.iter().find(|s| s["step"] == *step).unwrap();
+        let said = format!(
+            "{}status {}\n",
+            ours["observed"].as_str().unwrap(),
+            ours["status"].as_i64().unwrap()
+        );
+        let theirs = real
+            .split(&format!("@@ {step}\n"))
+            .nth(1)
+            .and_then(|rest| rest.split("@@ ").next())
+            .unwrap_or_else(|| panic!("real nc gave nothing for {step}:\n{real}"));
+        assert_eq!(said, theirs, "{step}");
+    }
+}
+
+#[test]
+fn sigint_mid_lesson_in_a_namespace_leaves_it_unchanged() {
+    if !namespaces_allowed() || which::which("ip").is_err() {
+        return;
+    }
+    let lab = open_lab();
+    let inner = lab.command(&["run", "firewall", "--yes"]);
+    // Interrupted while the second UDP probe waits (the hosts, listeners and link are up).
+    let script = format!(
+        "set -m; ip link set lo up; {HOST_STATE}; echo @@
+eval \"exec $SOCKLAB\" >/dev/null & pid=$!
+sleep 1.5; kill -INT $pid; wait $pid; echo \"status $?\"; echo @@; {HOST_STATE}"
+    );
+    let output = in_namespace(&script, &inner, false).output().unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let parts: Vec<&str> = stdout.split("@@\n").collect();
+    assert_eq!(parts.len(), 3, "{stdout}");
+    assert_eq!(parts[1], "status 130\n", "{stdout}");
+    assert_eq!(parts[0], parts[2], "the namespace changed");
+}
+
+#[test]
+fn the_extra_lesson_runs_only_when_named_and_list_marks_it() {
+    let lessons = socklab::lesson::shipped().unwrap();
+    let ids = |names: &[String]| -> Vec<String> {
+        let selected = socklab::lab::select(&lessons, names).unwrap();
+        selected.iter().map(|l| l.id.clone()).collect()
+    };
+    assert_eq!(ids(&[]), ["setup", "tcp", "udp", "unix"]);
+    assert_eq!(ids(&["firewall".to_owned()]), ["firewall"]);
+    let listed = Lab::new().run(&["list"]);
+    listed.assert_status(0);
+    let row = listed.stdout.lines().find(|line| line.contains(" firewall ")).unwrap();
+    assert!(row.contains("(extra, after the tutorial: socklab run firewall)"), "{row}");
+}
+
+#[test]
+fn the_tour_offers_the_extra_lesson_after_the_tutorial() {
+    use socklab::lesson::values::Placement;
+    use socklab::runner::environment::Environment;
+    use socklab::runner::progress::Progress;
+    use socklab::ui::StepChoice;
+    use socklab::ui::scripted::{Answer, ScriptedUi};
+
+    let lessons = socklab::lesson::shipped().unwrap();
+    let last = lessons.iter().rposition(|l| !l.extra).unwrap();
+    assert_eq!(lessons[last + 1].id, "firewall");
+    let sockets = crate::support::short_tempdir();
+    let state = tempfile::tempdir().unwrap();
+    let placement = Placement {
+        port_offset: crate::support::free_offset(),
+        socket_dir: Some(sockets.path().to_owned()),
+        ..Placement::default()
+    };
+    let env = Environment::detect();
+    let mut progress = Progress::load_from(state.path().join("progress.toml")).unwrap();
+    // Skip every step of the tutorial's last lesson, decline its exercises, then the offer.
+    let mut answers: Vec<Answer> =
+        lessons[last].steps.iter().map(|_| Answer::Step(StepChoice::Skip)).collect();
+    answers.push(Answer::Confirm(false));
+    answers.push(Answer::Confirm(false));
+    let mut ui = ScriptedUi::new(answers);
+    let read_more = |_: &socklab::lesson::Lesson, _: &socklab::lesson::Step| None;
+    socklab::runner::tour::run(
+        &lessons,
+        Some(last),
+        &env,
+        &placement,
+        &mut progress,
+        &read_more,
+        &mut ui,
+    )
+    .unwrap();
+    assert!(ui.is_done(), "{}", ui.transcript);
+    let offer = "That was the tutorial. An extra lesson follows, after the tutorial: \"Two hosts and a firewall\"";
+    assert!(ui.transcript.contains(offer), "{}", ui.transcript);
+    assert!(ui.transcript.contains("That was the last lesson."), "{}", ui.transcript);
+}

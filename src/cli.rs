@@ -104,7 +104,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, Failure> {
             crate::book::preprocess(&args, &lessons)
         }
         Some(Command::Listen(args)) => listen::main(&args),
-        Some(Command::Inspect(args)) => print(inspect::execute(&args)?),
+        Some(Command::Inspect(args)) => inspect::main(&args),
         Some(Command::Probe(args)) => print(probe::execute(&args)?),
         Some(Command::Stat(args)) => print(stat::execute(&args)?),
     }

@@ -38,6 +38,10 @@ use plan::Plan;
 /// normal behaviour.
 pub const SOURCE_ENV: &str = "SOCKLAB_INSPECT_SOURCE";
 
+/// ss's own switch to the fallback: with `PROC_ROOT` set, ss (and socklab) read the tables
+/// from `$PROC_ROOT/net/*` instead of asking netlink.
+pub const PROC_ROOT_ENV: &str = "PROC_ROOT";
+
 /// Kernel socket states (`TCP_*` in include/net/tcp_states.h), as bits of a state mask.
 mod tcp_state {
     pub const ESTABLISHED: u8 = 1;
@@ -341,6 +345,10 @@ fn read(plan: &Plan, each: &mut dyn FnMut(SocketRow)) -> Reading {
         let reason = t!("inspect.reason_forced", var = SOURCE_ENV);
         return proc_read(plan, reason, &mut passed);
     }
+    if let Ok(root) = std::env::var(PROC_ROOT_ENV) {
+        let reason = t!("inspect.reason_proc_root", var = PROC_ROOT_ENV, root = root);
+        return proc_read(plan, reason, &mut passed);
+    }
     let mut any = false;
     let mut counted = |row: SocketRow| {
         any = true;
@@ -380,7 +388,7 @@ fn proc_read(plan: &Plan, reason: String, each: &mut dyn FnMut(SocketRow)) -> Re
     if plan.reads_unix() {
         tried += 1;
         if let Err(err) = procfs::unix(plan.states, &mut rows) {
-            failed.push(format!("/proc/net/unix: {err}"));
+            failed.push(format!("{}: {err}", procfs::path_of_unix()));
         }
         for row in rows.drain(..) {
             if plan.keeps_unix(row.netid) {
@@ -567,7 +575,10 @@ fn list(plan: &Plan, args: &InspectArgs, out: &mut dyn std::io::Write) -> std::i
     if let Some(err) = failed {
         return Err(err);
     }
-    table.flush()?;
+    // Tables that could not be read print nothing, not even a header.
+    if reading.unreadable.is_none() {
+        table.flush()?;
+    }
     Ok(reading)
 }
 

@@ -84,6 +84,10 @@ pub(super) struct Table<'w> {
     ephemeral: (u16, u16),
     interfaces: HashMap<u32, String>,
     cgroups: Option<HashMap<u64, String>>,
+    /// The length of the last row's Process cell, not yet counted in its column's width.
+    deferred: Option<(usize, usize)>,
+    /// Past the header.
+    in_rows: bool,
 }
 
 impl<'w> Table<'w> {
@@ -108,6 +112,8 @@ impl<'w> Table<'w> {
             ephemeral: ephemeral_ports(),
             interfaces: HashMap::new(),
             cgroups: None,
+            deferred: None,
+            in_rows: false,
         };
         if layout.header {
             for slot in 0..table.columns.len() {
@@ -123,7 +129,17 @@ impl<'w> Table<'w> {
         let start = self.ends.last().copied().unwrap_or(0);
         let length = self.text.len() - start;
         self.ends.push(self.text.len());
-        self.max_len[slot] = self.max_len[slot].max(length);
+        if self.columns[slot] == EXT
+            && !self.ends.is_empty()
+            && self.ends.len() > self.columns.len()
+        {
+            // ss counts a cell's length when it moves on to the next cell; after a row's
+            // Process cell that happens only when the next row begins, so the very last
+            // row's Process cell never widens its column.
+            self.deferred = Some((slot, length));
+        } else {
+            self.max_len[slot] = self.max_len[slot].max(length);
+        }
         // A token is a 16-bit length and the text, kept at even offsets.
         let size = 2 + length.next_multiple_of(2);
         if self.chunks == 0 || self.used + size > CHUNK {
@@ -133,8 +149,16 @@ impl<'w> Table<'w> {
         self.used += size;
     }
 
+    fn count_deferred(&mut self) {
+        if let Some((slot, length)) = self.deferred.take() {
+            self.max_len[slot] = self.max_len[slot].max(length);
+        }
+    }
+
     /// Adds one socket's row; prints the batch when ss would.
     pub(super) fn row(&mut self, row: &SocketRow) -> io::Result<()> {
+        self.count_deferred();
+        self.in_rows = true;
         for slot in 0..self.columns.len() {
             let column = self.columns[slot];
             let mut text = std::mem::take(&mut self.text);
@@ -142,7 +166,12 @@ impl<'w> Table<'w> {
             self.text = text;
             self.end_cell(slot);
         }
-        if self.chunks >= CHUNKS_MAX { self.flush() } else { Ok(()) }
+        if self.chunks >= CHUNKS_MAX {
+            self.count_deferred();
+            self.flush()
+        } else {
+            Ok(())
+        }
     }
 
     /// Prints the rows collected so far.
@@ -595,8 +624,8 @@ mod tests {
         let text = table(&[row], Layout { state: false, ..NUMERIC });
         assert_eq!(
             text,
-            "Recv-Q Send-Q Local Address:Port  Peer Address:Port Process\n\
-             0      0          127.0.0.1:123   127.0.0.1:5000         \n"
+            "Recv-Q Send-Q Local Address:Port Peer Address:PortProcess\n\
+             0      0          127.0.0.1:123     127.0.0.1:5000       \n"
         );
     }
 

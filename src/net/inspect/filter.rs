@@ -804,7 +804,11 @@ mod tests {
                     if !op.is_empty() {
                         out.push((*op).to_owned());
                     }
-                    out.push(if spelling % 2 == 0 { format!(":{port}") } else { port.to_string() });
+                    out.push(if spelling.is_multiple_of(2) {
+                        format!(":{port}")
+                    } else {
+                        port.to_string()
+                    });
                 }
                 Self::And(a, b) | Self::Or(a, b) => {
                     out.push("(".into());

@@ -622,6 +622,8 @@ const COMPARED: &[&str] = &[
     "-tl",
     "-tao",
     "-H -4 -tln",
+    "-H -4 -tlnp",
+    "-H -tano state time-wait",
     "-tlne",
     "-6 -tlne",
     "-tane",

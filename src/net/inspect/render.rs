@@ -69,14 +69,19 @@ const EXT: usize = 8;
 const CHUNK: usize = 1024 * 1024 - 16;
 const CHUNKS_MAX: usize = 5;
 
-/// A table being printed: the current batch's cells in one string, with their end offsets,
-/// and each column's longest cell so far.
+/// A table being printed: the current batch's cells, and each column's longest cell so far.
+///
+/// Cell texts are kept as ss keeps them: back to back in chunks of 1 MiB (so growing never
+/// copies what is there, and only the bytes written are touched), with a 16-bit length per
+/// cell.
 pub(super) struct Table<'w> {
     layout: Layout,
     columns: Vec<usize>,
     max_len: Vec<usize>,
-    text: String,
-    ends: Vec<usize>,
+    /// The cell being written.
+    cell: String,
+    texts: Vec<String>,
+    lengths: Vec<u16>,
     /// ss's chunk accounting: chunks in use, bytes used in the last one.
     chunks: usize,
     used: usize,
@@ -104,8 +109,9 @@ impl<'w> Table<'w> {
             layout,
             max_len: vec![0; columns.len()],
             columns,
-            text: String::new(),
-            ends: Vec::new(),
+            cell: String::new(),
+            texts: Vec::new(),
+            lengths: Vec::new(),
             chunks: 0,
             used: 0,
             out,
@@ -117,22 +123,31 @@ impl<'w> Table<'w> {
         };
         if layout.header {
             for slot in 0..table.columns.len() {
-                let header = COLUMNS[table.columns[slot]].0;
-                table.text.push_str(header);
+                table.cell.push_str(COLUMNS[table.columns[slot]].0);
                 table.end_cell(slot);
             }
         }
         table
     }
 
+    /// Stores the cell just written (cut, as ss cuts it, at 65,535 bytes).
     fn end_cell(&mut self, slot: usize) {
-        let start = self.ends.last().copied().unwrap_or(0);
-        let length = self.text.len() - start;
-        self.ends.push(self.text.len());
-        if self.columns[slot] == EXT
-            && !self.ends.is_empty()
-            && self.ends.len() > self.columns.len()
-        {
+        let mut length = self.cell.len().min(usize::from(u16::MAX));
+        while !self.cell.is_char_boundary(length) {
+            length -= 1;
+        }
+        let text = &self.cell[..length];
+        match self.texts.last_mut() {
+            Some(chunk) if chunk.capacity() - chunk.len() >= length => chunk.push_str(text),
+            _ => {
+                let mut chunk = String::with_capacity(CHUNK.max(length));
+                chunk.push_str(text);
+                self.texts.push(chunk);
+            }
+        }
+        self.cell.clear();
+        self.lengths.push(length as u16);
+        if self.columns[slot] == EXT && self.in_rows {
             // ss counts a cell's length when it moves on to the next cell; after a row's
             // Process cell that happens only when the next row begins, so the very last
             // row's Process cell never widens its column.
@@ -161,9 +176,9 @@ impl<'w> Table<'w> {
         self.in_rows = true;
         for slot in 0..self.columns.len() {
             let column = self.columns[slot];
-            let mut text = std::mem::take(&mut self.text);
-            self.write_cell(&mut text, row, column);
-            self.text = text;
+            let mut cell = std::mem::take(&mut self.cell);
+            self.write_cell(&mut cell, row, column);
+            self.cell = cell;
             self.end_cell(slot);
         }
         if self.chunks >= CHUNKS_MAX {
@@ -176,18 +191,23 @@ impl<'w> Table<'w> {
 
     /// Prints the rows collected so far.
     pub(super) fn flush(&mut self) -> io::Result<()> {
-        if self.ends.is_empty() {
+        if self.lengths.is_empty() {
             return Ok(());
         }
         let widths = self.widths();
         let per_line = self.columns.len();
         let mut line = String::new();
-        let mut start = 0;
-        for (index, &end) in self.ends.iter().enumerate() {
+        let (mut chunk, mut offset) = (0, 0);
+        for (index, &length) in self.lengths.iter().enumerate() {
+            let length = usize::from(length);
+            // A cell that did not fit its chunk went whole into the next one.
+            while offset + length > self.texts[chunk].len() {
+                (chunk, offset) = (chunk + 1, 0);
+            }
+            let content = &self.texts[chunk][offset..offset + length];
+            offset += length;
             let slot = index % per_line;
             let (_, delimiter, align) = COLUMNS[self.columns[slot]];
-            let content = &self.text[start..end];
-            start = end;
             let width = widths[slot];
             let mut printed = 0;
             if slot > 0 {
@@ -208,8 +228,12 @@ impl<'w> Table<'w> {
                 line.clear();
             }
         }
-        self.text.clear();
-        self.ends.clear();
+        // Keep the first chunk for the next batch; ss frees them all and allocates anew.
+        self.texts.truncate(1);
+        if let Some(first) = self.texts.first_mut() {
+            first.clear();
+        }
+        self.lengths.clear();
         self.chunks = 0;
         self.used = 0;
         Ok(())

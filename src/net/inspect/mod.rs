@@ -447,12 +447,10 @@ pub fn snapshot_from_proc(args: &InspectArgs) -> Snapshot {
 
 fn with_processes(mut snapshot: Snapshot, args: &InspectArgs) -> Snapshot {
     if args.processes {
-        let mut holders = process::holders(None);
+        let holders = process::holders(None);
         for row in &mut snapshot.rows {
-            if row.inode != 0
-                && let Some(found) = holders.remove(&row.inode)
-            {
-                row.processes = found;
+            if row.inode != 0 {
+                row.processes = holders.of(row.inode);
             }
         }
     }
@@ -556,15 +554,14 @@ fn unreadable(detail: String) -> Failure {
 
 /// Reads and prints the table for `plan` into `out`, row by row as the kernel sends them.
 fn list(plan: &Plan, args: &InspectArgs, out: &mut dyn std::io::Write) -> std::io::Result<Reading> {
-    let mut holders = args.processes.then(|| process::holders(None));
+    let holders = args.processes.then(|| process::holders(None));
     let mut table = render::Table::new(plan.layout(), out);
     let mut failed = None;
     let reading = read(plan, &mut |mut row| {
-        if let Some(holders) = &mut holders
+        if let Some(holders) = &holders
             && row.inode != 0
-            && let Some(found) = holders.remove(&row.inode)
         {
-            row.processes = found;
+            row.processes = holders.of(row.inode);
         }
         if failed.is_none()
             && let Err(err) = table.row(&row)
@@ -640,8 +637,7 @@ pub fn holders_of_port(netid: Netid, port: u16) -> Vec<ProcessRef> {
     // TIME_WAIT sockets have no inode and no holder.
     let inodes: HashSet<u64> =
         snapshot.rows.iter().map(|row| row.inode).filter(|&inode| inode != 0).collect();
-    let mut holders: Vec<ProcessRef> =
-        process::holders(Some(&inodes)).into_values().flatten().collect();
+    let mut holders: Vec<ProcessRef> = process::holders(Some(&inodes)).all();
     holders.sort_unstable_by_key(|holder| (holder.pid, holder.fd));
     holders.dedup();
     holders

@@ -585,7 +585,7 @@ fn list(plan: &Plan, args: &InspectArgs, out: &mut dyn std::io::Write) -> std::i
 pub fn main(args: &InspectArgs) -> Result<ExitCode, Failure> {
     let plan = checked_plan(args)?;
     let stdout = std::io::stdout();
-    let mut out = std::io::BufWriter::with_capacity(64 * 1024, stdout.lock());
+    let mut out = std::io::BufWriter::new(stdout.lock());
     // A closed pipe (`socklab inspect | head`) is not an error worth reporting.
     if args.summary {
         let _ = std::io::Write::write_all(&mut out, summary::text().as_bytes());

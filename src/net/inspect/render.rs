@@ -63,6 +63,8 @@ const COLUMNS: [(&str, &str, Align); 10] = [
 ];
 const NETID: usize = 0;
 const STATE: usize = 1;
+const RECV_Q: usize = 2;
+const SEND_Q: usize = 3;
 const EXT: usize = 8;
 
 /// ss's output buffer: chunks of 1 MiB (less two pointers), at most five before it prints.
@@ -72,8 +74,9 @@ const CHUNKS_MAX: usize = 5;
 /// A table being printed: the current batch's cells, and each column's longest cell so far.
 ///
 /// Cell texts are kept as ss keeps them: back to back in chunks of 1 MiB (so growing never
-/// copies what is there, and only the bytes written are touched), with a 16-bit length per
-/// cell.
+/// copies what is there, and only the bytes written are touched), with a one-byte length per
+/// cell (255 and above go to `long`). The queue cells are kept without ss's `%-6d` padding,
+/// which the column's own padding restores.
 pub(super) struct Table<'w> {
     layout: Layout,
     columns: Vec<usize>,
@@ -81,7 +84,8 @@ pub(super) struct Table<'w> {
     /// The cell being written.
     cell: String,
     texts: Vec<String>,
-    lengths: Vec<u16>,
+    lengths: Vec<u8>,
+    long: Vec<u16>,
     /// ss's chunk accounting: chunks in use, bytes used in the last one.
     chunks: usize,
     used: usize,
@@ -112,6 +116,7 @@ impl<'w> Table<'w> {
             cell: String::new(),
             texts: Vec::new(),
             lengths: Vec::new(),
+            long: Vec::new(),
             chunks: 0,
             used: 0,
             out,
@@ -146,7 +151,16 @@ impl<'w> Table<'w> {
             }
         }
         self.cell.clear();
-        self.lengths.push(length as u16);
+        match u8::try_from(length) {
+            Ok(short) if short < u8::MAX => self.lengths.push(short),
+            _ => {
+                self.lengths.push(u8::MAX);
+                self.long.push(length as u16);
+            }
+        }
+        // A queue is printed as `%-6d`: six characters at least.
+        let length =
+            if matches!(self.columns[slot], RECV_Q | SEND_Q) { length.max(6) } else { length };
         if self.columns[slot] == EXT && self.in_rows {
             // ss counts a cell's length when it moves on to the next cell; after a row's
             // Process cell that happens only when the next row begins, so the very last
@@ -198,8 +212,12 @@ impl<'w> Table<'w> {
         let per_line = self.columns.len();
         let mut line = String::new();
         let (mut chunk, mut offset) = (0, 0);
+        let mut long = self.long.iter();
         for (index, &length) in self.lengths.iter().enumerate() {
-            let length = usize::from(length);
+            let length = match length {
+                u8::MAX => usize::from(long.next().copied().unwrap_or(0)),
+                short => usize::from(short),
+            };
             // A cell that did not fit its chunk went whole into the next one.
             while offset + length > self.texts[chunk].len() {
                 (chunk, offset) = (chunk + 1, 0);
@@ -234,6 +252,7 @@ impl<'w> Table<'w> {
             first.clear();
         }
         self.lengths.clear();
+        self.long.clear();
         self.chunks = 0;
         self.used = 0;
         Ok(())
@@ -263,8 +282,8 @@ impl<'w> Table<'w> {
         let _ = match column {
             0 => out.write_str(netid_name(row.netid)),
             1 => out.write_str(state_name(row.state)),
-            2 => write!(out, "{:<6}", row.recv_q),
-            3 => write!(out, "{:<6}", row.send_q),
+            RECV_Q => write!(out, "{}", row.recv_q),
+            SEND_Q => write!(out, "{}", row.send_q),
             4 => {
                 let interface = (row.iface != 0).then(|| self.interface(row.iface));
                 write_address(out, &row.local, row.v6only, interface)

@@ -114,8 +114,19 @@ fn main() {
             InspectArgs { tcp: true, all: true, numeric: true, ..Default::default() },
         ),
         (
-            // What one poll of `check --wait` asks for an exercise at a port.
-            "snapshot(-tuan sport = :P), a check --wait poll",
+            // What one poll of `check --wait` asks while waiting for a TCP listener.
+            "snapshot(-t state listening sport = :P), a check --wait poll",
+            InspectArgs {
+                tcp: true,
+                numeric: true,
+                port: Some(port),
+                filter: vec!["state".into(), "listening".into()],
+                ..Default::default()
+            },
+        ),
+        (
+            // What the full check (and, before, every poll) asks for an exercise at a port.
+            "snapshot(-tuan sport = :P), the full check",
             InspectArgs {
                 tcp: true,
                 udp: true,

@@ -277,3 +277,26 @@ fn unix_candidates(path: &Path) -> (Vec<Found>, String) {
     };
     (found, absent)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lesson::exercise::{SocketKind, State};
+
+    #[test]
+    fn the_waiting_poll_asks_only_for_what_could_pass() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let facts =
+            |kind, state| Facts { kind: Some(kind), state: Some(state), ..Facts::default() };
+        let target = Target::Port(port);
+        assert!(could_pass(&facts(SocketKind::Tcp, State::Listening), &target));
+        assert!(could_pass(&Facts::default(), &target), "no facts: any socket at the port");
+        // Another table or another state at that port: nothing the full check could pass.
+        assert!(!could_pass(&facts(SocketKind::Udp, State::Unconnected), &target));
+        assert!(!could_pass(&facts(SocketKind::Tcp, State::Unconnected), &target));
+        let dir = tempfile::tempdir().unwrap();
+        let missing = Target::Path(dir.path().join("missing.sock"));
+        assert!(!could_pass(&facts(SocketKind::UnixStream, State::Listening), &missing));
+    }
+}

@@ -57,11 +57,14 @@ pub enum Side {
     Peer,
 }
 
-/// An address condition: an address prefix (none: any address) and a port (none: any).
+/// An address condition: an address prefix (none: any address) and a port (none: any); or,
+/// for Unix sockets, a shell pattern their name must match (ss's `unix:PATTERN`, or any
+/// address word when the family is Unix, as with `-x`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Host {
     pub prefix: Option<(IpAddr, u8)>,
     pub port: Option<u16>,
+    pub unix: Option<glob::Pattern>,
 }
 
 /// Why a filter was refused, in ss's terms; `status` is the exit status ss gives for it.
@@ -248,6 +251,9 @@ fn classify(word: String) -> Token {
 pub struct Context<'a> {
     pub tcp: bool,
     pub udp: bool,
+    /// The family the flags named last is Unix (`-x`, `-f unix`): address words are name
+    /// patterns.
+    pub unix: bool,
     pub ifindex: &'a dyn Fn(&str) -> Option<u32>,
 }
 
@@ -456,7 +462,14 @@ impl Parser<'_, '_> {
 /// `127.0.0.1`, `127.0.0.1:8080`, `[::1]:8080`, `*:8080`, `:8080`, `10.0.0.0/8`; with
 /// `port_only` (sport/dport), the whole word (less a leading `:`) is the port.
 fn parse_host(word: &str, port_only: bool, context: &Context<'_>) -> Result<Host, FilterError> {
-    for family in ["unix:", "link:", "netlink:", "vsock:", "inet:", "inet6:"] {
+    if let Some(pattern) = word.strip_prefix("unix:").or(context.unix.then_some(word)) {
+        // ss hands the pattern to fnmatch(3); a pattern glob cannot read matches nothing.
+        let pattern = glob::Pattern::new(pattern).unwrap_or_else(|_| {
+            glob::Pattern::new(&glob::Pattern::escape(pattern)).unwrap_or_default()
+        });
+        return Ok(Host { prefix: None, port: None, unix: Some(pattern) });
+    }
+    for family in ["link:", "netlink:", "vsock:", "inet:", "inet6:"] {
         if word.starts_with(family) {
             return Err(FilterError::syntax(ErrorKind::Unsupported(word.to_owned())));
         }
@@ -487,7 +500,7 @@ fn parse_host(word: &str, port_only: bool, context: &Context<'_>) -> Result<Host
     } else {
         Some(parse_prefix(address)?)
     };
-    Ok(Host { prefix, port })
+    Ok(Host { prefix, port, unix: None })
 }
 
 fn parse_port(text: &str, context: &Context<'_>) -> Result<u16, FilterError> {
@@ -541,7 +554,7 @@ fn parse_prefix(text: &str) -> Result<(IpAddr, u8), FilterError> {
 
 /// What [`Expr::matches`] needs to know about a socket, in ss's terms: for Unix sockets the
 /// "ports" are the socket's inode and its peer's.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Facts {
     pub local: Option<IpAddr>,
     pub peer: Option<IpAddr>,
@@ -550,6 +563,8 @@ pub struct Facts {
     pub iface: u32,
     /// Unix: whether the socket has no name or an autobind name (`@` and five hex digits).
     pub unix_autobound: Option<bool>,
+    /// Unix: the name as ss prints it (`""` for none).
+    pub unix_name: Option<String>,
     pub ephemeral: (u16, u16),
 }
 
@@ -572,7 +587,28 @@ impl Facts {
             Endpoint::Inet { addr, port } => (Some(*addr), u32::from(*port)),
             Endpoint::Unix { inode, .. } => (None, *inode as u32),
         };
-        Self { local, peer, local_port, peer_port, iface: row.iface, unix_autobound, ephemeral }
+        let unix_name = match &row.local {
+            Endpoint::Unix { name: UnixName::Path(path), .. } => {
+                Some(path.to_string_lossy().into_owned())
+            }
+            Endpoint::Unix { name: UnixName::Abstract(bytes), .. } => {
+                let shown: Vec<u8> =
+                    bytes.iter().map(|&byte| if byte == 0 { b'@' } else { byte }).collect();
+                Some(format!("@{}", String::from_utf8_lossy(&shown)))
+            }
+            Endpoint::Unix { name: UnixName::Unnamed, .. } => Some(String::new()),
+            Endpoint::Inet { .. } => None,
+        };
+        Self {
+            local,
+            peer,
+            local_port,
+            peer_port,
+            iface: row.iface,
+            unix_autobound,
+            unix_name,
+            ephemeral,
+        }
     }
 }
 
@@ -583,6 +619,19 @@ impl Expr {
             Self::And(left, right) => left.matches(facts) && right.matches(facts),
             Self::Or(left, right) => left.matches(facts) || right.matches(facts),
             Self::Not(inner) => !inner.matches(facts),
+            Self::Cond { host: Host { unix: Some(pattern), .. }, side } => {
+                // ss compares the peer's name too, which it never fills in: always "".
+                let name = match side {
+                    Side::Local => facts.unix_name.as_deref(),
+                    Side::Peer => facts.unix_name.as_ref().map(|_| ""),
+                };
+                let options = glob::MatchOptions {
+                    case_sensitive: false,
+                    require_literal_separator: false,
+                    require_literal_leading_dot: false,
+                };
+                name.is_some_and(|name| pattern.matches_with(name, options))
+            }
             Self::Cond { side, host } => {
                 let (addr, port) = side.pick(facts);
                 if host.port.is_some_and(|wanted| u32::from(wanted) != port) {
@@ -669,7 +718,7 @@ mod tests {
     }
 
     fn context() -> Context<'static> {
-        Context { tcp: true, udp: true, ifindex: &no_devices }
+        Context { tcp: true, udp: true, unix: false, ifindex: &no_devices }
     }
 
     fn words(text: &str) -> Vec<String> {
@@ -690,6 +739,7 @@ mod tests {
             peer_port: u32::from(peer.port()),
             iface: 0,
             unix_autobound: None,
+            unix_name: None,
             ephemeral: (32768, 60999),
         }
     }
@@ -719,7 +769,14 @@ mod tests {
         // Juxtaposition is "and"; and/or bind alike, left to right.
         assert!(!parsed("sport = :8080 dport = :1").matches(&listener));
         assert!(!parsed("sport = :1 or sport = :8080 and dport = :1").matches(&listener));
-        assert!(parsed("dev lo").matches(&Facts { iface: 1, ..listener }));
+        assert!(parsed("dev lo").matches(&Facts { iface: 1, ..listener.clone() }));
+        let unix = Facts { unix_name: Some("/tmp/Lab/stream.sock".into()), ..listener };
+        assert!(parsed("src unix:/tmp/lab/*.sock").matches(&unix), "fnmatch, case folded");
+        assert!(!parsed("src unix:/tmp/*.dgram").matches(&unix));
+        assert!(parsed("dst unix:").matches(&unix), "ss never fills in the peer's name");
+        let with_x = Context { unix: true, ..context() };
+        let expr = parse(&words("src /tmp/lab/*"), &with_x).unwrap().unwrap();
+        assert!(expr.matches(&unix));
     }
 
     #[test]

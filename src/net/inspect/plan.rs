@@ -249,17 +249,25 @@ impl Plan {
         plan.merge_defaults();
 
         let interfaces = |name: &str| interface_index(name);
+        // ss reads address words in the family its flags named last (`-x`: Unix names).
+        let unix = match args.family.last() {
+            Some(family) => family == "unix",
+            None => args.unix && !args.ipv4 && !args.ipv6,
+        };
         let context = Context {
             tcp: plan.tables & db::TCP != 0,
             udp: plan.tables & db::UDP != 0,
+            unix,
             ifindex: &interfaces,
         };
         plan.filter = filter::parse(&args.filter[used..], &context).map_err(filter_failure)?;
         if let Some(port) = args.port {
             // `--port P` is `sport = :P` for TCP and UDP.
             plan.tables &= !db::UNIX;
-            let alias =
-                Expr::Cond { side: Side::Local, host: Host { prefix: None, port: Some(port) } };
+            let alias = Expr::Cond {
+                side: Side::Local,
+                host: Host { prefix: None, port: Some(port), unix: None },
+            };
             plan.filter = Some(match plan.filter.take() {
                 Some(expr) => Expr::And(Box::new(alias), Box::new(expr)),
                 None => alias,

@@ -8,9 +8,11 @@
 //! `<=`/`le`/`leq`, `>`/`gt` and `<`/`lt` compare ports. A recursive-descent parser with a
 //! depth cap replaces ss's bison grammar; [`Expr::matches`] is ss's `run_ssfilter`.
 //!
-//! What can be decided by the kernel is pushed there: the states go into the request's state
-//! mask, and a local port every matching socket must have goes into `socket_id.source_port`
-//! ([`Expr::local_port`]), which the kernel compares while it walks its tables.
+//! What can be decided by the kernel is pushed there, as ss does: the states go into the
+//! request's state mask, the expression is compiled into ss's `INET_DIAG_REQ_BYTECODE`
+//! ([`Expr::bytecode`]), which the kernel runs on every TCP and UDP socket it visits, and a
+//! local port every matching socket must have also goes into `socket_id.source_port`
+//! ([`Expr::local_port`]). The expression is evaluated again on every row that comes back.
 
 use std::net::IpAddr;
 
@@ -670,6 +672,150 @@ impl Expr {
     }
 }
 
+/// `INET_DIAG_BC_*`: the kernel's filter instructions (include/uapi/linux/inet_diag.h).
+mod bc {
+    pub const JMP: u8 = 1;
+    pub const S_GE: u8 = 2;
+    pub const S_LE: u8 = 3;
+    pub const D_GE: u8 = 4;
+    pub const D_LE: u8 = 5;
+    pub const AUTO: u8 = 6;
+    pub const S_COND: u8 = 7;
+    pub const D_COND: u8 = 8;
+}
+
+/// Bytecode longer than this is not sent (its jumps are 16-bit; ss sends it, and the kernel
+/// may refuse it): the filter then runs in socklab only.
+const MAX_BYTECODE: usize = 16 * 1024;
+
+/// `struct inet_diag_bc_op { u8 code; u8 yes; u16 no; }`.
+fn op(code: u8, yes: u8, no: u16) -> [u8; 4] {
+    let no = no.to_ne_bytes();
+    [code, yes, no[0], no[1]]
+}
+
+impl Expr {
+    /// The expression as `INET_DIAG_REQ_BYTECODE`, compiled as ss's `ssfilter_bytecompile`
+    /// compiles it, for the kernel to run on every socket it visits; `None` where part of it
+    /// has no instruction (`dev`, Unix patterns), as in ss. A passing program ends exactly at
+    /// its end; a failing one jumps four bytes past it.
+    pub fn bytecode(&self) -> Option<Vec<u8>> {
+        let code = self.compile()?;
+        (code.len() <= MAX_BYTECODE).then_some(code)
+    }
+
+    fn compile(&self) -> Option<Vec<u8>> {
+        let compare = |code: u8, port: i32| {
+            let mut out = op(code, 8, 12).to_vec();
+            out.extend_from_slice(&op(0, 0, port as u16));
+            out
+        };
+        Some(match self {
+            Self::AutoBound => op(bc::AUTO, 4, 8).to_vec(),
+            Self::Ge { side: Side::Local, port } => compare(bc::S_GE, *port),
+            Self::Le { side: Side::Local, port } => compare(bc::S_LE, *port),
+            Self::Ge { side: Side::Peer, port } => compare(bc::D_GE, *port),
+            Self::Le { side: Side::Peer, port } => compare(bc::D_LE, *port),
+            Self::Cond { host: Host { unix: Some(_), .. }, .. } | Self::Dev(_) => return None,
+            Self::Cond { side, host } => {
+                let code = if *side == Side::Local { bc::S_COND } else { bc::D_COND };
+                // struct inet_diag_hostcond { u8 family; u8 prefix_len; int port; u32 addr[]; }
+                let (family, length, address) = match host.prefix {
+                    None => (0u8, 0u8, vec![0u8; 4]),
+                    Some((IpAddr::V4(addr), length)) => (2, length, addr.octets().to_vec()),
+                    Some((IpAddr::V6(addr), length)) => (10, length, addr.octets().to_vec()),
+                };
+                let size = 4 + 8 + address.len();
+                let mut out = op(code, size as u8, (size + 4) as u16).to_vec();
+                out.extend_from_slice(&[family, length, 0, 0]);
+                out.extend_from_slice(&host.port.map_or(-1, i32::from).to_ne_bytes());
+                out.extend_from_slice(&address);
+                out
+            }
+            Self::And(left, right) => {
+                let mut out = left.compile()?;
+                let right = right.compile()?;
+                patch(&mut out, right.len());
+                out.extend_from_slice(&right);
+                out
+            }
+            Self::Or(left, right) => {
+                let mut out = left.compile()?;
+                let right = right.compile()?;
+                out.extend_from_slice(&op(bc::JMP, 4, u16::try_from(right.len() + 4).ok()?));
+                out.extend_from_slice(&right);
+                out
+            }
+            Self::Not(inner) => {
+                let mut out = inner.compile()?;
+                out.extend_from_slice(&op(bc::JMP, 4, 8));
+                out
+            }
+        })
+    }
+}
+
+/// ss's `ssfilter_patch`: the jumps of `code` that fail (four bytes past its end) are moved
+/// past `reloc` more bytes, the code that now follows.
+fn patch(code: &mut [u8], reloc: usize) {
+    let mut at = 0;
+    while at + 4 <= code.len() {
+        let left = code.len() - at;
+        let no = usize::from(u16::from_ne_bytes([code[at + 2], code[at + 3]]));
+        if no == left + 4 {
+            let moved = ((no + reloc) as u16).to_ne_bytes();
+            code[at + 2..at + 4].copy_from_slice(&moved);
+        }
+        let yes = usize::from(code[at + 1]);
+        if yes == 0 {
+            break;
+        }
+        at += yes;
+    }
+}
+
+/// The kernel's `inet_diag_bc_run`, for the tests: whether `code` passes a socket with these
+/// local and peer ports and addresses.
+#[cfg(test)]
+fn run_bytecode(code: &[u8], facts: &Facts) -> bool {
+    let mut at: isize = 0;
+    let length = code.len() as isize;
+    while at < length {
+        let i = at as usize;
+        let (kind, yes, no) =
+            (code[i], code[i + 1], u16::from_ne_bytes([code[i + 2], code[i + 3]]));
+        let value = |side: Side| side.pick(facts).1 as i64;
+        let argument = || i64::from(u16::from_ne_bytes([code[i + 6], code[i + 7]]));
+        let passed = match kind {
+            bc::JMP => false,
+            bc::S_GE => value(Side::Local) >= argument(),
+            bc::S_LE => value(Side::Local) <= argument(),
+            bc::D_GE => value(Side::Peer) >= argument(),
+            bc::D_LE => value(Side::Peer) <= argument(),
+            bc::S_COND | bc::D_COND => {
+                let side = if kind == bc::S_COND { Side::Local } else { Side::Peer };
+                let port =
+                    i32::from_ne_bytes([code[i + 8], code[i + 9], code[i + 10], code[i + 11]]);
+                let (addr, actual) = side.pick(facts);
+                let family = code[i + 4];
+                let length = code[i + 5];
+                let prefix = match family {
+                    2 => Some(IpAddr::from(<[u8; 4]>::try_from(&code[i + 12..i + 16]).unwrap())),
+                    10 => Some(IpAddr::from(<[u8; 16]>::try_from(&code[i + 12..i + 28]).unwrap())),
+                    _ => None,
+                };
+                (port == -1 || port as u32 == actual)
+                    && prefix.is_none_or(|prefix| {
+                        addr.is_some_and(|a| prefix_matches(a, prefix, length))
+                    })
+            }
+            _ => true,
+        };
+        at += if passed { isize::from(yes) } else { no as isize };
+    }
+    at == length
+}
+
 impl Side {
     fn pick(self, facts: &Facts) -> (Option<IpAddr>, u32) {
         match self {
@@ -777,6 +923,28 @@ mod tests {
         let with_x = Context { unix: true, ..context() };
         let expr = parse(&words("src /tmp/lab/*"), &with_x).unwrap().unwrap();
         assert!(expr.matches(&unix));
+    }
+
+    #[test]
+    fn compiles_to_the_bytecode_ss_sends() {
+        // ss -tln 'sport = :8080': one S_COND, any family, port 8080.
+        let mut expected = op(bc::S_COND, 16, 20).to_vec();
+        expected.extend_from_slice(&[0, 0, 0, 0]);
+        expected.extend_from_slice(&8080i32.to_ne_bytes());
+        expected.extend_from_slice(&[0, 0, 0, 0]);
+        assert_eq!(parsed("sport = :8080").bytecode().unwrap(), expected);
+        // `dport > :1024` is NOT (dport <= 1024): D_LE, its argument, then a failing jump.
+        let mut expected = op(bc::D_LE, 8, 12).to_vec();
+        expected.extend_from_slice(&op(0, 0, 1024));
+        expected.extend_from_slice(&op(bc::JMP, 4, 8));
+        assert_eq!(parsed("dport > :1024").bytecode().unwrap(), expected);
+        assert_eq!(parsed("dev lo").bytecode(), None, "ss compiles no dev condition either");
+        let listener = facts("127.0.0.1:8080", "0.0.0.0:0");
+        for text in ["src 127.0.0.0/8 and sport = :8080", "not ( sport = :1 or src 10.0.0.1 )"] {
+            assert!(run_bytecode(&parsed(text).bytecode().unwrap(), &listener), "{text}");
+        }
+        let mapped = facts("[::ffff:127.0.0.1]:22", "[::]:0");
+        assert!(run_bytecode(&parsed("src 127.0.0.1").bytecode().unwrap(), &mapped));
     }
 
     #[test]
@@ -930,6 +1098,9 @@ mod tests {
                 // What goes to the kernel never drops a socket the filter keeps.
                 proptest::prop_assert!(!model.holds(local, peer) || local == port);
             }
+            // The kernel's bytecode, run as the kernel runs it, decides the same.
+            let code = expr.bytecode().unwrap();
+            proptest::prop_assert_eq!(run_bytecode(&code, &facts), model.holds(local, peer));
         }
 
         #[test]

@@ -375,8 +375,10 @@ fn netlink_read(plan: &Plan, each: &mut dyn FnMut(SocketRow)) -> std::io::Result
             }
         })?;
     }
+    let bytecode = plan.bytecode();
     for (netid, family) in plan.inet_tables() {
-        diag.inet(netid, family, plan.states, plan.kernel_port(), extras, each)?;
+        let port = plan.kernel_port();
+        diag.inet(netid, family, plan.states, port, bytecode.as_deref(), extras, each)?;
     }
     Ok(())
 }

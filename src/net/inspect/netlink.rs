@@ -34,6 +34,10 @@ const NLMSG_ERROR: u16 = 2;
 const NLMSG_DONE: u16 = 3;
 const NLMSG_OVERRUN: u16 = 4;
 const NLMSG_HEADER: usize = 16;
+/// The request attribute that carries a filter program.
+const INET_DIAG_REQ_BYTECODE: u16 = 1;
+/// EINVAL: what a kernel answers to bytecode it does not accept.
+const EINVAL: i32 = 22;
 
 /// `struct inet_diag_msg` is 72 bytes; `struct unix_diag_msg` 16.
 const INET_DIAG_MSG: usize = 72;
@@ -90,14 +94,17 @@ impl Diag {
     }
 
     /// Dumps the TCP or UDP sockets of one family whose state is in `states` (a mask of
-    /// `1 << TCP_*`), and, when `port` is given, whose local port is `port`; hands each to
-    /// `each` as it arrives.
+    /// `1 << TCP_*`), and, when `port` is given, whose local port is `port`, and that pass
+    /// `bytecode` (ss's compiled filter, run by the kernel); hands each to `each` as it
+    /// arrives. A kernel that refuses the bytecode gets the request without it.
+    #[allow(clippy::too_many_arguments)]
     pub(super) fn inet(
         &mut self,
         netid: Netid,
         family: Family,
         states: u32,
         port: Option<u16>,
+        bytecode: Option<&[u8]>,
         extras: Extras,
         each: &mut dyn FnMut(SocketRow),
     ) -> io::Result<()> {
@@ -119,7 +126,9 @@ impl Diag {
             states: StateFlags::from_bits_retain(states),
             socket_id,
         });
-        self.dump(request, &mut |payload| {
+        let any = std::cell::Cell::new(false);
+        let mut handle = |payload: &[u8]| {
+            any.set(true);
             if let Some(row) = inet_row(netid, payload)
                 // The kernel filters by port while it walks; this keeps the answer exact even
                 // where a kernel would not.
@@ -127,7 +136,13 @@ impl Diag {
             {
                 each(row);
             }
-        })
+        };
+        match self.dump(&request, bytecode, &mut handle) {
+            Err(err) if bytecode.is_some() && !any.get() && err.raw_os_error() == Some(EINVAL) => {
+                self.dump(&request, None, &mut handle)
+            }
+            result => result,
+        }
     }
 
     /// Dumps the Unix sockets whose state is in `states`, with name, peer, queues and the
@@ -153,25 +168,41 @@ impl Diag {
             show_flags: ShowFlags::from_bits_retain(show),
             cookie: [0xff; 8],
         });
-        self.dump(request, &mut |payload| {
+        self.dump(&request, None, &mut |payload| {
             if let Some(row) = unix_row(payload) {
                 each(row);
             }
         })
     }
 
-    /// Sends one dump request and hands each reply's payload to `each` until the kernel says
-    /// done.
-    fn dump(&mut self, request: SockDiagMessage, each: &mut dyn FnMut(&[u8])) -> io::Result<()> {
+    /// Sends one dump request (with `bytecode` as its `INET_DIAG_REQ_BYTECODE` attribute)
+    /// and hands each reply's payload to `each` until the kernel says done.
+    fn dump(
+        &mut self,
+        request: &SockDiagMessage,
+        bytecode: Option<&[u8]>,
+        each: &mut dyn FnMut(&[u8]),
+    ) -> io::Result<()> {
         self.sequence = self.sequence.wrapping_add(1);
         let mut header = NetlinkHeader::default();
         header.flags = NLM_F_REQUEST | NLM_F_DUMP;
         header.sequence_number = self.sequence;
-        let mut packet = NetlinkMessage::new(header, NetlinkPayload::from(request));
+        let mut packet = NetlinkMessage::new(header, NetlinkPayload::from(request.clone()));
         packet.finalize();
         self.send.clear();
         self.send.resize(packet.buffer_len(), 0);
         packet.serialize(&mut self.send);
+        if let Some(code) = bytecode {
+            // struct rtattr { u16 len; u16 type; } and the code, padded to four bytes.
+            let length = u16::try_from(4 + code.len())
+                .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "filter too long"))?;
+            self.send.extend_from_slice(&length.to_ne_bytes());
+            self.send.extend_from_slice(&INET_DIAG_REQ_BYTECODE.to_ne_bytes());
+            self.send.extend_from_slice(code);
+            self.send.resize(self.send.len().next_multiple_of(4), 0);
+            let total = u32::try_from(self.send.len()).unwrap_or(u32::MAX);
+            self.send[..4].copy_from_slice(&total.to_ne_bytes());
+        }
         self.socket.send(&self.send, 0)?;
 
         loop {

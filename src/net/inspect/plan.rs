@@ -362,6 +362,11 @@ impl Plan {
         self.filter.as_ref().and_then(Expr::local_port)
     }
 
+    /// The filter as kernel bytecode, where it compiles (as ss sends it).
+    pub(super) fn bytecode(&self) -> Option<Vec<u8>> {
+        self.filter.as_ref().and_then(Expr::bytecode)
+    }
+
     /// Whether a row passes the filter expression.
     pub(super) fn passes(&self, row: &SocketRow, ephemeral: (u16, u16)) -> bool {
         self.filter.as_ref().is_none_or(|expr| expr.matches(&Facts::of(row, ephemeral)))

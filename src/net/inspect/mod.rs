@@ -539,7 +539,8 @@ pub fn execute(args: &InspectArgs) -> Result<ToolOutput, Failure> {
     if let Some(output) = nothing_to_show(&plan) {
         return Ok(output);
     }
-    let reading = list(&plan, args, &mut stdout).map_err(|err| Failure::new(err.to_string()))?;
+    let reading =
+        list(&plan, args, None, &mut stdout).map_err(|err| Failure::new(err.to_string()))?;
     if let Some(detail) = reading.unreadable {
         return Err(unreadable(detail));
     }
@@ -555,9 +556,15 @@ fn unreadable(detail: String) -> Failure {
 }
 
 /// Reads and prints the table for `plan` into `out`, row by row as the kernel sends them.
-fn list(plan: &Plan, args: &InspectArgs, out: &mut dyn std::io::Write) -> std::io::Result<Reading> {
+fn list(
+    plan: &Plan,
+    args: &InspectArgs,
+    screen: Option<usize>,
+    out: &mut dyn std::io::Write,
+) -> std::io::Result<Reading> {
     let holders = args.processes.then(|| process::holders(None));
-    let mut table = render::Table::new(plan.layout(), out);
+    let layout = render::Layout { screen, ..plan.layout() };
+    let mut table = render::Table::new(layout, out);
     let mut failed = None;
     let reading = read(plan, &mut |mut row| {
         if let Some(holders) = &holders
@@ -601,7 +608,12 @@ pub fn main(args: &InspectArgs) -> Result<ExitCode, Failure> {
         output.print();
         return Ok(ExitCode::SUCCESS);
     }
-    let reading = match list(&plan, args, &mut out) {
+    // On a terminal ss spreads the columns over its width; into a pipe it packs them.
+    let screen = console::Term::stdout()
+        .size_checked()
+        .map(|(_, columns)| usize::from(columns))
+        .filter(|&columns| columns > 0 && std::io::stdout().is_terminal());
+    let reading = match list(&plan, args, screen, &mut out) {
         Ok(reading) => reading,
         Err(err) if err.kind() == std::io::ErrorKind::BrokenPipe => return Ok(ExitCode::SUCCESS),
         Err(err) => return Err(Failure::new(err.to_string())),

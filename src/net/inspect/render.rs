@@ -39,6 +39,8 @@ pub(super) struct Layout {
     pub extended: bool,
     /// `-m`: socket memory.
     pub memory: bool,
+    /// The terminal's width, when printing to one: ss then spreads the columns over it.
+    pub screen: Option<usize>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -258,10 +260,13 @@ impl<'w> Table<'w> {
         Ok(())
     }
 
-    /// Width: the longest cell, plus the left delimiter except on the first non-empty column.
+    /// Width: the longest cell, plus the left delimiter except on the first non-empty column;
+    /// on a terminal, spread over the screen as ss spreads it.
     fn widths(&self) -> Vec<usize> {
         let mut first = true;
-        self.columns
+        let screen = self.layout.screen.unwrap_or(usize::MAX);
+        let mut widths: Vec<usize> = self
+            .columns
             .iter()
             .zip(&self.max_len)
             .map(|(&column, &longest)| {
@@ -270,9 +275,13 @@ impl<'w> Table<'w> {
                 if width > 0 {
                     first = false;
                 }
-                width
+                width.min(screen)
             })
-            .collect()
+            .collect();
+        if self.layout.screen.is_some() {
+            spread(&mut widths, screen);
+        }
+        widths
     }
 
     fn write_cell(&mut self, out: &mut String, row: &SocketRow, column: usize) {
@@ -366,6 +375,49 @@ impl<'w> Table<'w> {
     fn cgroup(&mut self, id: u64) -> String {
         let map = self.cgroups.get_or_insert_with(cgroup_paths);
         map.get(&id).cloned().unwrap_or_else(|| format!("unreachable:{id:x}"))
+    }
+}
+
+/// ss's `render_calc_width`, second pass: columns that fit on a screen line share the space
+/// left on it; a column that does not fit starts the next line.
+fn spread(widths: &mut [usize], screen: usize) {
+    let mut line_start = 0;
+    let (mut length, mut count) = (0, 0);
+    let mut column = 0;
+    while column < widths.len() {
+        if widths[column] == 0 {
+            column += 1;
+            continue;
+        }
+        count += 1;
+        length += widths[column];
+        let last = widths[column + 1..].iter().all(|&width| width == 0);
+        if !last && length < screen {
+            column += 1;
+            continue;
+        }
+        if length != screen {
+            let mut end = column;
+            if length > screen {
+                // This column starts the next line.
+                length -= widths[column];
+                count -= 1;
+                end = column - 1;
+            }
+            let spare = screen - length;
+            let (spacing, mut rest) = (spare / count.max(1), spare % count.max(1));
+            for width in widths[line_start..=end].iter_mut().rev().filter(|width| **width > 0) {
+                *width += spacing;
+                if rest > 0 {
+                    *width += 1;
+                    rest -= 1;
+                }
+            }
+            column = end;
+        }
+        line_start = column + 1;
+        (length, count) = (0, 0);
+        column += 1;
     }
 }
 
@@ -630,6 +682,7 @@ mod tests {
         options: false,
         extended: false,
         memory: false,
+        screen: None,
     };
 
     fn table(rows: &[SocketRow], layout: Layout) -> String {
@@ -656,6 +709,23 @@ mod tests {
         let bound = SocketRow { iface: 1, ..listener("0.0.0.0:8086", None, 5) };
         let text = table(&[bound], Layout { header: false, ..NUMERIC });
         assert!(text.contains(&format!("0.0.0.0%{}:8086", interface_name(1))), "{text}");
+    }
+
+    #[test]
+    fn spreads_over_a_terminal_as_ss_does() {
+        // ss 6.1's `ss -tln` in a pseudo-terminal 80 columns wide, same sockets.
+        let rows = [listener("127.0.0.1:8080", None, 5), listener("[::]:8081", Some(false), 5)];
+        assert_eq!(
+            table(&rows, Layout { screen: Some(80), ..NUMERIC }),
+            "State    Recv-Q   Send-Q     Local Address:Port     Peer Address:Port  Process  \n\
+             LISTEN   0        5              127.0.0.1:8080          0.0.0.0:*              \n\
+             LISTEN   0        5                      *:8081                *:*              \n"
+        );
+        // Columns that do not fit on one screen line start the next one; each line shares
+        // its spare room (worked through by hand from ss's render_calc_width).
+        let mut widths = vec![5, 7, 7, 15, 5, 14, 4, 7, 0];
+        spread(&mut widths, 40);
+        assert_eq!(widths, [5, 7, 7, 15, 6, 19, 9, 12, 0]);
     }
 
     #[test]

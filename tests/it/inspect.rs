@@ -595,6 +595,12 @@ fn filters_select_rows_and_bad_filters_exit_as_ss_does() {
     let refused = support::socklab().args(["inspect", "-ti"]).output().unwrap();
     let stderr = String::from_utf8(refused.stderr).unwrap();
     assert!(stderr.contains("ss -ti"), "-i names the real ss: {stderr}");
+    for flag in ["-w", "-r", "-0", "-T"] {
+        let refused = support::socklab().args(["inspect", flag]).output().unwrap();
+        assert_eq!(refused.status.code(), Some(2), "{flag}");
+        let stderr = String::from_utf8(refused.stderr).unwrap();
+        assert!(stderr.contains(&format!("`ss {flag}")), "{flag} names the real ss: {stderr}");
+    }
 }
 
 /// Set in the environment of this test binary when it runs again inside a private network

@@ -132,6 +132,9 @@ pub struct InspectArgs {
     /// socklab's alias for the filter `sport = :PORT` (TCP and UDP only).
     #[arg(long = "port", value_name = "PORT")]
     pub port: Option<u16>,
+    /// ss's flags socklab does not implement, taken only to say so (and name the real ss).
+    #[command(flatten)]
+    pub beyond: Beyond,
     /// Print socklab's notes even when standard error is not a terminal.
     #[arg(long = "notes")]
     pub notes: bool,
@@ -139,6 +142,62 @@ pub struct InspectArgs {
     /// `sport = :8080`, `( dport = :22 or dport = :443 )`, `src 127.0.0.1`.
     #[arg(value_name = "FILTER", trailing_var_arg = true, allow_hyphen_values = false)]
     pub filter: Vec<String>,
+}
+
+/// ss's flags that reach beyond what socklab's ss does: accepted so that socklab can say so,
+/// naming the real ss, rather than call them unknown.
+#[derive(Debug, Clone, Default, PartialEq, Eq, clap::Args)]
+pub struct Beyond {
+    #[arg(short = 'w', long = "raw", hide = true)]
+    raw: bool,
+    #[arg(short = '0', long = "packet", hide = true)]
+    packet: bool,
+    #[arg(short = 'd', long = "dccp", hide = true)]
+    dccp: bool,
+    #[arg(short = 'S', long = "sctp", hide = true)]
+    sctp: bool,
+    #[arg(short = 'M', long = "mptcp", hide = true)]
+    mptcp: bool,
+    #[arg(short = 'r', long = "resolve", hide = true)]
+    resolve: bool,
+    #[arg(short = 'T', long = "threads", hide = true)]
+    threads: bool,
+    #[arg(short = 'K', long = "kill", hide = true)]
+    kill: bool,
+    #[arg(short = 'E', long = "events", hide = true)]
+    events: bool,
+    #[arg(short = 'O', long = "oneline", hide = true)]
+    oneline: bool,
+    #[arg(short = 'b', long = "bpf", hide = true)]
+    bpf: bool,
+    #[arg(short = 'Z', long = "context", hide = true)]
+    context: bool,
+    #[arg(short = 'z', long = "contexts", hide = true)]
+    contexts: bool,
+    #[arg(short = 'N', long = "net", hide = true, value_name = "NETNS")]
+    netns: Option<String>,
+}
+
+impl Beyond {
+    /// The first such flag given, as ss spells it, and what it does.
+    fn first(&self) -> Option<(&'static str, String)> {
+        let flags: [(bool, &str, fn() -> String); 13] = [
+            (self.raw, "-w", || t!("inspect.beyond_raw")),
+            (self.packet, "-0", || t!("inspect.beyond_packet")),
+            (self.dccp, "-d", || t!("inspect.beyond_dccp")),
+            (self.sctp, "-S", || t!("inspect.beyond_sctp")),
+            (self.mptcp, "-M", || t!("inspect.beyond_mptcp")),
+            (self.resolve, "-r", || t!("inspect.beyond_resolve")),
+            (self.threads, "-T", || t!("inspect.beyond_threads")),
+            (self.kill, "-K", || t!("inspect.beyond_kill")),
+            (self.events, "-E", || t!("inspect.beyond_events")),
+            (self.oneline, "-O", || t!("inspect.beyond_oneline")),
+            (self.bpf, "-b", || t!("inspect.beyond_bpf")),
+            (self.context || self.contexts, "-Z", || t!("inspect.beyond_selinux")),
+            (self.netns.is_some(), "-N", || t!("inspect.beyond_netns")),
+        ];
+        flags.into_iter().find_map(|(given, flag, what)| given.then(|| (flag, what())))
+    }
 }
 
 /// ss's Netid: which table a socket is in.
@@ -508,6 +567,10 @@ fn checked_plan(args: &InspectArgs) -> Result<Plan, Failure> {
     if args.info {
         return Err(Failure::usage(t!("inspect.info_out_of_scope"))
             .hint(t!("inspect.info_out_of_scope_hint")));
+    }
+    if let Some((flag, what)) = args.beyond.first() {
+        return Err(Failure::usage(t!("inspect.beyond", flag = flag, what = what))
+            .hint(t!("inspect.beyond_hint", flag = flag)));
     }
     if let Err(value) = forced_proc() {
         return Err(Failure::usage(t!("inspect.bad_source", var = SOURCE_ENV, value = value))

@@ -178,10 +178,13 @@ pub struct Beyond {
     netns: Option<String>,
 }
 
+/// Says what a flag does, in the student's language.
+type Describe = fn() -> String;
+
 impl Beyond {
     /// The first such flag given, as ss spells it, and what it does.
     fn first(&self) -> Option<(&'static str, String)> {
-        let flags: [(bool, &str, fn() -> String); 13] = [
+        let flags: [(bool, &str, Describe); 13] = [
             (self.raw, "-w", || t!("inspect.beyond_raw")),
             (self.packet, "-0", || t!("inspect.beyond_packet")),
             (self.dccp, "-d", || t!("inspect.beyond_dccp")),

@@ -779,6 +779,22 @@ fn compare_with_ss_inside_a_namespace() {
             ));
         }
     }
+    // The /proc fallback, where ss's own PROC_ROOT sends both tools (Unix datagram sockets
+    // left out: ss misreads them there, see the book's flags reference).
+    for flags in ["-tln", "-uln", "-tan", "-6 -tln", "-4 -uan", "-tln sport = :8080"] {
+        let run = |mut command: std::process::Command| {
+            let output = command.args(flags.split(' ')).env(inspect::PROC_ROOT_ENV, "/proc");
+            let output = output.output().unwrap();
+            (String::from_utf8_lossy(&output.stdout).into_owned(), output.status.code())
+        };
+        let mut ours = support::socklab();
+        ours.arg("inspect");
+        let (ss, ours) = (run(std::process::Command::new("ss")), run(ours));
+        if ss != ours {
+            differences
+                .push(format!("PROC_ROOT=/proc ss {flags}:\n{}--- socklab\n{}", ss.0, ours.0));
+        }
+    }
     assert!(differences.is_empty(), "{}", differences.join("\n"));
     drop((client, server, stream));
 }

@@ -22,6 +22,10 @@ use crate::net::services::{self, Transport};
 /// How deep `(` and `!` may nest before the filter is refused.
 pub const MAX_DEPTH: usize = 64;
 
+/// How many conditions, parentheses and negations a filter may hold: the expression is a tree
+/// that evaluating walks recursively, so its size is bounded too.
+pub const MAX_PARTS: usize = 1024;
+
 /// ss's SS_ALL: every state bit, 0 to 12.
 pub const SS_ALL: u32 = (1 << 13) - 1;
 
@@ -93,6 +97,8 @@ pub enum ErrorKind {
     NoDevice(String),
     /// Parentheses and negations nested deeper than [`MAX_DEPTH`].
     TooDeep,
+    /// More than [`MAX_PARTS`] conditions.
+    TooLong,
     /// A part of ss's language socklab does not implement (fwmark, cgroup, unix: patterns…).
     Unsupported(String),
 }
@@ -265,7 +271,8 @@ pub fn parse(words: &[String], context: &Context<'_>) -> Result<Option<Expr>, Fi
     if tokens.is_empty() {
         return Ok(None);
     }
-    let mut parser = Parser { tokens: &tokens, next: 0, depth: 0, port_words: false, context };
+    let mut parser =
+        Parser { tokens: &tokens, next: 0, depth: 0, parts: 0, port_words: false, context };
     let expr = parser.list()?;
     match parser.tokens.get(parser.next) {
         None => Ok(Some(expr)),
@@ -302,6 +309,7 @@ struct Parser<'t, 'c> {
     tokens: &'t [Token],
     next: usize,
     depth: usize,
+    parts: usize,
     /// ss's lexer reads a value word as a port after `sport`/`dport`, as an address after
     /// `src`/`dst`, and remembers which it saw last.
     port_words: bool,
@@ -365,6 +373,10 @@ impl Parser<'_, '_> {
     fn expr_inner(&mut self) -> Result<Expr, FilterError> {
         if self.depth > MAX_DEPTH {
             return Err(FilterError::syntax(ErrorKind::TooDeep));
+        }
+        self.parts += 1;
+        if self.parts > MAX_PARTS {
+            return Err(FilterError::syntax(ErrorKind::TooLong));
         }
         let token = self.take()?;
         match token {
@@ -988,6 +1000,7 @@ mod tests {
         let deep = format!("{}sport = :1{}", "( ".repeat(100), " )".repeat(100));
         assert_eq!(error(&deep).kind, ErrorKind::TooDeep);
         assert_eq!(error(&"! ".repeat(200)).kind, ErrorKind::TooDeep);
+        assert_eq!(error(&"sport = :1 or ".repeat(5000)).kind, ErrorKind::TooLong);
         assert_eq!(parse(&[], &context()).unwrap(), None);
     }
 

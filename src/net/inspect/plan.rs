@@ -401,6 +401,7 @@ fn filter_failure(error: filter::FilterError) -> Failure {
         ErrorKind::BadState(word) => t!("inspect.filter_state", word = word),
         ErrorKind::NoDevice(word) => t!("inspect.filter_device", word = word),
         ErrorKind::TooDeep => t!("inspect.filter_too_deep", depth = filter::MAX_DEPTH),
+        ErrorKind::TooLong => t!("inspect.filter_too_long", parts = filter::MAX_PARTS),
         ErrorKind::Unsupported(word) => t!("inspect.filter_unsupported", word = word),
     };
     let mut failure = Failure::usage(message).hint(t!("inspect.filter_hint"));

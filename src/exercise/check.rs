@@ -120,7 +120,11 @@ pub fn check(exercise: &Exercise, values: &Resolved, env: &Environment) -> Check
         Err(message) => return CheckResult::Error { message, hints: Vec::new() },
     };
     let you = crate::net::privilege::euid();
-    let (candidates, absent) = candidates(&target);
+    let (candidates, absent) = match candidates(&target) {
+        Ok(found) => found,
+        // Neither netlink nor /proc/net could be read: nothing is known, nothing is judged.
+        Err(message) => return CheckResult::Error { message, hints: Vec::new() },
+    };
     let Some(best) = candidates.iter().max_by_key(|found| score(found, &exercise.expect, you))
     else {
         return CheckResult::Fail { found: None, differences: vec![absent], mistake: None };
@@ -216,8 +220,9 @@ fn score(found: &Found, expect: &Facts, you: u32) -> usize {
     found.compare(expect, you).iter().filter(|c| c.comparison == Comparison::Same).count()
 }
 
-/// Every socket at the target, as facts; and, when there is none, why, in words.
-fn candidates(target: &Target) -> (Vec<Found>, String) {
+/// Every socket at the target, as facts; and, when there is none, why, in words. An error when
+/// the socket tables could not be read at all.
+fn candidates(target: &Target) -> Result<(Vec<Found>, String), String> {
     match target {
         Target::Port(port) => {
             let args = InspectArgs {
@@ -229,6 +234,9 @@ fn candidates(target: &Target) -> (Vec<Found>, String) {
                 ..InspectArgs::default()
             };
             let snapshot = inspect::snapshot(&args);
+            if let Some(why) = snapshot.unreadable {
+                return Err(t!("inspect.unreadable", detail = why));
+            }
             let exact = snapshot.source == Source::Netlink;
             let found = snapshot
                 .rows
@@ -236,16 +244,19 @@ fn candidates(target: &Target) -> (Vec<Found>, String) {
                 .filter(|row| matches!(row.local, Endpoint::Inet { port: p, .. } if p == *port))
                 .map(|row| Found::from_row(row, None, exact))
                 .collect();
-            (found, t!("exercise.nothing_at_port", port = port))
+            Ok((found, t!("exercise.nothing_at_port", port = port)))
         }
         Target::Path(path) => unix_candidates(path),
     }
 }
 
-fn unix_candidates(path: &Path) -> (Vec<Found>, String) {
+fn unix_candidates(path: &Path) -> Result<(Vec<Found>, String), String> {
     let file = stat::stat_path(path).ok();
     let args = InspectArgs { unix: true, all: true, numeric: true, ..InspectArgs::default() };
     let snapshot = inspect::snapshot(&args);
+    if let Some(why) = snapshot.unreadable {
+        return Err(t!("inspect.unreadable", detail = why));
+    }
     let exact = snapshot.source == Source::Netlink;
     let identity = file.as_ref().map(|stat| {
         // sock_diag gives the file's device in the kernel's own encoding (major << 20 | minor).
@@ -275,7 +286,7 @@ fn unix_candidates(path: &Path) -> (Vec<Found>, String) {
             kind = stat.kind.describe(stat.size)
         ),
     };
-    (found, absent)
+    Ok((found, absent))
 }
 
 #[cfg(test)]

@@ -509,7 +509,8 @@ fn parse_host(word: &str, port_only: bool, context: &Context<'_>) -> Result<Host
         None | Some("") | Some("*") => None,
         Some(text) => Some(parse_port(text, context)?),
     };
-    let prefix = if port_only || address.is_empty() || address == "*" {
+    // `default`, `any` and `all` are iproute2's names for the whole address space.
+    let prefix = if port_only || ["", "*", "default", "any", "all"].contains(&address) {
         None
     } else {
         Some(parse_prefix(address)?)
@@ -557,13 +558,31 @@ fn parse_prefix(text: &str) -> Result<(IpAddr, u8), FilterError> {
         Some((address, length)) => (address, Some(length)),
         None => (text, None),
     };
-    let address: IpAddr = address.parse().map_err(|_| bad())?;
+    let address: IpAddr = match address.parse() {
+        Ok(address) => address,
+        Err(_) => IpAddr::V4(partial_ipv4(address).ok_or_else(bad)?),
+    };
     let max = if address.is_ipv4() { 32 } else { 128 };
     let length = match length {
         None => max,
         Some(length) => length.parse::<u8>().ok().filter(|&l| l <= max).ok_or_else(bad)?,
     };
     Ok((address, length))
+}
+
+/// An IPv4 address as iproute2's `get_addr_ipv4` reads it: one to four parts (decimal, `0x`
+/// hex or `0` octal), the missing ones zero, so `10.1/16` is 10.1.0.0/16.
+fn partial_ipv4(text: &str) -> Option<std::net::Ipv4Addr> {
+    let mut octets = [0u8; 4];
+    let parts: Vec<&str> = text.split('.').collect();
+    if parts.len() > 4 {
+        return None;
+    }
+    for (octet, part) in octets.iter_mut().zip(parts) {
+        let value = parse_integer(part).filter(|_| !part.starts_with(['-', '+']))?;
+        *octet = u8::try_from(value).ok()?;
+    }
+    Some(octets.into())
 }
 
 /// What [`Expr::matches`] needs to know about a socket, in ss's terms: for Unix sockets the
@@ -923,6 +942,10 @@ mod tests {
         assert!(parsed("src 127.0.0.0/8").matches(&listener));
         assert!(parsed("src 127.0.0.1:8080").matches(&listener));
         assert!(!parsed("src 10.0.0.0/8").matches(&listener));
+        assert!(parsed("src 127/8").matches(&listener), "iproute2's partial addresses");
+        assert!(parsed("src 127.0/16:8080").matches(&listener));
+        assert!(parsed("src any:8080").matches(&listener));
+        assert!(!parsed("src 127.0.1/24").matches(&listener));
         assert!(parsed("not dst 10.0.0.1").matches(&listener));
         // Juxtaposition is "and"; and/or bind alike, left to right.
         assert!(!parsed("sport = :8080 dport = :1").matches(&listener));

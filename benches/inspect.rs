@@ -1,10 +1,11 @@
-//! Benchmark: `socklab inspect` against `ss` over a table of 10,000 TCP sockets.
+//! Benchmark: `socklab inspect` against `ss` over a table of 15,000 TCP sockets.
 //!
-//! Run with `cargo bench --bench inspect`. It opens 5,000 listeners on 127.0.0.1 and 2,500
-//! connected pairs (10,000 sockets in all, raising the soft RLIMIT_NOFILE to the hard limit
+//! Run with `cargo bench --bench inspect`. It opens 10,000 listeners on 127.0.0.1 and 2,500
+//! connected pairs (15,000 sockets in all, raising the soft RLIMIT_NOFILE to the hard limit
 //! when needed), then times whole processes, the release `socklab inspect` and the system
-//! `ss`, run alternately over that same state, plus the in-process `snapshot` call, and prints
-//! one table. Peak memory (maxrss) of each child is taken from GNU time's `%M`, which reads it
+//! `ss`, run alternately over that same state, plus in-process calls (among them the query
+//! one poll of `check --wait` makes), and prints one table. Both tools must print the same
+//! bytes for each command. Peak memory (maxrss) of each child is taken from GNU time's `%M`, which reads it
 //! from wait4(); without /usr/bin/time that column is left empty.
 //!
 //! Without `--bench` on its command line (as under `cargo test --benches`) it does nothing.
@@ -16,7 +17,7 @@ use std::time::{Duration, Instant};
 use socket2::{Domain, Socket, Type};
 use socklab::net::inspect::{self, InspectArgs};
 
-const LISTENERS: usize = 5_000;
+const LISTENERS: usize = 10_000;
 const PAIRS: usize = 2_500;
 /// Runs of each command; the table shows their median and minimum.
 const RUNS: usize = 21;
@@ -50,6 +51,7 @@ fn main() {
     let mut cases: Vec<(String, Vec<String>)> = Vec::new();
     for (ours, theirs) in [
         ("inspect -tln".to_owned(), "-tln".to_owned()),
+        (format!("inspect -tln sport = :{port}"), format!("-tln sport = :{port}")),
         (format!("inspect -tln --port {port}"), format!("-tln sport = :{port}")),
         ("inspect -tan".to_owned(), "-tan".to_owned()),
         ("inspect -tlnp".to_owned(), "-tlnp".to_owned()),
@@ -67,10 +69,17 @@ fn main() {
         eprintln!("notice: ss is not installed; timing socklab alone");
     }
 
-    // Same output, same rows: a benchmark of different work would prove nothing.
-    for (label, argv) in &cases {
-        let lines = output_lines(argv);
-        eprintln!("{label}: {lines} lines");
+    // Same output, same bytes: a benchmark of different work would prove nothing.
+    for pair in cases.chunks(if have_ss { 2 } else { 1 }) {
+        let outputs: Vec<Vec<u8>> = pair.iter().map(|(_, argv)| output(argv)).collect();
+        let lines = outputs[0].iter().filter(|&&byte| byte == b'\n').count();
+        eprintln!("{}: {lines} lines", pair[0].0);
+        if let [ours, theirs] = outputs.as_slice()
+            && ours != theirs
+            && !pair[0].0.contains("-p")
+        {
+            eprintln!("warning: {} and {} differ", pair[0].0, pair[1].0);
+        }
     }
 
     let mut times: Vec<Vec<Duration>> = vec![Vec::with_capacity(RUNS); cases.len()];
@@ -103,6 +112,29 @@ fn main() {
         (
             "snapshot(-tan)",
             InspectArgs { tcp: true, all: true, numeric: true, ..Default::default() },
+        ),
+        (
+            // What one poll of `check --wait` asks while waiting for a TCP listener.
+            "snapshot(-t state listening sport = :P), a check --wait poll",
+            InspectArgs {
+                tcp: true,
+                numeric: true,
+                port: Some(port),
+                filter: vec!["state".into(), "listening".into()],
+                ..Default::default()
+            },
+        ),
+        (
+            // What the full check (and, before, every poll) asks for an exercise at a port.
+            "snapshot(-tuan sport = :P), the full check",
+            InspectArgs {
+                tcp: true,
+                udp: true,
+                all: true,
+                numeric: true,
+                port: Some(port),
+                ..Default::default()
+            },
         ),
     ];
     let mut in_process_times = Vec::new();
@@ -208,9 +240,8 @@ fn run_once(argv: &[String]) -> Duration {
     elapsed
 }
 
-fn output_lines(argv: &[String]) -> usize {
-    let output = command(argv).stderr(Stdio::null()).output().unwrap();
-    output.stdout.iter().filter(|&&byte| byte == b'\n').count()
+fn output(argv: &[String]) -> Vec<u8> {
+    command(argv).stderr(Stdio::null()).output().unwrap().stdout
 }
 
 /// The child's peak resident set (KiB), the median of three runs under GNU time.

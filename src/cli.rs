@@ -115,13 +115,8 @@ pub fn run(cli: Cli) -> Result<ExitCode, Failure> {
             crate::book::preprocess(&args, &lessons)
         }
         Some(Command::Listen(args)) => listen::main(&args),
-        Some(Command::Inspect(args)) => print(inspect::execute(&args)?),
         Some(Command::Probe(args)) => probe::main(&args),
+        Some(Command::Inspect(args)) => inspect::main(&args),
         Some(Command::Stat(args)) => stat::main(&args),
     }
-}
-
-fn print(output: crate::net::ToolOutput) -> Result<ExitCode, Failure> {
-    output.print();
-    Ok(ExitCode::from(u8::try_from(output.status).unwrap_or(1)))
 }

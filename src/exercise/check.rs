@@ -8,7 +8,11 @@
 //! passes.
 //!
 //! [`check_until`] polls until the check passes or a deadline comes, so a listener the student
-//! just started is seen as soon as it is bound, and never after a fixed sleep.
+//! just started is seen as soon as it is bound, and never after a fixed sleep. While it waits,
+//! each poll asks only what could pass, filtered by the kernel: the expected table and state
+//! at the exercise's port (a LISTEN-only TCP query never walks the established connections),
+//! or, for a path, whether the file exists at all; the full check (every table, every state)
+//! runs when that finds something, and once more at the deadline.
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -116,7 +120,11 @@ pub fn check(exercise: &Exercise, values: &Resolved, env: &Environment) -> Check
         Err(message) => return CheckResult::Error { message, hints: Vec::new() },
     };
     let you = crate::net::privilege::euid();
-    let (candidates, absent) = candidates(&target);
+    let (candidates, absent) = match candidates(&target) {
+        Ok(found) => found,
+        // Neither netlink nor /proc/net could be read: nothing is known, nothing is judged.
+        Err(message) => return CheckResult::Error { message, hints: Vec::new() },
+    };
     let Some(best) = candidates.iter().max_by_key(|found| score(found, &exercise.expect, you))
     else {
         return CheckResult::Fail { found: None, differences: vec![absent], mistake: None };
@@ -168,22 +176,53 @@ pub fn check_until(
     env: &Environment,
     deadline: Instant,
 ) -> CheckResult {
+    let target = target(&exercise.expect, values).ok();
     loop {
-        let result = check(exercise, values, env);
-        let settled = matches!(result, CheckResult::Pass { .. } | CheckResult::Skipped { .. });
-        if settled || Instant::now() + POLL > deadline {
-            return result;
+        if Instant::now() + POLL > deadline {
+            return check(exercise, values, env);
+        }
+        if target.as_ref().is_none_or(|target| could_pass(&exercise.expect, target)) {
+            let result = check(exercise, values, env);
+            if matches!(result, CheckResult::Pass { .. } | CheckResult::Skipped { .. }) {
+                return result;
+            }
         }
         std::thread::sleep(POLL);
     }
+}
+
+/// Whether a socket that could pass is there: a cheap look, filtered by the kernel, that
+/// `check_until` makes on every poll before the full check.
+fn could_pass(expect: &Facts, target: &Target) -> bool {
+    use crate::lesson::exercise::{SocketKind, State};
+    let port = match target {
+        // A Unix socket passes only where its file is.
+        Target::Path(path) => return std::fs::symlink_metadata(path).is_ok(),
+        Target::Port(port) => *port,
+    };
+    let mut filter = Vec::new();
+    if let Some(state @ (State::Listening | State::Unconnected)) = expect.state {
+        filter.extend(["state".to_owned(), state.name().to_owned()]);
+    }
+    let args = InspectArgs {
+        tcp: expect.kind != Some(SocketKind::Udp),
+        udp: expect.kind != Some(SocketKind::Tcp),
+        all: true,
+        numeric: true,
+        port: Some(port),
+        filter,
+        ..InspectArgs::default()
+    };
+    !inspect::snapshot(&args).rows.is_empty()
 }
 
 fn score(found: &Found, expect: &Facts, you: u32) -> usize {
     found.compare(expect, you).iter().filter(|c| c.comparison == Comparison::Same).count()
 }
 
-/// Every socket at the target, as facts; and, when there is none, why, in words.
-fn candidates(target: &Target) -> (Vec<Found>, String) {
+/// Every socket at the target, as facts; and, when there is none, why, in words. An error when
+/// the socket tables could not be read at all.
+fn candidates(target: &Target) -> Result<(Vec<Found>, String), String> {
     match target {
         Target::Port(port) => {
             let args = InspectArgs {
@@ -195,6 +234,9 @@ fn candidates(target: &Target) -> (Vec<Found>, String) {
                 ..InspectArgs::default()
             };
             let snapshot = inspect::snapshot(&args);
+            if let Some(why) = snapshot.unreadable {
+                return Err(t!("inspect.unreadable", detail = why));
+            }
             let exact = snapshot.source == Source::Netlink;
             let found = snapshot
                 .rows
@@ -202,16 +244,19 @@ fn candidates(target: &Target) -> (Vec<Found>, String) {
                 .filter(|row| matches!(row.local, Endpoint::Inet { port: p, .. } if p == *port))
                 .map(|row| Found::from_row(row, None, exact))
                 .collect();
-            (found, t!("exercise.nothing_at_port", port = port))
+            Ok((found, t!("exercise.nothing_at_port", port = port)))
         }
         Target::Path(path) => unix_candidates(path),
     }
 }
 
-fn unix_candidates(path: &Path) -> (Vec<Found>, String) {
+fn unix_candidates(path: &Path) -> Result<(Vec<Found>, String), String> {
     let file = stat::stat_path(path).ok();
     let args = InspectArgs { unix: true, all: true, numeric: true, ..InspectArgs::default() };
     let snapshot = inspect::snapshot(&args);
+    if let Some(why) = snapshot.unreadable {
+        return Err(t!("inspect.unreadable", detail = why));
+    }
     let exact = snapshot.source == Source::Netlink;
     let identity = file.as_ref().map(|stat| {
         // sock_diag gives the file's device in the kernel's own encoding (major << 20 | minor).
@@ -241,5 +286,28 @@ fn unix_candidates(path: &Path) -> (Vec<Found>, String) {
             kind = stat.kind.describe(stat.size)
         ),
     };
-    (found, absent)
+    Ok((found, absent))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lesson::exercise::{SocketKind, State};
+
+    #[test]
+    fn the_waiting_poll_asks_only_for_what_could_pass() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let facts =
+            |kind, state| Facts { kind: Some(kind), state: Some(state), ..Facts::default() };
+        let target = Target::Port(port);
+        assert!(could_pass(&facts(SocketKind::Tcp, State::Listening), &target));
+        assert!(could_pass(&Facts::default(), &target), "no facts: any socket at the port");
+        // Another table or another state at that port: nothing the full check could pass.
+        assert!(!could_pass(&facts(SocketKind::Udp, State::Unconnected), &target));
+        assert!(!could_pass(&facts(SocketKind::Tcp, State::Unconnected), &target));
+        let dir = tempfile::tempdir().unwrap();
+        let missing = Target::Path(dir.path().join("missing.sock"));
+        assert!(!could_pass(&facts(SocketKind::UnixStream, State::Listening), &missing));
+    }
 }

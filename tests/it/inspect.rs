@@ -294,14 +294,16 @@ fn proc_fallback_gives_the_same_rows_without_backlog_and_ipv6only() {
         if expected.state == SockState::Listen {
             expected.send_q = 0;
         }
-        expected.v6only = None;
+        (expected.v6only, expected.cookie, expected.shutdown, expected.cgroup) =
+            (None, 0, None, None);
         if let Endpoint::Unix { .. } = expected.local {
             (expected.recv_q, expected.send_q, expected.vfs) = (0, 0, None);
         }
         assert_eq!(row_of(&from_proc.rows, inode), &expected);
     }
     let text = inspect::execute(&args).unwrap();
-    assert!(text.notes.is_empty(), "netlink worked, so no note: {:?}", text.notes);
+    let fallback = |note: &String| note.contains("/proc/net");
+    assert!(!text.notes.iter().any(fallback), "netlink worked, so no note: {:?}", text.notes);
 }
 
 #[test]
@@ -309,7 +311,7 @@ fn forced_proc_fallback_says_so_and_keeps_the_rows() {
     let listener = tcp_listener("127.0.0.1:0", None, 6);
     let port = local_addr(&listener).port();
     let output = support::socklab()
-        .args(["inspect", "-H", "-4", "-tln"])
+        .args(["inspect", "--notes", "-H", "-4", "-tln"])
         .env(inspect::SOURCE_ENV, "proc")
         .output()
         .unwrap();
@@ -339,7 +341,8 @@ fn processes_name_this_test_with_its_pid_and_fd() {
 
     // The binary, a child process, finds the socket this process holds.
     let port = local_addr(&listener).port();
-    let output = support::socklab().args(["inspect", "-H", "-4", "-tlnp"]).output().unwrap();
+    let output =
+        support::socklab().args(["inspect", "--notes", "-H", "-4", "-tlnp"]).output().unwrap();
     let stdout = String::from_utf8(output.stdout).unwrap();
     let users = format!(
         "users:((\"{}\",pid={},fd={}))",
@@ -399,7 +402,8 @@ fn header_and_netid_column_follow_ss() {
         let stdout = socklab_inspect(flags);
         let header = stdout.lines().next().unwrap_or_default();
         assert_eq!(header.split_whitespace().next(), Some(first_word), "{flags}: {header}");
-        assert_eq!(header.contains("Process"), flags.contains('p'), "{flags}: {header}");
+        // As in ss 6.1 and the tutorial: the Process header is always there.
+        assert!(header.trim_end().ends_with("Process"), "{flags}: {header}");
         let without = socklab_inspect(&format!("-H {flags}"));
         assert!(
             !without.lines().any(|line| line.starts_with(first_word)),
@@ -491,4 +495,316 @@ fn rows_match_ss_for_the_tutorial_flags() {
         assert_eq!(actual, expected, "socklab inspect -H {flags} vs ss -H {flags}");
     }
     drop(datagram);
+}
+
+#[test]
+fn notes_stay_off_a_pipe_unless_asked_for() {
+    // Piped, `socklab inspect` prints what ss prints and nothing of its own.
+    let plain = support::socklab()
+        .args(["inspect", "-H", "-ln"])
+        .env(inspect::SOURCE_ENV, "proc")
+        .output()
+        .unwrap();
+    assert!(plain.status.success());
+    assert_eq!(String::from_utf8_lossy(&plain.stderr), "");
+    // With --notes, it says where the rows came from and which tables it leaves out.
+    let noted = support::socklab()
+        .args(["inspect", "--notes", "-H", "-ln"])
+        .env(inspect::SOURCE_ENV, "proc")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8(noted.stderr).unwrap();
+    assert!(stderr.contains("socklab: note: "), "{stderr}");
+    assert!(stderr.contains("nl"), "the left-out netlink table is named: {stderr}");
+    // The notes never go into the listing itself.
+    assert!(!String::from_utf8_lossy(&noted.stdout).contains("socklab"));
+}
+
+#[test]
+fn unreadable_tables_are_an_error_not_an_empty_list() {
+    // PROC_ROOT sends ss, and socklab, to $PROC_ROOT/net/*; here there is nothing to read.
+    let empty = tempfile::tempdir().unwrap();
+    let output = support::socklab()
+        .args(["inspect", "-tln"])
+        .env(inspect::PROC_ROOT_ENV, empty.path())
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1), "{output:?}");
+    assert_eq!(output.stdout, b"", "no header for tables that were never read");
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(stderr.starts_with("socklab: error: "), "{stderr}");
+    assert!(stderr.contains("hint: "), "{stderr}");
+    // One table missing (IPv6 compiled out) is not an error: its rows are just absent.
+    std::fs::create_dir(empty.path().join("net")).unwrap();
+    std::fs::copy("/proc/net/tcp", empty.path().join("net/tcp")).unwrap();
+    let output = support::socklab()
+        .args(["inspect", "-tln"])
+        .env(inspect::PROC_ROOT_ENV, empty.path())
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{output:?}");
+}
+
+#[test]
+fn filters_select_rows_and_bad_filters_exit_as_ss_does() {
+    let listener = tcp_listener("127.0.0.1:0", None, 5);
+    let other = tcp_listener("127.0.0.1:0", None, 5);
+    let (port, other_port) = (local_addr(&listener).port(), local_addr(&other).port());
+    let ours = |flags: &str| -> Vec<u16> {
+        let stdout = socklab_inspect(flags);
+        // With one state (`state listening`) ss hides the State column: find the address.
+        let mut ports: Vec<u16> = stdout
+            .lines()
+            .filter_map(|line| {
+                line.split_whitespace().find(|field| field.starts_with("127.0.0.1:"))
+            })
+            .filter_map(|addr| addr.strip_prefix("127.0.0.1:"))
+            .filter_map(|port| port.parse().ok())
+            .filter(|found| [port, other_port].contains(found))
+            .collect();
+        ports.sort_unstable();
+        ports
+    };
+    let both = {
+        let mut both = vec![port, other_port];
+        both.sort_unstable();
+        both
+    };
+    assert_eq!(ours(&format!("-H -4 -tln sport = :{port}")), [port]);
+    assert_eq!(ours(&format!("-H -4 -tln --port {port}")), [port]);
+    assert_eq!(ours(&format!("-H -4 -tln ( sport = :{port} or sport = :{other_port} )")), both);
+    assert_eq!(ours(&format!("-H -4 -tln not sport = :{port}")), [other_port]);
+    assert_eq!(ours(&format!("-H -4 -tln sport eq {port} and src 127.0.0.1")), [port]);
+    assert_eq!(ours("-H -4 -tln src 10.0.0.0/8"), Vec::<u16>::new());
+    assert_eq!(ours("-H -4 -tan state listening"), both);
+    assert_eq!(ours("-H -4 -tan exclude listening"), Vec::<u16>::new());
+    for (filter, status) in [
+        ("sport=:80", 1),
+        ("sport = :nosuchservice", 1),
+        ("( sport = :80", 255),
+        ("state nosuchstate", 255),
+        ("fwmark = 1", 255),
+    ] {
+        let output =
+            support::socklab().args(["inspect", "-tln"]).args(filter.split(' ')).output().unwrap();
+        assert_eq!(output.status.code(), Some(status), "{filter}: {output:?}");
+        assert_eq!(output.stdout, b"", "{filter}");
+        let stderr = String::from_utf8(output.stderr).unwrap();
+        assert!(stderr.starts_with("socklab: error: ") && stderr.contains("hint: "), "{stderr}");
+    }
+    let refused = support::socklab().args(["inspect", "-ti"]).output().unwrap();
+    let stderr = String::from_utf8(refused.stderr).unwrap();
+    assert!(stderr.contains("ss -ti"), "-i names the real ss: {stderr}");
+    for flag in ["-w", "-r", "-0", "-T"] {
+        let refused = support::socklab().args(["inspect", flag]).output().unwrap();
+        assert_eq!(refused.status.code(), Some(2), "{flag}");
+        let stderr = String::from_utf8(refused.stderr).unwrap();
+        assert!(stderr.contains(&format!("`ss {flag}")), "{flag} names the real ss: {stderr}");
+    }
+}
+
+/// Set in the environment of this test binary when it runs again inside a private network
+/// namespace, to compare socklab with ss there.
+const IN_NAMESPACE: &str = "SOCKLAB_TEST_INSPECT_IN_NAMESPACE";
+
+/// The flag sets and filters the lessons and the book use, and the ones issue 15 names.
+const COMPARED: &[&str] = &[
+    "-tln",
+    "-4 -tln",
+    "-6 -tln",
+    "-uln",
+    "-4 -uln",
+    "-6 -uln",
+    "-xln",
+    "-xlne",
+    "-tn",
+    "-tan",
+    "-uan",
+    "-4 -tlnp",
+    "-tlnp",
+    "-un",
+    "-u",
+    "-x",
+    "-t",
+    "-tl",
+    "-tao",
+    "-H -4 -tln",
+    "-H -4 -tlnp",
+    "-H -tano state time-wait",
+    "-tlne",
+    "-6 -tlne",
+    "-tane",
+    "-tno",
+    "-tlnm",
+    "-uanm",
+    "-uane",
+    "-xane",
+    "-xlnm",
+    "-6 -tano",
+    "-tan autobound",
+    "-xln src *stream.sock",
+    "-xan src unix:*DATAGRAM*",
+    "-xan dst unix:",
+    "-xa autobound",
+    "-s",
+    "-A tcp -ln",
+    "-A unix -ln",
+    "-f inet6 -ln",
+    "-tln sport = :8080",
+    "-tln sport == :8080",
+    "-tln ( sport = :8080 or sport = :8081 )",
+    "-tan dport = :8080",
+    "-tan dst 127.0.0.1:8080",
+    "-tan state time-wait",
+    "-tano state time-wait",
+    "-tan state listening",
+    "-tan state connected",
+    "-tan state synchronized",
+    "-tan exclude listening",
+    "-tan sport > :8080",
+    "-tan not sport <= :8081",
+    "-tln dev lo",
+    "-tn state bogus",
+    "-tln sport=:8080",
+    // Row selection with tables socklab leaves out (nl, raw…): their rows are set aside below.
+    "-ln",
+    "-an",
+    "-l",
+    "-a",
+    "-4 -x -l",
+    "-n state connected",
+    // ss(8)'s own examples.
+    "-o state established ( dport = :ssh or sport = :ssh )",
+    "-x src /tmp/*",
+    "-tan dst 127/8",
+    "-tan state fin-wait-2 ( sport = :http-alt or sport = :https ) dst 127.0.0/24",
+];
+
+/// Runs ss and socklab with `flags` and returns (ss, socklab) as (stdout, stderr, status).
+fn both_tools(flags: &str) -> [(String, String, Option<i32>); 2] {
+    let run = |mut command: std::process::Command| {
+        let output = command.args(flags.split(' ')).output().unwrap();
+        (
+            String::from_utf8_lossy(&output.stdout).into_owned(),
+            String::from_utf8_lossy(&output.stderr).into_owned(),
+            output.status.code(),
+        )
+    };
+    let mut ss = std::process::Command::new("ss");
+    ss.env_remove(inspect::PROC_ROOT_ENV);
+    let mut ours = support::socklab();
+    ours.arg("inspect");
+    [run(ss), run(ours)]
+}
+
+#[test]
+fn output_is_ss_byte_for_byte_in_a_private_network_namespace() {
+    if !support::have_tool("ss") || !support::have_tool("unshare") || !support::have_tool("ip") {
+        return;
+    }
+    let output = std::process::Command::new("unshare")
+        .args(["-Urn", "--"])
+        .arg(std::env::current_exe().unwrap())
+        .args(["inspect::compare_with_ss_inside_a_namespace", "--exact", "--ignored"])
+        .args(["--nocapture", "--test-threads=1"])
+        .env(IN_NAMESPACE, "1")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    if !output.status.success() && stderr.starts_with("unshare:") {
+        eprintln!("notice: no private network namespace here ({}); skipping", stderr.trim());
+        return;
+    }
+    assert!(output.status.success(), "--- stdout\n{stdout}\n--- stderr\n{stderr}");
+    assert!(stdout.contains("1 passed"), "the comparison did not run:\n{stdout}");
+}
+
+#[test]
+#[ignore = "run inside a private network namespace by output_is_ss_byte_for_byte_in_a_private_network_namespace"]
+fn compare_with_ss_inside_a_namespace() {
+    assert_eq!(std::env::var(IN_NAMESPACE).as_deref(), Ok("1"), "only inside the namespace");
+    let up = std::process::Command::new("ip").args(["link", "set", "lo", "up"]).status().unwrap();
+    assert!(up.success());
+    let dir = support::short_tempdir();
+    // The tutorial's sockets, on its own ports: the namespace is ours alone.
+    let tcp = tcp_listener("0.0.0.0:8080", None, 5);
+    let _tcp6 = tcp_listener("[::]:8080", Some(true), 5);
+    let _dual = tcp_listener("[::]:8081", Some(false), 5);
+    let _loopback6 = tcp_listener("[::1]:8082", Some(true), 1);
+    let _udp = udp_bound("127.0.0.1:123", None);
+    let _udp6 = udp_bound("[::]:123", Some(true));
+    let connected_udp = udp_bound("127.0.0.1:0", None);
+    connected_udp.connect(&"127.0.0.1:123".parse::<SocketAddr>().unwrap().into()).unwrap();
+    let bound = Socket::new(Domain::IPV4, Type::STREAM, None).unwrap();
+    bound.bind_device(Some(b"lo")).unwrap();
+    bound.bind(&"0.0.0.0:8086".parse::<SocketAddr>().unwrap().into()).unwrap();
+    bound.listen(5).unwrap();
+    // An established pair, and a TIME-WAIT: the client closes first, then the server.
+    let client = std::net::TcpStream::connect("127.0.0.1:8080").unwrap();
+    let (server, _) = tcp.accept().unwrap();
+    let leaving = std::net::TcpStream::connect("127.0.0.1:8080").unwrap();
+    let (leaving_server, _) = tcp.accept().unwrap();
+    drop(leaving);
+    std::thread::sleep(Duration::from_millis(50));
+    drop(leaving_server);
+    let stream = unix_listener(&dir.path().join("stream.sock"), 5);
+    let _waiting = UnixStream::connect(dir.path().join("stream.sock")).unwrap();
+    let _datagram = UnixDatagram::bind(dir.path().join("datagram.sock")).unwrap();
+    std::thread::sleep(Duration::from_millis(50));
+
+    let mut differences = Vec::new();
+    for flags in COMPARED {
+        // Timers count down: a second boundary between the two runs can change `59sec`.
+        let mut attempts = 0;
+        let [ss, mut ours] = loop {
+            let [mut ss, ours] = both_tools(flags);
+            // socklab leaves out the nl table (and ss's complaints about the dccp and sctp
+            // tables this kernel lacks): see the book's flags reference.
+            let keep = |line: &&str| !line.starts_with("nl ");
+            ss.0 = ss.0.lines().filter(keep).map(|line| format!("{line}\n")).collect();
+            ss.1 = ss.1.replace("RTNETLINK answers: Invalid argument\n", "");
+            attempts += 1;
+            if ss == ours || attempts == 3 {
+                break [ss, ours];
+            }
+        };
+        let mut ss = ss;
+        if ss.2 != Some(0) {
+            // Errors: same status and no output; the message is socklab's own.
+            (ss.1, ours.1) = (String::new(), String::new());
+        }
+        // Where ss lists netlink sockets, their cells (its own socket's pid among them) can
+        // widen ss's columns: there the rows are compared field by field.
+        let fields = |text: &str| -> Vec<Vec<String>> {
+            text.lines().map(|line| line.split_whitespace().map(str::to_owned).collect()).collect()
+        };
+        let with_nl = ["-ln", "-an", "-l", "-a"].contains(flags);
+        let same = ss == ours
+            || (with_nl && (&ss.1, ss.2) == (&ours.1, ours.2) && fields(&ss.0) == fields(&ours.0));
+        if !same {
+            differences.push(format!(
+                "ss {flags}: status {:?} vs {:?}\n--- ss\n{}{}--- socklab\n{}{}",
+                ss.2, ours.2, ss.0, ss.1, ours.0, ours.1
+            ));
+        }
+    }
+    // The /proc fallback, where ss's own PROC_ROOT sends both tools (Unix datagram sockets
+    // left out: ss misreads them there, see the book's flags reference).
+    for flags in ["-tln", "-uln", "-tan", "-6 -tln", "-4 -uan", "-tln sport = :8080"] {
+        let run = |mut command: std::process::Command| {
+            let output = command.args(flags.split(' ')).env(inspect::PROC_ROOT_ENV, "/proc");
+            let output = output.output().unwrap();
+            (String::from_utf8_lossy(&output.stdout).into_owned(), output.status.code())
+        };
+        let mut ours = support::socklab();
+        ours.arg("inspect");
+        let (ss, ours) = (run(std::process::Command::new("ss")), run(ours));
+        if ss != ours {
+            differences
+                .push(format!("PROC_ROOT=/proc ss {flags}:\n{}--- socklab\n{}", ss.0, ours.0));
+        }
+    }
+    assert!(differences.is_empty(), "{}", differences.join("\n"));
+    drop((client, server, stream));
 }

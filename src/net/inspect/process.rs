@@ -5,16 +5,48 @@
 //! an inspection, so it only happens when asked. Without root, the kernel lets us read only
 //! our own processes' fd directories; other processes' sockets then have no holder.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::fs;
 use std::os::unix::ffi::OsStrExt;
 
 use super::ProcessRef;
 
-/// The holders of each socket inode in `wanted` (all sockets when `wanted` is `None`), in ss's
-/// order: the last process found first.
-pub(super) fn holders(wanted: Option<&HashSet<u64>>) -> HashMap<u64, Vec<ProcessRef>> {
-    let mut found: HashMap<u64, Vec<ProcessRef>> = HashMap::new();
+/// Which processes hold which socket inodes, kept compact: one 16-byte entry per open socket
+/// (its inode, the process's place in `processes`, the fd), sorted by inode, and one entry
+/// per process with its name. A host with tens of thousands of sockets costs a few hundred
+/// KiB, not a name and two allocations per socket.
+#[derive(Debug, Default)]
+pub(super) struct Holders {
+    processes: Vec<(u32, String)>,
+    /// (inode, index into `processes`, fd), in ss's order within an inode.
+    sockets: Vec<(u64, u32, u32)>,
+}
+
+impl Holders {
+    /// The holders of one socket, in ss's order: the last process found first.
+    pub(super) fn of(&self, inode: u64) -> Vec<ProcessRef> {
+        let start = self.sockets.partition_point(|&(found, _, _)| found < inode);
+        self.sockets[start..]
+            .iter()
+            .take_while(|&&(found, _, _)| found == inode)
+            .map(|&(_, process, fd)| {
+                let (pid, name) = &self.processes[process as usize];
+                ProcessRef { name: name.clone(), pid: *pid, fd }
+            })
+            .collect()
+    }
+
+    /// Every holder of every socket.
+    pub(super) fn all(&self) -> Vec<ProcessRef> {
+        let mut inodes: Vec<u64> = self.sockets.iter().map(|&(inode, _, _)| inode).collect();
+        inodes.dedup();
+        inodes.into_iter().flat_map(|inode| self.of(inode)).collect()
+    }
+}
+
+/// The holders of each socket inode in `wanted` (all sockets when `wanted` is `None`).
+pub(super) fn holders(wanted: Option<&HashSet<u64>>) -> Holders {
+    let mut found = Holders::default();
     if wanted.is_some_and(HashSet::is_empty) {
         return found;
     }
@@ -28,7 +60,7 @@ pub(super) fn holders(wanted: Option<&HashSet<u64>>) -> HashMap<u64, Vec<Process
         path.push_str("/fd");
         // Another user's process (without root) or one that just exited: nothing to see.
         let Ok(fds) = fs::read_dir(&path) else { continue };
-        let mut name: Option<String> = None;
+        let mut index: Option<u32> = None;
         for fd_entry in fds.flatten() {
             let Some(fd) = parse_u32(fd_entry.file_name().as_bytes()) else { continue };
             let Ok(target) = fs::read_link(fd_entry.path()) else { continue };
@@ -36,14 +68,18 @@ pub(super) fn holders(wanted: Option<&HashSet<u64>>) -> HashMap<u64, Vec<Process
             if wanted.is_some_and(|wanted| !wanted.contains(&inode)) {
                 continue;
             }
-            let name = name.get_or_insert_with(|| command_name(pid)).clone();
-            found.entry(inode).or_default().push(ProcessRef { name, pid, fd });
+            let index = *index.get_or_insert_with(|| {
+                found.processes.push((pid, command_name(pid)));
+                (found.processes.len() - 1) as u32
+            });
+            found.sockets.push((inode, index, fd));
         }
     }
-    for refs in found.values_mut() {
-        // ss prepends each find to its list, so it prints the highest pid and fd first.
-        refs.sort_unstable_by_key(|holder| std::cmp::Reverse((holder.pid, holder.fd)));
-    }
+    // ss prepends each find to its list, so it prints the highest pid and fd first.
+    let processes = &found.processes;
+    found.sockets.sort_unstable_by_key(|&(inode, process, fd)| {
+        (inode, std::cmp::Reverse((processes[process as usize].0, fd)))
+    });
     found
 }
 
@@ -101,11 +137,14 @@ mod tests {
         let link = fs::read_link(format!("/proc/self/fd/{fd}")).unwrap();
         let inode = socket_inode(link.as_os_str().as_bytes()).unwrap();
         let wanted = HashSet::from([inode]);
-        let found = holders(Some(&wanted));
+        let found = holders(Some(&wanted)).of(inode);
         let me = std::process::id();
         assert!(
-            found[&inode].iter().any(|p| p.pid == me && p.fd == u32::try_from(fd).unwrap()),
+            found.iter().any(|p| p.pid == me && p.fd == u32::try_from(fd).unwrap()),
             "{found:?}"
         );
+        let everything = holders(None);
+        assert_eq!(everything.of(inode), found);
+        assert!(everything.all().len() >= found.len());
     }
 }

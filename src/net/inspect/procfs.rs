@@ -24,15 +24,41 @@ pub(super) fn inet(
     port: Option<u16>,
     rows: &mut Vec<SocketRow>,
 ) -> io::Result<()> {
-    let file = match (netid, family) {
-        (Netid::Udp, Family::V4) => "/proc/net/udp",
-        (Netid::Udp, Family::V6) => "/proc/net/udp6",
-        (_, Family::V4) => "/proc/net/tcp",
-        (_, Family::V6) => "/proc/net/tcp6",
-    };
-    let text = std::fs::read(file)?;
+    let text = read_table(&path(netid, family))?;
     parse_inet(&text, netid, states, port, rows);
     Ok(())
+}
+
+/// The file that holds one (table, family): under `$PROC_ROOT/net/` when that is set (as ss
+/// reads it), else under `/proc/net/`.
+pub(super) fn path(netid: Netid, family: Family) -> String {
+    let name = match (netid, family) {
+        (Netid::Udp, Family::V4) => "udp",
+        (Netid::Udp, Family::V6) => "udp6",
+        (_, Family::V4) => "tcp",
+        (_, Family::V6) => "tcp6",
+    };
+    in_proc_net(name)
+}
+
+/// The file that holds the Unix sockets.
+pub(super) fn path_of_unix() -> String {
+    in_proc_net("unix")
+}
+
+fn in_proc_net(name: &str) -> String {
+    let root = std::env::var(super::PROC_ROOT_ENV).unwrap_or_else(|_| "/proc".to_owned());
+    format!("{root}/net/{name}")
+}
+
+/// A table's text; an empty file (not even the header line the kernel always prints) is as
+/// good as none.
+fn read_table(path: &str) -> io::Result<Vec<u8>> {
+    let text = std::fs::read(path)?;
+    if text.is_empty() {
+        return Err(io::Error::new(io::ErrorKind::UnexpectedEof, "empty"));
+    }
+    Ok(text)
 }
 
 /// Parses the text of a /proc/net/{tcp,udp}{,6} file (header line first).
@@ -85,6 +111,7 @@ fn inet_row(line: &[u8], netid: Netid, state: u8) -> Option<SocketRow> {
         uid: u32::try_from(decimal(uid)?).ok(),
         vfs: None,
         processes: Vec::new(),
+        ..SocketRow::default()
     })
 }
 
@@ -106,9 +133,9 @@ fn inet_endpoint(field: &[u8]) -> Option<Endpoint> {
     Some(Endpoint::Inet { addr, port: hex_u16(port)? })
 }
 
-/// Reads `/proc/net/unix`, keeping the sockets whose state is in `states`.
+/// Reads `/proc/net/unix` (or `$PROC_ROOT/net/unix`), keeping the sockets whose state is in `states`.
 pub(super) fn unix(states: u32, rows: &mut Vec<SocketRow>) -> io::Result<()> {
-    let text = std::fs::read("/proc/net/unix")?;
+    let text = read_table(&in_proc_net("unix"))?;
     parse_unix(&text, states, rows);
     Ok(())
 }
@@ -178,6 +205,7 @@ fn unix_row(line: &[u8]) -> Option<SocketRow> {
         uid: None,
         vfs: None,
         processes: Vec::new(),
+        ..SocketRow::default()
     })
 }
 

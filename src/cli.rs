@@ -9,7 +9,8 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 use crate::error::Failure;
-use crate::lab::{self, LabOptions, RunArgs};
+use crate::isolation::{self, Mode};
+use crate::lab::{self, LabOption, LabOptions, RunArgs};
 use crate::net::{inspect, listen, probe, stat};
 
 /// socklab: a hands-on lab for Linux sockets. Without a subcommand, the tour (in a terminal)
@@ -41,23 +42,32 @@ pub enum Command {
     /// fail while nothing is done and pass with its reference solution) and every prediction
     /// quiz (exit 0 when clean).
     Lint(crate::lint::LintArgs),
+    /// Open your shell (or run COMMAND) in your own lab: the tutorial's ports and /tmp,
+    /// yours alone
+    ///
+    /// A second `socklab shell` joins the same lab; `socklab check` and `practice` grade what
+    /// you build there. The lab ends when the last program in it ends.
+    Shell(isolation::shell::ShellArgs),
     /// List the lessons and your progress.
-    List(LabOptions),
+    List,
     /// Forget your progress in LESSON, or in all lessons.
     Reset {
         /// The lesson to reset (all when none is named).
         #[arg(value_name = "LESSON")]
         lesson: Option<String>,
-        #[command(flatten)]
-        lab: LabOptions,
     },
     /// Print the book's explanation of a lesson, or of one of its steps (LESSON/STEP).
     Explain {
         /// A lesson id, or LESSON/STEP.
         #[arg(value_name = "LESSON[/STEP]")]
         topic: String,
-        #[command(flatten)]
-        lab: LabOptions,
+    },
+    /// The holder of a lasting lab (started by `socklab shell`, not by people).
+    #[command(hide = true)]
+    LabHolder {
+        dir: std::path::PathBuf,
+        #[arg(long)]
+        held: bool,
     },
     /// The mdBook preprocessor (called by `mdbook build`, not by people).
     #[command(hide = true)]
@@ -88,25 +98,70 @@ pub fn main() -> ExitCode {
     }
 }
 
-/// Runs one parsed command line.
+/// Runs one parsed command line. The run-shaping options are global: each command takes
+/// them from the whole line and refuses those it has no use for.
 pub fn run(cli: Cli) -> Result<ExitCode, Failure> {
+    use LabOption::{Isolation, Lessons, PortOffset, SocketDir};
+    let options = cli.lab;
     match cli.command {
-        None => lab::default_command(&cli.lab),
-        Some(Command::Run(args)) => lab::run(&args),
-        Some(Command::Check(args)) => crate::exercise::grade::main(&args),
-        Some(Command::Practice(args)) => crate::exercise::practice::main(&args),
-        Some(Command::Lint(args)) => crate::lint::main(&args),
-        Some(Command::List(options)) => lab::list(&options),
-        Some(Command::Reset { lesson, lab: options }) => lab::reset(&options, lesson.as_deref()),
-        Some(Command::Explain { topic, lab: options }) => lab::explain(&options, &topic),
+        None => lab::default_command(&options),
+        Some(Command::Run(mut args)) => {
+            args.lab = options;
+            lab::run(&args)
+        }
+        Some(Command::Check(mut args)) => {
+            args.lab = options;
+            crate::exercise::grade::main(&args)
+        }
+        Some(Command::Practice(mut args)) => {
+            args.lab = options;
+            crate::exercise::practice::main(&args)
+        }
+        Some(Command::Lint(mut args)) => {
+            options.only("lint", &[Lessons, PortOffset, SocketDir])?;
+            args.lab = options;
+            crate::lint::main(&args)
+        }
+        Some(Command::Shell(args)) => {
+            options.only("shell", &[Isolation])?;
+            isolation::shell::main(&args, Mode::resolve(options.isolation)?)
+        }
+        Some(Command::List) => {
+            options.only("list", &[Lessons])?;
+            lab::list(&options)
+        }
+        Some(Command::Reset { lesson }) => {
+            options.only("reset", &[Lessons])?;
+            lab::reset(&options, lesson.as_deref())
+        }
+        Some(Command::Explain { topic }) => {
+            options.only("explain", &[Lessons])?;
+            lab::explain(&options, &topic)
+        }
         Some(Command::BookPreprocessor { args }) => {
+            options.only("book-preprocessor", &[])?;
             let lessons = lab::load(&LabOptions::default())?;
             crate::book::preprocess(&args, &lessons)
         }
-        Some(Command::Listen(args)) => listen::main(&args),
-        Some(Command::Inspect(args)) => print(inspect::execute(&args)?),
-        Some(Command::Probe(args)) => print(probe::execute(&args)?),
-        Some(Command::Stat(args)) => print(stat::execute(&args)?),
+        Some(Command::LabHolder { dir, held }) => Ok(isolation::holder::main(&dir, held)),
+        // The engine's tools act where they are run (on the host, or in the lab of the shell
+        // they are typed in): no run-shaping option applies to them.
+        Some(Command::Listen(args)) => {
+            options.only("listen", &[])?;
+            listen::main(&args)
+        }
+        Some(Command::Inspect(args)) => {
+            options.only("inspect", &[])?;
+            print(inspect::execute(&args)?)
+        }
+        Some(Command::Probe(args)) => {
+            options.only("probe", &[])?;
+            print(probe::execute(&args)?)
+        }
+        Some(Command::Stat(args)) => {
+            options.only("stat", &[])?;
+            print(stat::execute(&args)?)
+        }
     }
 }
 

@@ -53,7 +53,8 @@ pub fn state_file() -> Option<PathBuf> {
         .or_else(|| {
             std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".local/state"))
         })?;
-    Some(base.join("socklab").join("progress.toml"))
+    // Reached through the host's /tmp when a lab's own /tmp covers it.
+    Some(crate::isolation::host_path(&base.join("socklab").join("progress.toml")))
 }
 
 impl Progress {

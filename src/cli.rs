@@ -68,6 +68,8 @@ pub enum Command {
         dir: std::path::PathBuf,
         #[arg(long)]
         held: bool,
+        #[arg(long, conflicts_with = "held")]
+        probe: bool,
     },
     /// The mdBook preprocessor (called by `mdbook build`, not by people).
     #[command(hide = true)]
@@ -143,7 +145,9 @@ pub fn run(cli: Cli) -> Result<ExitCode, Failure> {
             let lessons = lab::load(&LabOptions::default())?;
             crate::book::preprocess(&args, &lessons)
         }
-        Some(Command::LabHolder { dir, held }) => Ok(isolation::holder::main(&dir, held)),
+        Some(Command::LabHolder { dir, held, probe }) => {
+            Ok(isolation::holder::main(&dir, held, probe))
+        }
         // The engine's tools act where they are run (on the host, or in the lab of the shell
         // they are typed in): no run-shaping option applies to them.
         Some(Command::Listen(args)) => {

@@ -126,7 +126,7 @@ pub struct Prepared {
 /// notice, where the kernel refused a lab.
 pub fn prepare(
     options: &LabOptions,
-    lessons: &[&Lesson],
+    lessons: &[Lesson],
     purpose: Purpose,
 ) -> Result<Prepared, Failure> {
     let mode = Mode::resolve(options.isolation)?;
@@ -140,6 +140,8 @@ pub fn prepare(
         }
         Placed::Refused(reason) => reason,
     };
+    // From every lesson loaded, not only those chosen: `check tcp` must find the exercise
+    // ports where `practice` and `run` put them.
     let ports: Vec<u16> = lessons
         .iter()
         .flat_map(|lesson| &lesson.values.ports)
@@ -181,8 +183,7 @@ pub fn default_command(options: &LabOptions) -> Result<ExitCode, Failure> {
         return run(&args);
     }
     let lessons = load(options)?;
-    let all: Vec<&Lesson> = lessons.iter().collect();
-    let prepared = prepare(options, &all, Purpose::Tour)?;
+    let prepared = prepare(options, &lessons, Purpose::Tour)?;
     let placement = prepared.placement.clone();
     let env = Environment::detect();
     let mut progress = Progress::load()?;
@@ -210,7 +211,7 @@ pub fn default_command(options: &LabOptions) -> Result<ExitCode, Failure> {
 pub fn run(args: &RunArgs) -> Result<ExitCode, Failure> {
     let lessons = load(&args.lab)?;
     let selected = select(&lessons, &args.names)?;
-    let prepared = prepare(&args.lab, &selected, Purpose::Steps)?;
+    let prepared = prepare(&args.lab, &lessons, Purpose::Steps)?;
     let placement = &prepared.placement;
     if !args.yes && std::io::stdin().is_terminal() && std::io::stdout().is_terminal() {
         let question = t!("runner.confirm_batch", count = selected.len());

@@ -131,11 +131,8 @@ pub fn main(args: &CheckArgs) -> Result<ExitCode, Failure> {
             .hint(t!("exercise.lessons_with_exercises", known = having.join(", "))));
     }
     // Into the student's lasting lab, if one is running (before any thread).
-    let prepared = lab::prepare(
-        &args.lab,
-        &with_exercises,
-        crate::isolation::Purpose::Exercises { create: false },
-    )?;
+    let prepared =
+        lab::prepare(&args.lab, &lessons, crate::isolation::Purpose::Exercises { create: false })?;
     let placement = &prepared.placement;
     let env = Environment::detect();
     let mut progress = Progress::load()?;

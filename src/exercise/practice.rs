@@ -297,7 +297,7 @@ pub fn main(args: &PracticeArgs) -> Result<std::process::ExitCode, Failure> {
     // Into the student's lasting lab, made if none is running (before any thread): the
     // student builds in `socklab shell`, in the same lab.
     let purpose = crate::isolation::Purpose::Exercises { create: true };
-    let prepared = crate::lab::prepare(&args.lab, &chosen, purpose)?;
+    let prepared = crate::lab::prepare(&args.lab, &lessons, purpose)?;
     let placement = &prepared.placement;
     let env = Environment::detect();
     let mut progress = Progress::load()?;

@@ -54,10 +54,21 @@ impl Report {
 
 /// Starts a holder for the student's private directory `dir` and waits for its report.
 pub fn start(dir: &Path) -> std::io::Result<Report> {
+    spawn(dir, None)
+}
+
+/// Asks a short-lived process whether the kernel would make a lab here (without making one
+/// for this process): its report, after which it ends.
+pub fn probe(dir: &Path) -> std::io::Result<Report> {
+    spawn(dir, Some("--probe"))
+}
+
+fn spawn(dir: &Path, mode: Option<&str>) -> std::io::Result<Report> {
     let exe = std::env::current_exe()?;
     let mut starter = Command::new(exe)
         .arg("lab-holder")
         .arg(dir)
+        .args(mode)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -71,10 +82,11 @@ pub fn start(dir: &Path) -> std::io::Result<Report> {
         .ok_or_else(|| std::io::Error::new(std::io::ErrorKind::InvalidData, line.trim().to_owned()))
 }
 
-/// `socklab lab-holder DIR [--held]`: without `--held`, starts the real holder (so that it
-/// is nobody's child) and ends; with it, makes the lab and holds it.
-pub fn main(dir: &Path, held: bool) -> ExitCode {
-    if !held {
+/// `socklab lab-holder DIR [--held|--probe]`: without either, starts the real holder (so
+/// that it is nobody's child) and ends; with `--held`, makes the lab and holds it; with
+/// `--probe`, makes a lab, reports, and ends (taking the lab with it).
+pub fn main(dir: &Path, held: bool, probe: bool) -> ExitCode {
+    if !held && !probe {
         let Ok(exe) = std::env::current_exe() else { return ExitCode::FAILURE };
         let started = Command::new(exe)
             .arg("lab-holder")
@@ -85,7 +97,9 @@ pub fn main(dir: &Path, held: bool) -> ExitCode {
             .spawn();
         return if started.is_ok() { ExitCode::SUCCESS } else { ExitCode::FAILURE };
     }
-    let _ = nix::unistd::setsid();
+    if held {
+        let _ = nix::unistd::setsid();
+    }
     let report = match namespace::create() {
         Ok(with_user) => Report::Ready { pid: std::process::id(), with_user },
         Err(Refusal::Refused(errno)) => Report::Refused(errno),
@@ -96,6 +110,9 @@ pub fn main(dir: &Path, held: bool) -> ExitCode {
     let _ = stdout.flush();
     drop(stdout);
     let Report::Ready { with_user, .. } = report else { return ExitCode::FAILURE };
+    if probe {
+        return ExitCode::SUCCESS;
+    }
     let _ = std::env::set_current_dir("/");
     let Ok(own) = Handles::of("self", with_user).and_then(|h| h.inodes()) else {
         return ExitCode::FAILURE;

@@ -48,7 +48,12 @@ pub fn reach(create: bool) -> Result<(Reached, Option<Handles>), Trouble> {
         return Ok((Reached::Joined, Some(handles)));
     }
     if !create {
-        return Ok((Reached::NoLab, None));
+        // No lab to grade in; if the kernel would refuse one, say so (the caller falls back
+        // to the placement the student's other commands use).
+        return match holder::probe(&dir).map_err(|err| other(&dir, &err))? {
+            Report::Refused(errno) => Err(Trouble::Refused(Refusal::Refused(errno))),
+            _ => Ok((Reached::NoLab, None)),
+        };
     }
     let (pid, with_user) = match holder::start(&dir).map_err(|err| other(&dir, &err))? {
         Report::Ready { pid, with_user } => (pid, with_user),

@@ -104,10 +104,11 @@ pub fn create() -> Result<bool, Refusal> {
     let all = CloneFlags::CLONE_NEWUSER | CloneFlags::CLONE_NEWNET | CloneFlags::CLONE_NEWNS;
     let with_user = match unshare(all) {
         Ok(()) => true,
-        // Root may make the network and mount namespaces without a user namespace.
-        Err(_) if uid == 0 => {
+        // Root may make the network and mount namespaces without a user namespace; if even
+        // that is refused, the user namespace's refusal says more.
+        Err(first) if uid == 0 => {
             unshare(CloneFlags::CLONE_NEWNET | CloneFlags::CLONE_NEWNS)
-                .map_err(Refusal::Refused)?;
+                .map_err(|_| Refusal::Refused(first))?;
             false
         }
         Err(errno) => return Err(Refusal::Refused(errno)),

@@ -7,6 +7,7 @@ mod book;
 mod cli;
 mod exercise;
 mod inspect;
+mod lab;
 mod listen;
 mod probe;
 mod runner;

@@ -63,6 +63,9 @@ pub fn run_lesson(
 ) -> Result<Ending, Failure> {
     // In a tour, the exercises are checked in the student's lasting lab, not the tour's own.
     let _side = crate::isolation::exercises_side();
+    if env.lab_of_host_start.is_some() && !lesson.exercises.is_empty() {
+        ui.show(Show::Note(&t!("runner.lab.exercises_in_shell")));
+    }
     let values = values_for(lesson, env, placement)?;
     let count = lesson.exercises.len();
     for (index, exercise) in lesson.exercises.iter().enumerate() {

@@ -153,6 +153,14 @@ pub fn members(inodes: &[u64; 3]) -> usize {
         .filter(|entry| {
             use std::os::unix::fs::MetadataExt;
             std::fs::metadata(entry.path().join("ns").join(kind)).is_ok_and(|m| m.ino() == inode)
+                && !is_zombie(&entry.path())
         })
         .count()
+}
+
+/// Whether the process at `/proc/PID` has ended and only waits to be reaped (state `Z` in
+/// its stat line, after the command name in parentheses).
+fn is_zombie(proc_dir: &Path) -> bool {
+    let stat = std::fs::read_to_string(proc_dir.join("stat")).unwrap_or_default();
+    stat.rsplit_once(") ").is_some_and(|(_, rest)| rest.starts_with('Z'))
 }

@@ -196,6 +196,8 @@ impl TourInTmux {
             ("XDG_STATE_HOME", state.path().display().to_string()),
             ("NO_COLOR", "1".to_owned()),
             ("TERM", "xterm-256color".to_owned()),
+            // These tours check the socket files on the host (tests/it/lab.rs tests labs).
+            ("SOCKLAB_ISOLATION", "none".to_owned()),
         ];
         let tmux = Tmux::start(&command, &env)?;
         Some(Self { tmux, sockets, steps, _lessons: lessons, _state: state })

@@ -8,6 +8,13 @@
 //! `SOCKLAB_BY_HAND` or at `../shared/reference/tutorial-by-hand.sh`; without it, or without
 //! socat, ss or nc, only socklab is timed.
 //!
+//! socklab runs twice over: on the host (`--isolation none`) and in a lab of its own
+//! (`--isolation namespace`: user, network and mount namespaces made, set up and left for
+//! every run), side by side, alternately; the difference of the medians is what a lab costs.
+//! Then `socklab shell -- true`, which makes a lasting lab (a holder process), enters it and
+//! runs `true`, and the same while another shell keeps the lab, which only joins it. Where
+//! user namespaces are refused, the lab rows are left out with a notice.
+//!
 //! Without `--bench` on its command line (as under `cargo test --benches`) it does nothing.
 
 use std::path::PathBuf;
@@ -28,12 +35,24 @@ fn main() {
     let state = tempfile::tempdir().unwrap();
     eprintln!("ports: TCP {tcp}, UDP {udp}; socket files in {}", sockets.path().display());
 
-    let mut socklab = Command::new(env!("CARGO_BIN_EXE_socklab"));
-    socklab
-        .args(["run", "--yes", "--port-offset", &offset.to_string(), "--socket-dir"])
-        .arg(sockets.path())
-        .env("XDG_STATE_HOME", state.path())
-        .env("NO_COLOR", "1");
+    let runtime = private_runtime_dir();
+    let tutorial = |isolation: &str| {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_socklab"));
+        command
+            .args(["--isolation", isolation, "run", "--yes", "--port-offset", &offset.to_string()])
+            .arg("--socket-dir")
+            .arg(sockets.path())
+            .env("XDG_STATE_HOME", state.path())
+            .env("XDG_RUNTIME_DIR", runtime.path())
+            .env("NO_COLOR", "1");
+        command
+    };
+    let mut socklab = tutorial("none");
+    let mut in_lab = tutorial("namespace");
+    let labs = succeeds(&mut rebuild(&in_lab));
+    if !labs {
+        eprintln!("notice: user namespaces are refused here; the lab rows are left out");
+    }
     let by_hand = by_hand_script().map(|script| {
         let mut command = Command::new("bash");
         command.arg(script).arg(tcp.to_string()).arg(udp.to_string()).arg(sockets.path());
@@ -48,9 +67,13 @@ fn main() {
     }
 
     let mut ours = Vec::new();
+    let mut ours_in_lab = Vec::new();
     let mut theirs = Vec::new();
     for run in 0..SOCKLAB_RUNS {
         ours.push(time(&mut socklab));
+        if labs {
+            ours_in_lab.push(time(&mut in_lab));
+        }
         if run < BY_HAND_RUNS
             && let Some(command) = by_hand.as_ref()
         {
@@ -58,6 +81,7 @@ fn main() {
         }
     }
     ours.sort();
+    ours_in_lab.sort();
     theirs.sort();
     let rss = |command: &Command| {
         max_rss_kib(command).map_or("n/a".to_owned(), |k| format!("{:.1} MiB", k as f64 / 1024.0))
@@ -71,6 +95,33 @@ fn main() {
         ms(ours[0]),
         rss(&socklab)
     );
+    if labs {
+        println!(
+            "| `socklab --isolation namespace run --yes` (all lessons, in a fresh lab) | {} | {} | {} | {} |",
+            ours_in_lab.len(),
+            ms(median(&ours_in_lab)),
+            ms(ours_in_lab[0]),
+            rss(&in_lab)
+        );
+        let (made, joined) = shell_times(&runtime);
+        println!(
+            "| `socklab shell -- true` (make a lasting lab and its holder, enter, run) | {} | {} | {} | - |",
+            made.len(),
+            ms(median(&made)),
+            ms(made[0])
+        );
+        println!(
+            "| `socklab shell -- true` (join the running lab, run) | {} | {} | {} | - |",
+            joined.len(),
+            ms(median(&joined)),
+            ms(joined[0])
+        );
+        let cost = median(&ours_in_lab).as_secs_f64() - median(&ours).as_secs_f64();
+        println!(
+            "\nA fresh lab costs {:.1} ms (median in a lab minus median on the host).",
+            cost * 1000.0
+        );
+    }
     if let Some(command) = by_hand.as_ref() {
         println!(
             "| `tutorial-by-hand.sh` (socat, ss, nc) | {} | {} | {} | {} |",
@@ -84,6 +135,46 @@ fn main() {
     } else {
         eprintln!("notice: the by-hand script or its tools are missing; timed socklab alone");
     }
+}
+
+/// A 0700 directory outside /tmp for the labs' records (as `$XDG_RUNTIME_DIR` would be).
+fn private_runtime_dir() -> tempfile::TempDir {
+    use std::os::unix::fs::PermissionsExt;
+    tempfile::Builder::new()
+        .prefix("slb")
+        .permissions(std::fs::Permissions::from_mode(0o700))
+        .tempdir_in("/dev/shm")
+        .unwrap()
+}
+
+/// `socklab shell -- true` timed when it makes the lab, then when it joins one that another
+/// shell keeps running.
+fn shell_times(runtime: &tempfile::TempDir) -> (Vec<Duration>, Vec<Duration>) {
+    let shell = |program: &[&str]| {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_socklab"));
+        command.arg("shell").arg("--").args(program).env("XDG_RUNTIME_DIR", runtime.path());
+        command
+    };
+    let record = runtime.path().join("socklab/lab");
+    let mut made = Vec::new();
+    for _ in 0..SOCKLAB_RUNS {
+        // The previous lab has ended once its record is gone.
+        while record.exists() {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        made.push(time(&mut shell(&["true"])));
+    }
+    let mut keeper = shell(&["sleep", "600"]).stdin(Stdio::null()).spawn().unwrap();
+    while !record.exists() {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let joined: Vec<Duration> = (0..SOCKLAB_RUNS).map(|_| time(&mut shell(&["true"]))).collect();
+    let _ = keeper.kill();
+    let _ = keeper.wait();
+    made.sort();
+    let mut joined = joined;
+    joined.sort();
+    (made, joined)
 }
 
 fn by_hand_script() -> Option<PathBuf> {

@@ -2,15 +2,14 @@
 //! hand with the real tools (`../shared/reference/tutorial-by-hand.sh`: socat, ss, nc).
 //!
 //! Run with `cargo bench --bench tutorial`. Both run as whole processes over the same ports
-//! (the tutorial's, moved by one offset to free ports above 1024) and socket directory,
-//! alternately, and the table shows median and minimum wall time, peak memory (from GNU
+//! (the tutorial's, moved by one offset to free ports above 1024) and socket directory, and the table shows median and minimum wall time, peak memory (from GNU
 //! time's `%M`, when /usr/bin/time exists) and the ratio. The by-hand script is found through
 //! `SOCKLAB_BY_HAND` or at `../shared/reference/tutorial-by-hand.sh`; without it, or without
 //! socat, ss or nc, only socklab is timed.
 //!
 //! socklab runs twice over: on the host (`--isolation none`) and in a lab of its own
 //! (`--isolation namespace`: user, network and mount namespaces made, set up and left for
-//! every run), side by side, alternately; the difference of the medians is what a lab costs.
+//! every run), side by side, alternately; and the making of a lab alone, timed in-process.
 //! Then `socklab shell -- true`, which makes a lasting lab (a holder process), enters it and
 //! runs `true`, and the same while another shell keeps the lab, which only joins it. Where
 //! user namespaces are refused, the lab rows are left out with a notice.
@@ -25,6 +24,15 @@ const SOCKLAB_RUNS: usize = 21;
 const BY_HAND_RUNS: usize = 3;
 
 fn main() {
+    // The re-executed self of `lab_costs`: one lab made and set up in this fresh process.
+    if std::env::args().any(|arg| arg == "--make-one-lab") {
+        let started = Instant::now();
+        let made = socklab::isolation::namespace::create();
+        let elapsed = started.elapsed();
+        assert!(made.is_ok(), "{made:?}");
+        println!("{}", elapsed.as_nanos());
+        return;
+    }
     if !std::env::args().any(|arg| arg == "--bench") {
         eprintln!("benches/tutorial.rs: run it with `cargo bench --bench tutorial`");
         return;
@@ -64,19 +72,23 @@ fn main() {
     if let Some(command) = by_hand.as_ref() {
         let mut again = rebuild(command);
         assert!(succeeds(&mut again), "the by-hand tutorial failed");
+        // Let socat's last forked children end and free the ports.
+        std::thread::sleep(Duration::from_secs(1));
     }
 
     let mut ours = Vec::new();
     let mut ours_in_lab = Vec::new();
     let mut theirs = Vec::new();
-    for run in 0..SOCKLAB_RUNS {
+    for _ in 0..SOCKLAB_RUNS {
         ours.push(time(&mut socklab));
         if labs {
             ours_in_lab.push(time(&mut in_lab));
         }
-        if run < BY_HAND_RUNS
-            && let Some(command) = by_hand.as_ref()
-        {
+    }
+    // The by-hand runs come after: socat's forked children can outlive the script for a
+    // moment and keep its ports.
+    if let Some(command) = by_hand.as_ref() {
+        for _ in 0..BY_HAND_RUNS {
             theirs.push(time(&mut rebuild(command)));
         }
     }
@@ -116,10 +128,12 @@ fn main() {
             ms(median(&joined)),
             ms(joined[0])
         );
-        let cost = median(&ours_in_lab).as_secs_f64() - median(&ours).as_secs_f64();
+        let made = lab_costs();
         println!(
-            "\nA fresh lab costs {:.1} ms (median in a lab minus median on the host).",
-            cost * 1000.0
+            "| making and setting up a lab, in-process (unshare, maps, tmpfs, lo up, sysctl) | {} | {} | {} | - |",
+            made.len(),
+            ms(median(&made)),
+            ms(made[0])
         );
     }
     if let Some(command) = by_hand.as_ref() {
@@ -135,6 +149,21 @@ fn main() {
     } else {
         eprintln!("notice: the by-hand script or its tools are missing; timed socklab alone");
     }
+}
+
+/// The time `isolation::namespace::create` takes, each in a fresh single-threaded process
+/// (this benchmark run again with `--make-one-lab`).
+fn lab_costs() -> Vec<Duration> {
+    let exe = std::env::current_exe().unwrap();
+    let mut costs: Vec<Duration> = (0..SOCKLAB_RUNS)
+        .map(|_| {
+            let output = Command::new(&exe).arg("--make-one-lab").output().unwrap();
+            let nanos = String::from_utf8_lossy(&output.stdout).trim().parse().unwrap_or(u64::MAX);
+            Duration::from_nanos(nanos)
+        })
+        .collect();
+    costs.sort();
+    costs
 }
 
 /// A 0700 directory outside /tmp for the labs' records (as `$XDG_RUNTIME_DIR` would be).

@@ -164,3 +164,26 @@ fn is_zombie(proc_dir: &Path) -> bool {
     let stat = std::fs::read_to_string(proc_dir.join("stat")).unwrap_or_default();
     stat.rsplit_once(") ").is_some_and(|(_, rest)| rest.starts_with('Z'))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reports_read_back_as_written() {
+        for report in [
+            Report::Ready { pid: 7, with_user: true },
+            Report::Ready { pid: 8, with_user: false },
+            Report::Refused(nix::errno::Errno::ENOSPC),
+            Report::Broken("tmpfs: Operation not permitted".to_owned()),
+        ] {
+            assert_eq!(Report::parse(&report.line()), Some(report));
+        }
+        assert_eq!(Report::parse("hello"), None);
+    }
+
+    #[test]
+    fn this_process_is_not_a_zombie() {
+        assert!(!is_zombie(Path::new("/proc/self")));
+    }
+}

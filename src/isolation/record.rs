@@ -101,3 +101,36 @@ impl Record {
         (owner == uid && handles.inodes().ok()? == self.inodes).then_some(handles)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_record_reads_back_as_written_and_is_removed_only_while_unchanged() {
+        let dir = tempfile::tempdir().unwrap();
+        let record = Record { pid: 42, inodes: [1, 2, 3] };
+        record.write(dir.path()).unwrap();
+        assert_eq!(Record::read(dir.path()), Some(record));
+        Record { pid: 43, ..record }.remove(dir.path());
+        assert_eq!(Record::read(dir.path()), Some(record), "removed another lab's record");
+        record.remove(dir.path());
+        assert_eq!(Record::read(dir.path()), None);
+    }
+
+    #[test]
+    fn a_record_of_a_process_that_is_not_the_lab_is_not_trusted() {
+        // This very process is the student's, but its namespaces are not the recorded ones.
+        let record = Record { pid: std::process::id(), inodes: [1, 2, 3] };
+        assert!(record.open().is_none());
+    }
+
+    #[test]
+    fn the_lock_is_exclusive() {
+        let dir = tempfile::tempdir().unwrap();
+        let held = lock(dir.path()).unwrap();
+        assert!(try_lock(dir.path()).unwrap().is_none());
+        drop(held);
+        assert!(try_lock(dir.path()).unwrap().is_some());
+    }
+}

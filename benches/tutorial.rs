@@ -2,14 +2,16 @@
 //! hand with the real tools (`../shared/reference/tutorial-by-hand.sh`: socat, ss, nc).
 //!
 //! Run with `cargo bench --bench tutorial`. Both run as whole processes over the same ports
-//! (the tutorial's, moved by one offset to free ports above 1024) and socket directory, and the table shows median and minimum wall time, peak memory (from GNU
-//! time's `%M`, when /usr/bin/time exists) and the ratio. The by-hand script is found through
-//! `SOCKLAB_BY_HAND` or at `../shared/reference/tutorial-by-hand.sh`; without it, or without
-//! socat, ss or nc, only socklab is timed.
+//! (the tutorial's, moved by one offset to free ports above 1024), each by-hand run with a
+//! socket directory of its own, and the table shows median and minimum wall time, peak
+//! memory (from GNU time's `%M`, when /usr/bin/time exists) and the ratio. The by-hand script
+//! is found through `SOCKLAB_BY_HAND` or at `../shared/reference/tutorial-by-hand.sh`;
+//! without it, or without socat, ss or nc, only socklab is timed.
 //!
 //! socklab runs twice over: on the host (`--isolation none`) and in a lab of its own
 //! (`--isolation namespace`: user, network and mount namespaces made, set up and left for
-//! every run), side by side, alternately; and the making of a lab alone, timed in-process.
+//! every run), side by side, alternately, then the by-hand runs; and the making of a lab
+//! alone, timed in-process.
 //! Then `socklab shell -- true`, which makes a lasting lab (a holder process), enters it and
 //! runs `true`, and the same while another shell keeps the lab, which only joins it. Where
 //! user namespaces are refused, the lab rows are left out with a notice.

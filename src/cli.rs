@@ -103,7 +103,7 @@ pub fn main() -> ExitCode {
 /// Runs one parsed command line. The run-shaping options are global: each command takes
 /// them from the whole line and refuses those it has no use for.
 pub fn run(cli: Cli) -> Result<ExitCode, Failure> {
-    use LabOption::{Isolation, Lessons, PortOffset, SocketDir};
+    use LabOption::Isolation;
     let options = cli.lab;
     match cli.command {
         None => lab::default_command(&options),
@@ -120,7 +120,6 @@ pub fn run(cli: Cli) -> Result<ExitCode, Failure> {
             crate::exercise::practice::main(&args)
         }
         Some(Command::Lint(mut args)) => {
-            options.only("lint", &[Lessons, PortOffset, SocketDir])?;
             args.lab = options;
             crate::lint::main(&args)
         }
@@ -128,18 +127,9 @@ pub fn run(cli: Cli) -> Result<ExitCode, Failure> {
             options.only("shell", &[Isolation])?;
             isolation::shell::main(&args, Mode::resolve(options.isolation)?)
         }
-        Some(Command::List) => {
-            options.only("list", &[Lessons])?;
-            lab::list(&options)
-        }
-        Some(Command::Reset { lesson }) => {
-            options.only("reset", &[Lessons])?;
-            lab::reset(&options, lesson.as_deref())
-        }
-        Some(Command::Explain { topic }) => {
-            options.only("explain", &[Lessons])?;
-            lab::explain(&options, &topic)
-        }
+        Some(Command::List) => lab::list(&options),
+        Some(Command::Reset { lesson }) => lab::reset(&options, lesson.as_deref()),
+        Some(Command::Explain { topic }) => lab::explain(&options, &topic),
         Some(Command::BookPreprocessor { args }) => {
             options.only("book-preprocessor", &[])?;
             let lessons = lab::load(&LabOptions::default())?;

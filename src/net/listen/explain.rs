@@ -99,6 +99,7 @@ fn permission_denied(spec: &ListenSpec, addr: SocketAddr, err: &io::Error) -> Fa
     Failure::new(t!("listen.bind.privileged", what = subject(spec), port = port, start = start))
         .hint(t!("listen.bind.privileged_hint_sudo", address = spec))
         .hint(t!("listen.bind.privileged_hint_port", start = start))
+        .hint(t!("listen.bind.privileged_hint_lab"))
 }
 
 /// EADDRINUSE: names the processes that hold the port, when we may see them.

@@ -124,11 +124,14 @@ pub fn main(dir: &Path, held: bool, probe: bool) -> ExitCode {
             continue;
         }
         // Decide only under the lock: a shell that found the lab enters it before letting go.
-        if let Ok(Some(_lock)) = record::try_lock(dir)
-            && members(&own) == 0
-        {
-            me.remove(dir);
-            return ExitCode::SUCCESS;
+        match record::try_lock(dir) {
+            Ok(Some(_lock)) if members(&own) == 0 => {
+                me.remove(dir);
+                return ExitCode::SUCCESS;
+            }
+            // The student's directory is gone: nobody can find this lab again.
+            Err(_) if members(&own) == 0 => return ExitCode::SUCCESS,
+            _ => {}
         }
     }
 }

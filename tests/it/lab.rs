@@ -53,7 +53,10 @@ fn two_labs_at_once_use_the_tutorials_own_ports_and_paths() {
         assert_eq!(output.status.code(), Some(0), "{stdout}\n{stderr}");
         assert!(stdout.contains("TCP4-LISTEN:8080,fork"), "{stdout}");
         assert!(stdout.contains("UDP4-LISTEN:123,fork"), "{stdout}");
-        assert!(stdout.contains("port 123 binds without sudo"), "{stdout}");
+        // Said where port 123 would need privilege on this host.
+        if socklab::net::privilege::unprivileged_port_start() > 123 {
+            assert!(stdout.contains("port 123 binds without sudo"), "{stdout}");
+        }
         assert!(stdout.contains("/tmp/stream.sock"), "{stdout}");
         assert!(!stderr.contains("isolation is off"), "{stderr}");
     }

@@ -2,11 +2,19 @@
 //! hand with the real tools (`../shared/reference/tutorial-by-hand.sh`: socat, ss, nc).
 //!
 //! Run with `cargo bench --bench tutorial`. Both run as whole processes over the same ports
-//! (the tutorial's, moved by one offset to free ports above 1024) and socket directory,
-//! alternately, and the table shows median and minimum wall time, peak memory (from GNU
-//! time's `%M`, when /usr/bin/time exists) and the ratio. The by-hand script is found through
-//! `SOCKLAB_BY_HAND` or at `../shared/reference/tutorial-by-hand.sh`; without it, or without
-//! socat, ss or nc, only socklab is timed.
+//! (the tutorial's, moved by one offset to free ports above 1024), each by-hand run with a
+//! socket directory of its own, and the table shows median and minimum wall time, peak
+//! memory (from GNU time's `%M`, when /usr/bin/time exists) and the ratio. The by-hand script
+//! is found through `SOCKLAB_BY_HAND` or at `../shared/reference/tutorial-by-hand.sh`;
+//! without it, or without socat, ss or nc, only socklab is timed.
+//!
+//! socklab runs twice over: on the host (`--isolation none`) and in a lab of its own
+//! (`--isolation namespace`: user, network and mount namespaces made, set up and left for
+//! every run), side by side, alternately, then the by-hand runs; and the making of a lab
+//! alone, timed in-process.
+//! Then `socklab shell -- true`, which makes a lasting lab (a holder process), enters it and
+//! runs `true`, and the same while another shell keeps the lab, which only joins it. Where
+//! user namespaces are refused, the lab rows are left out with a notice.
 //!
 //! Without `--bench` on its command line (as under `cargo test --benches`) it does nothing.
 
@@ -18,6 +26,15 @@ const SOCKLAB_RUNS: usize = 21;
 const BY_HAND_RUNS: usize = 3;
 
 fn main() {
+    // The re-executed self of `lab_costs`: one lab made and set up in this fresh process.
+    if std::env::args().any(|arg| arg == "--make-one-lab") {
+        let started = Instant::now();
+        let made = socklab::isolation::namespace::create();
+        let elapsed = started.elapsed();
+        assert!(made.is_ok(), "{made:?}");
+        println!("{}", elapsed.as_nanos());
+        return;
+    }
     if !std::env::args().any(|arg| arg == "--bench") {
         eprintln!("benches/tutorial.rs: run it with `cargo bench --bench tutorial`");
         return;
@@ -28,36 +45,65 @@ fn main() {
     let state = tempfile::tempdir().unwrap();
     eprintln!("ports: TCP {tcp}, UDP {udp}; socket files in {}", sockets.path().display());
 
-    let mut socklab = Command::new(env!("CARGO_BIN_EXE_socklab"));
-    socklab
-        .args(["run", "--yes", "--port-offset", &offset.to_string(), "--socket-dir"])
-        .arg(sockets.path())
-        .env("XDG_STATE_HOME", state.path())
-        .env("NO_COLOR", "1");
-    let by_hand = by_hand_script().map(|script| {
-        let mut command = Command::new("bash");
-        command.arg(script).arg(tcp.to_string()).arg(udp.to_string()).arg(sockets.path());
+    let runtime = private_runtime_dir();
+    let tutorial = |isolation: &str| {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_socklab"));
         command
-    });
+            .args(["--isolation", isolation, "run", "--yes", "--port-offset", &offset.to_string()])
+            .arg("--socket-dir")
+            .arg(sockets.path())
+            .env("XDG_STATE_HOME", state.path())
+            .env("XDG_RUNTIME_DIR", runtime.path())
+            .env("NO_COLOR", "1");
+        command
+    };
+    let mut socklab = tutorial("none");
+    let mut in_lab = tutorial("namespace");
+    let labs = succeeds(&mut rebuild(&in_lab));
+    if !labs {
+        eprintln!("notice: user namespaces are refused here; the lab rows are left out");
+    }
+    // The by-hand script's socat leaves its datagram socket files behind: each of its runs
+    // gets a socket directory of its own, kept until the end.
+    let by_hand_dirs = std::cell::RefCell::new(Vec::new());
+    let script = by_hand_script();
+    let by_hand = script.is_some();
+    let by_hand_run = || {
+        let dir = tempfile::Builder::new().prefix("slh").tempdir_in("/tmp").unwrap();
+        let mut command = Command::new("bash");
+        command.arg(script.as_ref().unwrap()).arg(tcp.to_string()).arg(udp.to_string());
+        command.arg(dir.path());
+        by_hand_dirs.borrow_mut().push(dir);
+        command
+    };
 
     // Both must do the tutorial successfully, or the comparison means nothing.
     assert!(succeeds(&mut socklab), "socklab's run failed");
-    if let Some(command) = by_hand.as_ref() {
-        let mut again = rebuild(command);
-        assert!(succeeds(&mut again), "the by-hand tutorial failed");
+    if by_hand {
+        assert!(succeeds(&mut by_hand_run()), "the by-hand tutorial failed");
+        // Let socat's last forked children end and free the ports.
+        std::thread::sleep(Duration::from_secs(1));
     }
 
     let mut ours = Vec::new();
+    let mut ours_in_lab = Vec::new();
     let mut theirs = Vec::new();
-    for run in 0..SOCKLAB_RUNS {
+    for _ in 0..SOCKLAB_RUNS {
         ours.push(time(&mut socklab));
-        if run < BY_HAND_RUNS
-            && let Some(command) = by_hand.as_ref()
-        {
-            theirs.push(time(&mut rebuild(command)));
+        if labs {
+            ours_in_lab.push(time(&mut in_lab));
+        }
+    }
+    // The by-hand runs come after: socat's forked children can outlive the script for a
+    // moment and keep its ports.
+    if by_hand {
+        for _ in 0..BY_HAND_RUNS {
+            theirs.push(time(&mut by_hand_run()));
+            std::thread::sleep(Duration::from_secs(1));
         }
     }
     ours.sort();
+    ours_in_lab.sort();
     theirs.sort();
     let rss = |command: &Command| {
         max_rss_kib(command).map_or("n/a".to_owned(), |k| format!("{:.1} MiB", k as f64 / 1024.0))
@@ -65,25 +111,109 @@ fn main() {
     println!("| run (whole process) | runs | median | min | max RSS |");
     println!("|---|---:|---:|---:|---:|");
     println!(
-        "| `socklab run --yes` (all lessons) | {} | {} | {} | {} |",
+        "| `socklab --isolation none run --yes` (all lessons, on the host) | {} | {} | {} | {} |",
         ours.len(),
         ms(median(&ours)),
         ms(ours[0]),
         rss(&socklab)
     );
-    if let Some(command) = by_hand.as_ref() {
+    if labs {
+        println!(
+            "| `socklab --isolation namespace run --yes` (all lessons, in a fresh lab) | {} | {} | {} | {} |",
+            ours_in_lab.len(),
+            ms(median(&ours_in_lab)),
+            ms(ours_in_lab[0]),
+            rss(&in_lab)
+        );
+        let (made, joined) = shell_times(&runtime);
+        println!(
+            "| `socklab shell -- true` (make a lasting lab and its holder, enter, run) | {} | {} | {} | - |",
+            made.len(),
+            ms(median(&made)),
+            ms(made[0])
+        );
+        println!(
+            "| `socklab shell -- true` (join the running lab, run) | {} | {} | {} | - |",
+            joined.len(),
+            ms(median(&joined)),
+            ms(joined[0])
+        );
+        let made = lab_costs();
+        println!(
+            "| making and setting up a lab, in-process (unshare, maps, tmpfs, lo up, sysctl) | {} | {} | {} | - |",
+            made.len(),
+            ms(median(&made)),
+            ms(made[0])
+        );
+    }
+    if by_hand {
         println!(
             "| `tutorial-by-hand.sh` (socat, ss, nc) | {} | {} | {} | {} |",
             theirs.len(),
             ms(median(&theirs)),
             ms(theirs[0]),
-            rss(command)
+            rss(&by_hand_run())
         );
         let ratio = median(&theirs).as_secs_f64() / median(&ours).as_secs_f64();
         println!("\nsocklab is {ratio:.0} times faster (median against median).");
     } else {
         eprintln!("notice: the by-hand script or its tools are missing; timed socklab alone");
     }
+}
+
+/// The time `isolation::namespace::create` takes, each in a fresh single-threaded process
+/// (this benchmark run again with `--make-one-lab`).
+fn lab_costs() -> Vec<Duration> {
+    let exe = std::env::current_exe().unwrap();
+    let mut costs: Vec<Duration> = (0..SOCKLAB_RUNS)
+        .map(|_| {
+            let output = Command::new(&exe).arg("--make-one-lab").output().unwrap();
+            let nanos = String::from_utf8_lossy(&output.stdout).trim().parse().unwrap_or(u64::MAX);
+            Duration::from_nanos(nanos)
+        })
+        .collect();
+    costs.sort();
+    costs
+}
+
+/// A 0700 directory outside /tmp for the labs' records (as `$XDG_RUNTIME_DIR` would be).
+fn private_runtime_dir() -> tempfile::TempDir {
+    use std::os::unix::fs::PermissionsExt;
+    tempfile::Builder::new()
+        .prefix("slb")
+        .permissions(std::fs::Permissions::from_mode(0o700))
+        .tempdir_in("/dev/shm")
+        .unwrap()
+}
+
+/// `socklab shell -- true` timed when it makes the lab, then when it joins one that another
+/// shell keeps running.
+fn shell_times(runtime: &tempfile::TempDir) -> (Vec<Duration>, Vec<Duration>) {
+    let shell = |program: &[&str]| {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_socklab"));
+        command.arg("shell").arg("--").args(program).env("XDG_RUNTIME_DIR", runtime.path());
+        command
+    };
+    let record = runtime.path().join("socklab/lab");
+    let mut made = Vec::new();
+    for _ in 0..SOCKLAB_RUNS {
+        // The previous lab has ended once its record is gone.
+        while record.exists() {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        made.push(time(&mut shell(&["true"])));
+    }
+    let mut keeper = shell(&["sleep", "600"]).stdin(Stdio::null()).spawn().unwrap();
+    while !record.exists() {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let joined: Vec<Duration> = (0..SOCKLAB_RUNS).map(|_| time(&mut shell(&["true"]))).collect();
+    let _ = keeper.kill();
+    let _ = keeper.wait();
+    made.sort();
+    let mut joined = joined;
+    joined.sort();
+    (made, joined)
 }
 
 fn by_hand_script() -> Option<PathBuf> {

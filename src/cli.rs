@@ -9,7 +9,8 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 use crate::error::Failure;
-use crate::lab::{self, LabOptions, RunArgs};
+use crate::isolation::{self, Mode};
+use crate::lab::{self, LabOption, LabOptions, RunArgs};
 use crate::net::{inspect, listen, probe, stat};
 
 /// socklab: a hands-on lab for Linux sockets. Without a subcommand, the tour (in a terminal)
@@ -41,15 +42,19 @@ pub enum Command {
     /// fail while nothing is done and pass with its reference solution) and every prediction
     /// quiz (exit 0 when clean).
     Lint(crate::lint::LintArgs),
+    /// Open your shell (or run COMMAND) in your own lab: the tutorial's ports and /tmp,
+    /// yours alone
+    ///
+    /// A second `socklab shell` joins the same lab; `socklab check` and `practice` grade what
+    /// you build there. The lab ends when the last program in it ends.
+    Shell(isolation::shell::ShellArgs),
     /// List the lessons and your progress.
-    List(LabOptions),
+    List,
     /// Forget your progress in LESSON, or in all lessons.
     Reset {
         /// The lesson to reset (all when none is named).
         #[arg(value_name = "LESSON")]
         lesson: Option<String>,
-        #[command(flatten)]
-        lab: LabOptions,
     },
     /// Print the book's explanation of a lesson, or of one of its steps (LESSON/STEP)
     ///
@@ -62,8 +67,15 @@ pub enum Command {
         /// Print the glossary's entry for TERM (list the terms without TERM).
         #[arg(long, value_name = "TERM", num_args = 0..=1, default_missing_value = "")]
         glossary: Option<String>,
-        #[command(flatten)]
-        lab: LabOptions,
+    },
+    /// The holder of a lasting lab (started by `socklab shell`, not by people).
+    #[command(hide = true)]
+    LabHolder {
+        dir: std::path::PathBuf,
+        #[arg(long)]
+        held: bool,
+        #[arg(long, conflicts_with = "held")]
+        probe: bool,
     },
     /// The mdBook preprocessor (called by `mdbook build`, not by people).
     #[command(hide = true)]
@@ -97,26 +109,63 @@ pub fn main() -> ExitCode {
     code
 }
 
-/// Runs one parsed command line.
+/// Runs one parsed command line. The run-shaping options are global: each command takes
+/// them from the whole line and refuses those it has no use for.
 pub fn run(cli: Cli) -> Result<ExitCode, Failure> {
+    use LabOption::Isolation;
+    let options = cli.lab;
     match cli.command {
-        None => lab::default_command(&cli.lab),
-        Some(Command::Run(args)) => lab::run(&args),
-        Some(Command::Check(args)) => crate::exercise::grade::main(&args),
-        Some(Command::Practice(args)) => crate::exercise::practice::main(&args),
-        Some(Command::Lint(args)) => crate::lint::main(&args),
-        Some(Command::List(options)) => lab::list(&options),
-        Some(Command::Reset { lesson, lab: options }) => lab::reset(&options, lesson.as_deref()),
-        Some(Command::Explain { topic, glossary, lab: options }) => {
+        None => lab::default_command(&options),
+        Some(Command::Run(mut args)) => {
+            args.lab = options;
+            lab::run(&args)
+        }
+        Some(Command::Check(mut args)) => {
+            args.lab = options;
+            crate::exercise::grade::main(&args)
+        }
+        Some(Command::Practice(mut args)) => {
+            args.lab = options;
+            crate::exercise::practice::main(&args)
+        }
+        Some(Command::Lint(mut args)) => {
+            args.lab = options;
+            crate::lint::main(&args)
+        }
+        Some(Command::Shell(args)) => {
+            options.only("shell", &[Isolation])?;
+            isolation::shell::main(&args, Mode::resolve(options.isolation)?)
+        }
+        Some(Command::List) => lab::list(&options),
+        Some(Command::Reset { lesson }) => lab::reset(&options, lesson.as_deref()),
+        Some(Command::Explain { topic, glossary }) => {
             lab::explain(&options, topic.as_deref(), glossary.as_deref())
         }
         Some(Command::BookPreprocessor { args }) => {
+            options.only("book-preprocessor", &[])?;
             let lessons = lab::load(&LabOptions::default())?;
             crate::book::preprocess(&args, &lessons)
         }
-        Some(Command::Listen(args)) => listen::main(&args),
-        Some(Command::Probe(args)) => probe::main(&args),
-        Some(Command::Inspect(args)) => inspect::main(&args),
-        Some(Command::Stat(args)) => stat::main(&args),
+        Some(Command::LabHolder { dir, held, probe }) => {
+            Ok(isolation::holder::main(&dir, held, probe))
+        }
+        // The engine's tools act where they are run (on the host, or in the lab of the shell
+        // they are typed in): no run-shaping option applies to them.
+        Some(Command::Listen(args)) => {
+            options.only("listen", &[])?;
+            listen::main(&args)
+        }
+        Some(Command::Inspect(args)) => {
+            options.only("inspect", &[])?;
+            inspect::main(&args)
+        }
+        Some(Command::Probe(args)) => {
+            options.only("probe", &[])?;
+            probe::main(&args)
+        }
+        Some(Command::Stat(args)) => {
+            options.only("stat", &[])?;
+            stat::main(&args)
+        }
     }
 }

@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use crate::error::Failure;
+use crate::isolation::{self, Mode, Placed, Purpose, fallback};
 use crate::lesson::values::Placement;
 use crate::lesson::{self, Lesson};
 use crate::runner::batch::{self, Format};
@@ -17,18 +18,53 @@ use crate::runner::tour;
 use crate::t;
 use crate::ui::terminal::TerminalUi;
 
-/// Options shared by the commands that run lessons.
+/// Options that shape a run, accepted before or after the subcommand (`global`); a command
+/// they do not apply to refuses them rather than ignoring them.
 #[derive(Debug, Clone, Default, clap::Args)]
 pub struct LabOptions {
     /// Run the lessons in DIR instead of the shipped ones.
-    #[arg(long, value_name = "DIR")]
+    #[arg(long, value_name = "DIR", global = true)]
     pub lessons: Option<PathBuf>,
-    /// Add N to every port the lessons use (to avoid ports taken on a shared machine).
-    #[arg(long, value_name = "N", default_value_t = 0)]
+    /// Add N to every port the lessons use (a lab has its own ports; this is for the host).
+    #[arg(long, value_name = "N", default_value_t = 0, global = true)]
     pub port_offset: u16,
     /// Put the lessons' socket files in DIR (created if missing) instead of /tmp.
-    #[arg(long, value_name = "DIR")]
+    #[arg(long, value_name = "DIR", global = true)]
     pub socket_dir: Option<PathBuf>,
+    /// Where lessons and exercises run: a lab of your own (auto falls back to moved ports
+    /// where the kernel refuses one), or the host [env: SOCKLAB_ISOLATION]
+    #[arg(long, value_enum, value_name = "MODE", global = true)]
+    pub isolation: Option<Mode>,
+}
+
+/// Each run-shaping option by name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LabOption {
+    Lessons,
+    PortOffset,
+    SocketDir,
+    Isolation,
+}
+
+impl LabOptions {
+    /// Refuses the options given that `command` does not use (never ignored in silence).
+    pub fn only(&self, command: &str, uses: &[LabOption]) -> Result<(), Failure> {
+        let given = [
+            (LabOption::Lessons, "--lessons", self.lessons.is_some()),
+            (LabOption::PortOffset, "--port-offset", self.port_offset != 0),
+            (LabOption::SocketDir, "--socket-dir", self.socket_dir.is_some()),
+            (LabOption::Isolation, "--isolation", self.isolation.is_some()),
+        ];
+        match given.iter().find(|(option, _, set)| *set && !uses.contains(option)) {
+            Some((_, flag, _)) => Err(Failure::usage(t!(
+                "runner.lab.option_unused",
+                option = flag,
+                command = command
+            ))
+            .hint(t!("runner.lab.option_unused_hint"))),
+            None => Ok(()),
+        }
+    }
 }
 
 /// `socklab run` options.
@@ -43,7 +79,8 @@ pub struct RunArgs {
     /// How to print the results.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
-    #[command(flatten)]
+    /// The run-shaping options (global ones, filled in from the whole command line).
+    #[arg(skip)]
     pub lab: LabOptions,
 }
 
@@ -90,6 +127,68 @@ pub fn placement(options: &LabOptions) -> Result<Placement, Failure> {
     Ok(Placement { port_offset: options.port_offset, socket_dir, ..Placement::default() })
 }
 
+/// A run's placement, and what must stay held while the run lasts.
+#[derive(Debug)]
+pub struct Prepared {
+    pub placement: Placement,
+    /// The slot taken on the host when isolation fell back (released at the end of the run).
+    _moved: Option<fallback::Moved>,
+}
+
+/// Enters the lab `purpose` needs (call it while the process has one thread: before the
+/// signal handler, listeners or prompts), then places the lessons' values: as asked inside a
+/// lab or on the host with `--isolation none`; moved for this student, with a one-line
+/// notice, where the kernel refused a lab.
+pub fn prepare(
+    options: &LabOptions,
+    lessons: &[Lesson],
+    purpose: Purpose,
+) -> Result<Prepared, Failure> {
+    let mode = Mode::resolve(options.isolation)?;
+    let placed = isolation::enter(mode, purpose)?;
+    let mut placement = placement(options)?;
+    let reason = match placed {
+        Placed::Lab | Placed::Host => return Ok(Prepared { placement, _moved: None }),
+        Placed::HostNoLab => {
+            eprintln!("{}", t!("runner.lab.no_lab_running"));
+            return Ok(Prepared { placement, _moved: None });
+        }
+        Placed::Refused(reason) => reason,
+    };
+    // From every lesson loaded, not only those chosen: `check tcp` must find the exercise
+    // ports where `practice` and `run` put them.
+    let ports: Vec<u16> = lessons
+        .iter()
+        .flat_map(|lesson| &lesson.values.ports)
+        .flat_map(|value| std::iter::once(value.port).chain(value.unprivileged))
+        .collect();
+    let kind = match purpose {
+        Purpose::Exercises { .. } => fallback::For::Exercises,
+        Purpose::Steps | Purpose::Tour => fallback::For::Steps,
+    };
+    let moved = fallback::place(&ports, kind)
+        .map_err(|err| Failure::new(t!("runner.lab.fallback_failed", why = reason, error = err)))?;
+    if options.port_offset == 0 {
+        placement.port_offset = moved.port_offset;
+    }
+    if options.socket_dir.is_none() {
+        placement.socket_dir = Some(moved.socket_dir.clone());
+    }
+    let example = ports.iter().copied().find(|&port| port >= 1024).unwrap_or(8080);
+    eprintln!(
+        "{}",
+        t!(
+            "runner.lab.fallback_notice",
+            why = reason,
+            offset = placement.port_offset,
+            from = example,
+            to = u32::from(example) + u32::from(placement.port_offset),
+            dir = placement.socket_dir.as_deref().unwrap_or(std::path::Path::new("/tmp")).display()
+        )
+    );
+    Ok(Prepared { placement, _moved: Some(moved) })
+}
+
 /// `socklab` with no subcommand: the tour in a terminal, the batch run without one.
 pub fn default_command(options: &LabOptions) -> Result<ExitCode, Failure> {
     let interactive = std::io::stdin().is_terminal() && std::io::stdout().is_terminal();
@@ -99,7 +198,8 @@ pub fn default_command(options: &LabOptions) -> Result<ExitCode, Failure> {
         return run(&args);
     }
     let lessons = load(options)?;
-    let placement = placement(options)?;
+    let prepared = prepare(options, &lessons, Purpose::Tour)?;
+    let placement = prepared.placement.clone();
     let env = Environment::detect();
     let mut progress = Progress::load()?;
     cleanup::install_signal_handler();
@@ -126,7 +226,8 @@ pub fn default_command(options: &LabOptions) -> Result<ExitCode, Failure> {
 pub fn run(args: &RunArgs) -> Result<ExitCode, Failure> {
     let lessons = load(&args.lab)?;
     let selected = select(&lessons, &args.names)?;
-    let placement = placement(&args.lab)?;
+    let prepared = prepare(&args.lab, &lessons, Purpose::Steps)?;
+    let placement = &prepared.placement;
     if !args.yes && std::io::stdin().is_terminal() && std::io::stdout().is_terminal() {
         let question = t!("runner.confirm_batch", count = selected.len());
         let mut ui = TerminalUi::new();
@@ -138,7 +239,7 @@ pub fn run(args: &RunArgs) -> Result<ExitCode, Failure> {
     let mut progress = Progress::load()?;
     cleanup::install_signal_handler();
     let mut stdout = std::io::stdout().lock();
-    let tally = batch::run(&selected, &env, &placement, args.format, &mut progress, &mut stdout)?;
+    let tally = batch::run(&selected, &env, placement, args.format, &mut progress, &mut stdout)?;
     if let Some(signal) = cleanup::interrupted() {
         return Ok(ExitCode::from(cleanup::exit_status(signal)));
     }

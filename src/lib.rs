@@ -8,6 +8,7 @@ pub mod book;
 pub mod cli;
 pub mod error;
 pub mod exercise;
+pub mod isolation;
 pub mod lab;
 pub mod lesson;
 pub mod lint;

@@ -80,7 +80,8 @@ pub struct LintArgs {
     /// The lesson directory to check (the shipped lessons when none is given).
     #[arg(value_name = "DIR")]
     pub dir: Option<PathBuf>,
-    #[command(flatten)]
+    /// The run-shaping options (global ones, filled in from the whole command line).
+    #[arg(skip)]
     pub lab: LabOptions,
 }
 

@@ -49,7 +49,8 @@ pub struct CheckArgs {
     /// Give the sockets up to SECS seconds to appear (one deadline for the whole run).
     #[arg(long, value_name = "SECS", default_value = "1", value_parser = parse_seconds)]
     pub wait: Duration,
-    #[command(flatten)]
+    /// The run-shaping options (global ones, filled in from the whole command line).
+    #[arg(skip)]
     pub lab: LabOptions,
 }
 
@@ -129,11 +130,14 @@ pub fn main(args: &CheckArgs) -> Result<ExitCode, Failure> {
         return Err(Failure::usage(t!("exercise.no_exercises"))
             .hint(t!("exercise.lessons_with_exercises", known = having.join(", "))));
     }
-    let placement = lab::placement(&args.lab)?;
+    // Into the student's lasting lab, if one is running (before any thread).
+    let prepared =
+        lab::prepare(&args.lab, &lessons, crate::isolation::Purpose::Exercises { create: false })?;
+    let placement = &prepared.placement;
     let env = Environment::detect();
     let mut progress = Progress::load()?;
     cleanup::install_signal_handler();
-    let checked = grade(&with_exercises, &env, &placement, args.wait)?;
+    let checked = grade(&with_exercises, &env, placement, args.wait)?;
     for item in &checked {
         if item.result.passed() {
             progress.mark_done(&item.lesson.id, &item.exercise.id);

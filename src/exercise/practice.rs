@@ -61,6 +61,11 @@ pub fn run_lesson(
     ui: &mut dyn Ui,
     tally: &mut Tally,
 ) -> Result<Ending, Failure> {
+    // In a tour, the exercises are checked in the student's lasting lab, not the tour's own.
+    let _side = crate::isolation::exercises_side();
+    if env.lab_of_host_start.is_some() && !lesson.exercises.is_empty() {
+        ui.show(Show::Note(&t!("runner.lab.exercises_in_shell")));
+    }
     let values = values_for(lesson, env, placement)?;
     let count = lesson.exercises.len();
     if count > 0 {
@@ -276,7 +281,8 @@ pub struct PracticeArgs {
     /// named).
     #[arg(value_name = "LESSON")]
     pub names: Vec<String>,
-    #[command(flatten)]
+    /// The run-shaping options (global ones, filled in from the whole command line).
+    #[arg(skip)]
     pub lab: crate::lab::LabOptions,
 }
 
@@ -294,7 +300,11 @@ pub fn main(args: &PracticeArgs) -> Result<std::process::ExitCode, Failure> {
         return Err(Failure::usage(t!("exercise.practice_needs_terminal"))
             .hint(t!("exercise.practice_needs_terminal_hint")));
     }
-    let placement = crate::lab::placement(&args.lab)?;
+    // Into the student's lasting lab, made if none is running (before any thread): the
+    // student builds in `socklab shell`, in the same lab.
+    let purpose = crate::isolation::Purpose::Exercises { create: true };
+    let prepared = crate::lab::prepare(&args.lab, &lessons, purpose)?;
+    let placement = &prepared.placement;
     let env = Environment::detect();
     let mut progress = Progress::load()?;
     crate::runner::cleanup::install_signal_handler();
@@ -303,7 +313,7 @@ pub fn main(args: &PracticeArgs) -> Result<std::process::ExitCode, Failure> {
     let count = chosen.len();
     for (index, lesson) in chosen.into_iter().enumerate() {
         ui.show(Show::Lesson { title: &lesson.title, number: index + 1, count });
-        let ending = run_lesson(lesson, &env, &placement, &mut progress, &mut ui, &mut tally)?;
+        let ending = run_lesson(lesson, &env, placement, &mut progress, &mut ui, &mut tally)?;
         progress.save()?;
         if ending == Ending::Quit {
             ui.show(Show::Text(&t!("runner.quit_saved")));

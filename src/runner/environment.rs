@@ -1,4 +1,5 @@
-//! What this host allows, found once per run: IPv6, privileged ports, the real tools.
+//! What this host allows, found once per run: IPv6, privileged ports, the real tools, and
+//! whether the run is in a lab of its own.
 
 use crate::lesson::values::Placement;
 use crate::net::privilege;
@@ -18,6 +19,8 @@ pub struct Environment {
     pub unprivileged_start: u16,
     /// Each real tool and where it is installed, if it is.
     pub tools: Vec<(&'static str, &'static str, Option<std::path::PathBuf>)>,
+    /// In a lab: `ip_unprivileged_port_start` of the host it was made on (the lab's own is 0).
+    pub lab_of_host_start: Option<u16>,
 }
 
 impl Environment {
@@ -31,6 +34,7 @@ impl Environment {
                 .iter()
                 .map(|(tool, package)| (*tool, *package, which::which(tool).ok()))
                 .collect(),
+            lab_of_host_start: crate::isolation::current().map(|lab| lab.host_port_start),
         }
     }
 

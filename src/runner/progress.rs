@@ -73,7 +73,8 @@ pub fn state_file() -> Option<PathBuf> {
         |name: &str| std::env::var_os(name).map(PathBuf::from).filter(|p| p.is_absolute());
     let base = absolute("XDG_STATE_HOME")
         .or_else(|| absolute("HOME").map(|home| home.join(".local/state")))?;
-    Some(base.join("socklab").join("progress.toml"))
+    // Reached through the host's /tmp when a lab's own /tmp covers it.
+    Some(crate::isolation::host_path(&base.join("socklab").join("progress.toml")))
 }
 
 /// Held while progress is written; the signal thread takes it before the process exits, so

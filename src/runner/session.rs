@@ -87,20 +87,23 @@ impl<'a> Session<'a> {
         &self.values
     }
 
-    /// Notes to show when the lesson starts (ports moved because they need privilege).
+    /// Notes to show when the lesson starts: ports moved because they need privilege, or, in
+    /// a lab, ports that would need it on the host and why they need no sudo here.
     pub fn opening_notes(&self) -> Vec<String> {
         self.values
             .ports
             .iter()
-            .filter_map(|p| {
-                p.moved_from_privileged.map(|from| {
-                    t!(
-                        "runner.port_moved",
-                        from = from,
-                        to = p.port,
-                        start = self.env.unprivileged_start
-                    )
-                })
+            .filter_map(|p| match (p.moved_from_privileged, self.env.lab_of_host_start) {
+                (Some(from), _) => Some(t!(
+                    "runner.port_moved",
+                    from = from,
+                    to = p.port,
+                    start = self.env.unprivileged_start
+                )),
+                (None, Some(host_start)) if p.port != 0 && p.port < host_start => {
+                    Some(t!("runner.lab.port_open", port = p.port, start = host_start))
+                }
+                _ => None,
             })
             .collect()
     }
@@ -578,5 +581,9 @@ fn environment_report(env: &Environment) -> String {
         inspect::Source::Netlink => t!("runner.env_netlink_yes"),
         inspect::Source::ProcFallback { reason } => t!("runner.env_netlink_no", reason = reason),
     };
-    format!("{ipv6}\n{privilege}\n{tables}\n")
+    let network = match env.lab_of_host_start {
+        Some(_) => t!("runner.lab.env_in_lab"),
+        None => t!("runner.lab.env_on_host"),
+    };
+    format!("{ipv6}\n{privilege}\n{tables}\n{network}\n")
 }

@@ -10,6 +10,7 @@ mod experience;
 mod firewall;
 mod hardening;
 mod inspect;
+mod lab;
 mod listen;
 mod packaging;
 mod probe;

@@ -114,6 +114,8 @@ impl Lab {
         }
         command.arg("--socket-dir").arg(self.sockets.path());
         command.env("XDG_STATE_HOME", self.state.path()).env("HOME", self.state.path());
+        // These runs test the host's behaviour; tests of labs (tests/it/lab.rs) ask for one.
+        command.env("SOCKLAB_ISOLATION", "none");
         for (name, value) in &self.env {
             command.env(name, value);
         }
@@ -192,4 +194,66 @@ pub fn port_is_free(port: u16) -> bool {
 /// Whether this process runs as root.
 pub fn is_root() -> bool {
     rustix::process::geteuid().is_root()
+}
+
+/// Whether this user may make user + network + mount namespaces here (what a lab needs);
+/// prints why not, so a skipped lab test is visible in the output.
+pub fn labs_allowed() -> bool {
+    let allowed = std::process::Command::new("unshare")
+        .args(["--user", "--map-current-user", "--net", "--mount", "true"])
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|status| status.success());
+    if !allowed {
+        eprintln!("notice: user namespaces are refused here (or unshare is missing); skipping");
+    }
+    allowed
+}
+
+/// A student of the lab tests: their own state and runtime directories, so that tests
+/// running at once never share progress or a lasting lab (the runtime directory is where
+/// socklab keeps the lab's record; it must not be under /tmp, which a lab replaces).
+pub struct Student {
+    pub state: tempfile::TempDir,
+    pub runtime: tempfile::TempDir,
+}
+
+impl Student {
+    pub fn new() -> Self {
+        use std::os::unix::fs::PermissionsExt;
+        let runtime = tempfile::Builder::new()
+            .prefix("slr")
+            .permissions(std::fs::Permissions::from_mode(0o700))
+            .tempdir_in("/dev/shm")
+            .unwrap();
+        Self { state: tempfile::tempdir().unwrap(), runtime }
+    }
+
+    /// `socklab ARGS` as this student, isolation left to its default.
+    pub fn command(&self, args: &[&str]) -> Command {
+        let mut command = socklab();
+        command
+            .args(args)
+            .env("XDG_STATE_HOME", self.state.path())
+            .env("HOME", self.state.path())
+            .env("XDG_RUNTIME_DIR", self.runtime.path())
+            .env_remove("SOCKLAB_ISOLATION")
+            .stdin(std::process::Stdio::null());
+        command
+    }
+
+    /// Runs `socklab ARGS` to the end.
+    pub fn run(&self, args: &[&str]) -> Outcome {
+        Outcome::from(self.command(args).output().unwrap())
+    }
+
+    /// The lab's record while the lab lives.
+    pub fn record(&self) -> std::path::PathBuf {
+        self.runtime.path().join("socklab").join("lab")
+    }
+}
+
+/// Runs `command` to the end (as `Outcome`).
+pub fn outcome_of(command: &mut Command) -> Outcome {
+    Outcome::from(command.output().unwrap())
 }

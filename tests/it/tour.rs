@@ -213,6 +213,8 @@ impl TourInTmux {
             ("XDG_STATE_HOME", state.path().display().to_string()),
             ("NO_COLOR", "1".to_owned()),
             ("TERM", "xterm-256color".to_owned()),
+            // These tours check the socket files on the host (tests/it/lab.rs tests labs).
+            ("SOCKLAB_ISOLATION", "none".to_owned()),
         ];
         env.extend(more.iter().cloned());
         let tmux = Tmux::start_sized(&command, &env, size)?;

@@ -2,7 +2,8 @@
 //!
 //! socat prints `bind(5, {AF_INET, 0.0.0.0:80}, 16): Permission denied` and leaves the rest to
 //! the reader. socklab says why (a privileged port, and the sysctl that makes it one here; a
-//! port held by which process; IPv6 switched off; a stale socket file) and what to do next.
+//! port held by which process, or shared with another user's UDP socket; IPv6 switched off; a
+//! stale socket file, or one of another user's) and what to do next.
 
 use std::io;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
@@ -102,6 +103,7 @@ fn permission_denied(spec: &ListenSpec, addr: SocketAddr, err: &io::Error) -> Fa
     Failure::new(t!("listen.bind.privileged", what = subject(spec), port = port, start = start))
         .hint(t!("listen.bind.privileged_hint_sudo", address = spec))
         .hint(t!("listen.bind.privileged_hint_port", start = start))
+        .hint(t!("listen.bind.privileged_hint_lab"))
 }
 
 /// EADDRINUSE: names the processes that hold the port, when we may see them.
@@ -125,7 +127,11 @@ fn address_in_use(spec: &ListenSpec, addr: SocketAddr) -> Failure {
         return Failure::new(t!("listen.bind.time_wait_unshared", what = what, port = port))
             .hint(t!("listen.bind.time_wait_unshared_hint", port = port));
     }
-    let mut failure = if holders.is_empty() {
+    let root = privilege::euid() == 0;
+    let mut failure = if holders.is_empty() && root {
+        // Root sees every process: nobody holds it in this network namespace's processes.
+        Failure::new(t!("listen.bind.in_use_unheld", what = what, port = port))
+    } else if holders.is_empty() {
         Failure::new(t!("listen.bind.in_use_hidden", what = what, port = port))
     } else {
         let names: Vec<String> = holders
@@ -136,7 +142,7 @@ fn address_in_use(spec: &ListenSpec, addr: SocketAddr) -> Failure {
             .collect();
         Failure::new(t!("listen.bind.in_use", what = what, port = port, holders = names.join(", ")))
     };
-    if holders.is_empty() {
+    if holders.is_empty() && !root {
         failure = failure.hint(t!("listen.bind.in_use_hint_inspect", flags = flags));
     }
     let dual_stack =
@@ -144,7 +150,51 @@ fn address_in_use(spec: &ListenSpec, addr: SocketAddr) -> Failure {
     if dual_stack {
         failure = failure.hint(t!("listen.bind.dual_stack_hint"));
     }
-    failure.hint(t!("listen.bind.in_use_hint_stop"))
+    failure.hint(t!("listen.bind.in_use_hint_stop")).hint(t!("listen.bind.in_use_hint_shared"))
+}
+
+/// Before a UDP bind with SO_REUSEADDR (socat's `fork` sets it): the kernel would let this
+/// socket share the port with another user's, and datagrams would reach only one of the two,
+/// silently. Refused instead, naming the holder and the way out.
+pub(super) fn udp_shared(spec: &ListenSpec, addr: SocketAddr) -> Result<(), Failure> {
+    use crate::net::inspect::InspectArgs;
+    let is_udp = matches!(spec.kind, ListenKind::Udp4 | ListenKind::Udp6);
+    if !is_udp || !spec.effective_reuseaddr() || addr.port() == 0 {
+        return Ok(());
+    }
+    let query = InspectArgs {
+        udp: true,
+        all: true,
+        numeric: true,
+        processes: true,
+        port: Some(addr.port()),
+        ..InspectArgs::default()
+    };
+    let me = privilege::euid();
+    let snapshot = inspect::snapshot(&query);
+    let Some(theirs) = snapshot.rows.iter().find(|row| row.uid.is_some_and(|uid| uid != me)) else {
+        return Ok(());
+    };
+    let uid = theirs.uid.unwrap_or_default();
+    let user =
+        crate::net::stat::accounts::user_name(uid).map_or_else(|| uid.to_string(), str::to_owned);
+    let holder = match theirs.processes.first() {
+        Some(process) => t!(
+            "listen.bind.udp_shared_process",
+            user = user,
+            uid = uid,
+            name = process.name,
+            pid = process.pid
+        ),
+        None => t!("listen.bind.udp_shared_user", user = user, uid = uid),
+    };
+    Err(Failure::new(t!(
+        "listen.bind.udp_shared",
+        what = subject(spec),
+        port = addr.port(),
+        holder = holder
+    ))
+    .hint(t!("listen.bind.in_use_hint_shared")))
 }
 
 /// Whether some TCP connection on local `port` is in TIME-WAIT (state 06 in /proc/net/tcp*):
@@ -189,6 +239,15 @@ fn ipv6_off(spec: &ListenSpec, err: &io::Error) -> Failure {
 /// Something is already at a Unix socket path.
 pub(super) fn path_occupied(spec: &ListenSpec, path: &Path, found: &Occupant) -> Failure {
     let path_text = path.display();
+    if let Some(owner) = foreign_owner(path)
+        && matches!(
+            found,
+            Occupant::StaleSocket | Occupant::LiveSocket | Occupant::UnknownSocket(_)
+        )
+    {
+        return Failure::new(t!("listen.path.theirs", path = path_text, owner = owner))
+            .hint(t!("listen.path.theirs_hint"));
+    }
     match found {
         Occupant::NotSocket(kind) => {
             Failure::new(t!("listen.path.not_socket", path = path_text, kind = kind))
@@ -221,6 +280,16 @@ pub(super) fn path_occupied(spec: &ListenSpec, path: &Path, found: &Occupant) ->
             error = io::Error::from(io::ErrorKind::AddrInUse)
         )),
     }
+}
+
+/// The owner of the file at `path`, in words, when it is not this user.
+fn foreign_owner(path: &Path) -> Option<String> {
+    use std::os::unix::fs::MetadataExt;
+    let uid = std::fs::symlink_metadata(path).ok()?.uid();
+    (uid != privilege::euid()).then(|| {
+        crate::net::stat::accounts::user_name(uid)
+            .map_or_else(|| format!("uid {uid}"), |name| format!("{name} (uid {uid})"))
+    })
 }
 
 /// Why the directory of a Unix socket path cannot take the socket file.

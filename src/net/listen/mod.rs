@@ -330,6 +330,7 @@ impl Listener {
             Ok(())
         };
         configure().map_err(|err| explain::syscall_failed(spec, Step::Configure, &err))?;
+        explain::udp_shared(spec, addr)?;
         socket.bind(&addr.into()).map_err(|err| explain::bind_failed(spec, addr, &err))?;
         if spec.kind.is_stream() {
             socket

@@ -76,9 +76,9 @@ fn in_namespace(script: &str, inner: &Command, as_nobody: bool) -> Command {
 fn open_lab() -> Lab {
     use std::os::unix::fs::PermissionsExt;
     let lab = Lab::new();
-    for dir in [lab.state.path(), lab.sockets.path()] {
-        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o777)).unwrap();
-    }
+    std::fs::set_permissions(lab.state.path(), std::fs::Permissions::from_mode(0o777)).unwrap();
+    // Sticky, as /tmp: a world-writable socket directory without it is refused.
+    std::fs::set_permissions(lab.sockets.path(), std::fs::Permissions::from_mode(0o1777)).unwrap();
     lab
 }
 

@@ -337,6 +337,26 @@ fn the_extra_lesson_runs_only_when_named_and_list_marks_it() {
 }
 
 #[test]
+fn the_labs_standing_counts_the_extra_lesson_once_it_is_started() {
+    use socklab::runner::progress::Progress;
+    use socklab::runner::tour::Standing;
+
+    let lessons = socklab::lesson::shipped().unwrap();
+    let steps = |extra: bool| -> usize {
+        lessons.iter().filter(|l| l.extra == extra).map(|l| l.steps.len()).sum()
+    };
+    let (tutorial, extra) = (steps(false), steps(true));
+    assert!(extra > 0);
+    let state = tempfile::tempdir().unwrap();
+    let mut progress = Progress::load_from(state.path().join("progress.toml")).unwrap();
+    // Untouched, the extra lesson is offered, not owed: the tutorial alone makes the lab.
+    assert_eq!(Standing::of_lab(&lessons, &progress).steps, (0, tutorial));
+    let firewall = lessons.iter().find(|l| l.id == "firewall").unwrap();
+    progress.mark_done("firewall", &firewall.steps[0].id);
+    assert_eq!(Standing::of_lab(&lessons, &progress).steps, (1, tutorial + extra));
+}
+
+#[test]
 fn the_tour_offers_the_extra_lesson_after_the_tutorial() {
     use socklab::lesson::values::Placement;
     use socklab::runner::environment::Environment;

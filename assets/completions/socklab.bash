@@ -401,13 +401,37 @@ _socklab() {
             return 0
             ;;
         socklab__subcmd__inspect)
-            opts="-4 -6 -t -u -x -l -a -n -H -p -h --ipv4 --ipv6 --tcp --udp --unix --listening --all --numeric --no-header --processes --port --help"
+            opts="-4 -6 -t -u -x -l -a -n -H -p -o -e -m -i -s -A -f -w -0 -d -S -M -r -T -K -E -O -b -Z -z -N -h --ipv4 --ipv6 --tcp --udp --unix --listening --all --numeric --no-header --processes --options --extended --memory --info --summary --query --family --port --raw --packet --dccp --sctp --mptcp --resolve --threads --kill --events --oneline --bpf --context --contexts --net --notes --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --query)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -A)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --family)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -f)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --port)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --net)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -N)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

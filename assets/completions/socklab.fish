@@ -81,7 +81,10 @@ complete -c socklab -n "__fish_socklab_using_subcommand explain" -s h -l help -d
 complete -c socklab -n "__fish_socklab_using_subcommand book-preprocessor" -s h -l help -d 'Print help'
 complete -c socklab -n "__fish_socklab_using_subcommand listen" -l notes -d 'Print socklab\'s lines (ready, notes) even when stderr is not a terminal; without it a piped `socklab listen` is as silent as socat'
 complete -c socklab -n "__fish_socklab_using_subcommand listen" -s h -l help -d 'Print help'
-complete -c socklab -n "__fish_socklab_using_subcommand inspect" -l port -d 'Only sockets whose local port is PORT' -r
+complete -c socklab -n "__fish_socklab_using_subcommand inspect" -s A -l query -d 'Socket tables to list, comma-separated: all, inet, tcp, udp, unix, u_str, u_dgr, u_seq…' -r
+complete -c socklab -n "__fish_socklab_using_subcommand inspect" -s f -l family -d 'Address family: inet, inet6, unix (link, netlink, vsock, tipc, xdp are not in socklab)' -r
+complete -c socklab -n "__fish_socklab_using_subcommand inspect" -l port -d 'socklab\'s alias for the filter `sport = :PORT` (TCP and UDP only)' -r
+complete -c socklab -n "__fish_socklab_using_subcommand inspect" -s N -l net -r
 complete -c socklab -n "__fish_socklab_using_subcommand inspect" -s 4 -l ipv4 -d 'Only IPv4 sockets'
 complete -c socklab -n "__fish_socklab_using_subcommand inspect" -s 6 -l ipv6 -d 'Only IPv6 sockets'
 complete -c socklab -n "__fish_socklab_using_subcommand inspect" -s t -l tcp -d 'TCP sockets'
@@ -92,6 +95,25 @@ complete -c socklab -n "__fish_socklab_using_subcommand inspect" -s a -l all -d 
 complete -c socklab -n "__fish_socklab_using_subcommand inspect" -s n -l numeric -d 'Numeric ports: do not resolve service names'
 complete -c socklab -n "__fish_socklab_using_subcommand inspect" -s H -l no-header -d 'No header line'
 complete -c socklab -n "__fish_socklab_using_subcommand inspect" -s p -l processes -d 'Show the processes that hold each socket'
+complete -c socklab -n "__fish_socklab_using_subcommand inspect" -s o -l options -d 'Show timers (a TIME-WAIT\'s countdown, retransmits, keepalive)'
+complete -c socklab -n "__fish_socklab_using_subcommand inspect" -s e -l extended -d 'Show details: uid, inode, cookie, cgroup, v6only, shutdown (and timers)'
+complete -c socklab -n "__fish_socklab_using_subcommand inspect" -s m -l memory -d 'Show socket memory (skmem)'
+complete -c socklab -n "__fish_socklab_using_subcommand inspect" -s i -l info -d 'Internal TCP information (not in socklab: the real ss shows it)'
+complete -c socklab -n "__fish_socklab_using_subcommand inspect" -s s -l summary -d 'Print a summary of socket counts'
+complete -c socklab -n "__fish_socklab_using_subcommand inspect" -s w -l raw
+complete -c socklab -n "__fish_socklab_using_subcommand inspect" -s 0 -l packet
+complete -c socklab -n "__fish_socklab_using_subcommand inspect" -s d -l dccp
+complete -c socklab -n "__fish_socklab_using_subcommand inspect" -s S -l sctp
+complete -c socklab -n "__fish_socklab_using_subcommand inspect" -s M -l mptcp
+complete -c socklab -n "__fish_socklab_using_subcommand inspect" -s r -l resolve
+complete -c socklab -n "__fish_socklab_using_subcommand inspect" -s T -l threads
+complete -c socklab -n "__fish_socklab_using_subcommand inspect" -s K -l kill
+complete -c socklab -n "__fish_socklab_using_subcommand inspect" -s E -l events
+complete -c socklab -n "__fish_socklab_using_subcommand inspect" -s O -l oneline
+complete -c socklab -n "__fish_socklab_using_subcommand inspect" -s b -l bpf
+complete -c socklab -n "__fish_socklab_using_subcommand inspect" -s Z -l context
+complete -c socklab -n "__fish_socklab_using_subcommand inspect" -s z -l contexts
+complete -c socklab -n "__fish_socklab_using_subcommand inspect" -l notes -d 'Print socklab\'s notes even when standard error is not a terminal'
 complete -c socklab -n "__fish_socklab_using_subcommand inspect" -s h -l help -d 'Print help'
 complete -c socklab -n "__fish_socklab_using_subcommand probe" -s w -d 'Give up after SECS seconds' -r
 complete -c socklab -n "__fish_socklab_using_subcommand probe" -s 4 -d 'Use IPv4 only'

@@ -76,8 +76,13 @@ pub fn run(
             t!("runner.next_lesson", title = next.title)
         };
         if !ui.confirm(&offer, true) {
-            let done = if next.extra { "runner.tour_complete" } else { "runner.quit_saved" };
-            ui.show(Show::Text(&t!(done)));
+            if next.extra {
+                // Declining the extra lessons ends the tour as the tutorial's last lesson does.
+                ui.show(Show::Text(&t!("runner.tour_complete")));
+                tour_recap(lessons, &tally, progress, ui);
+            } else {
+                ui.show(Show::Text(&t!("runner.quit_saved")));
+            }
             break;
         }
     }
@@ -383,14 +388,22 @@ impl Standing {
         }
     }
 
-    /// The standing in the whole lab: every lesson's, added up.
+    /// Whether anything of the lesson is done: a step, an exercise or a quiz.
+    pub fn is_started(&self) -> bool {
+        self.steps.0 + self.exercises.0 + self.quizzes.0 > 0
+    }
+
+    /// The standing in the whole lab: the lessons [`counted`] in it, added up.
     pub fn of_lab(lessons: &[Lesson], progress: &Progress) -> Self {
         let add = |a: (usize, usize), b: (usize, usize)| (a.0 + b.0, a.1 + b.1);
-        lessons.iter().map(|l| Self::of(l, progress)).fold(Self::default(), |sum, one| Self {
-            steps: add(sum.steps, one.steps),
-            exercises: add(sum.exercises, one.exercises),
-            quizzes: add(sum.quizzes, one.quizzes),
-        })
+        counted(lessons, progress).map(|l| Self::of(l, progress)).fold(
+            Self::default(),
+            |sum, one| Self {
+                steps: add(sum.steps, one.steps),
+                exercises: add(sum.exercises, one.exercises),
+                quizzes: add(sum.quizzes, one.quizzes),
+            },
+        )
     }
 
     /// Three rows, one each for steps, exercises and quizzes, with a bar.
@@ -415,6 +428,16 @@ impl Standing {
             quizzes = format!("{}/{}", self.quizzes.0, self.quizzes.1)
         )
     }
+}
+
+/// The lessons the lab's standing counts: the tutorial's, and an extra lesson once the student
+/// has started it. An extra lesson is offered, not owed: until then the tutorial alone can be
+/// complete.
+pub fn counted<'a>(
+    lessons: &'a [Lesson],
+    progress: &'a Progress,
+) -> impl Iterator<Item = &'a Lesson> + 'a {
+    lessons.iter().filter(|lesson| !lesson.extra || Standing::of(lesson, progress).is_started())
 }
 
 /// The end of a lesson: what the student saw (the lesson's outro was just shown), the
@@ -462,11 +485,11 @@ fn recap(
     }
 }
 
-/// The end of the tour: every lesson's standing, the lab's, and what is left to do.
+/// The end of the tour: the standing of every lesson [`counted`] in the lab, the lab's, and what
+/// is left to do.
 fn tour_recap(lessons: &[Lesson], tally: &Tally, progress: &Progress, ui: &mut dyn Ui) {
     ui.show(Show::Heading(&t!("runner.tour_recap_heading")));
-    let rows: Vec<String> = lessons
-        .iter()
+    let rows: Vec<String> = counted(lessons, progress)
         .map(|lesson| {
             let s = Standing::of(lesson, progress);
             t!(
@@ -481,8 +504,7 @@ fn tour_recap(lessons: &[Lesson], tally: &Tally, progress: &Progress, ui: &mut d
     ui.show(Show::Output(&rows.join("\n")));
     ui.show(Show::Text(&Standing::of_lab(lessons, progress).line()));
     ui.show(Show::Text(&t!("runner.tour_recap_score", summary = tally.summary())));
-    let open: Vec<&str> = lessons
-        .iter()
+    let open: Vec<&str> = counted(lessons, progress)
         .filter(|lesson| {
             let s = Standing::of(lesson, progress);
             s.exercises.0 < s.exercises.1 || s.quizzes.0 < s.quizzes.1

@@ -352,13 +352,16 @@ fn a_lesson_ends_with_a_recap_and_the_tour_with_the_labs() {
     assert!(recap.contains("steps      [##########] 10/10"), "{recap}");
     assert!(recap.contains("Still to do here (5 are left; `socklab practice tcp`"), "{recap}");
     assert!(recap.contains("- A longer accept queue") || recap.contains("• A longer accept queue"));
-    // The last lesson ends the tour: the whole lab's recap.
-    let transcript = shipped_lesson("unix", &[]);
+    // The tutorial's last lesson ends the tour when the extra lesson it offers is declined:
+    // the whole lab's recap, of the tutorial's lessons (the extra one was not started).
+    let transcript = shipped_lesson("unix", &[Answer::Confirm(false)]);
     let lab = transcript.split("Recap of the whole lab").nth(1).unwrap_or_else(|| {
         panic!("no recap of the lab:\n{transcript}");
     });
     assert!(lab.contains("Your place in the lab: steps"), "{lab}");
     assert!(lab.contains("socklab practice setup tcp udp unix") || lab.contains("practice tcp"));
+    assert!(!lab.contains("Two hosts and a firewall"), "{lab}");
+    assert!(!lab.contains("firewall"), "{lab}");
 }
 
 // 11. The glossary.

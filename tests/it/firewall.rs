@@ -76,9 +76,9 @@ fn in_namespace(script: &str, inner: &Command, as_nobody: bool) -> Command {
 fn open_lab() -> Lab {
     use std::os::unix::fs::PermissionsExt;
     let lab = Lab::new();
-    for dir in [lab.state.path(), lab.sockets.path()] {
-        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o777)).unwrap();
-    }
+    std::fs::set_permissions(lab.state.path(), std::fs::Permissions::from_mode(0o777)).unwrap();
+    // Sticky, as /tmp: a world-writable socket directory without it is refused.
+    std::fs::set_permissions(lab.sockets.path(), std::fs::Permissions::from_mode(0o1777)).unwrap();
     lab
 }
 
@@ -334,6 +334,26 @@ fn the_extra_lesson_runs_only_when_named_and_list_marks_it() {
     listed.assert_status(0);
     let row = listed.stdout.lines().find(|line| line.contains(" firewall ")).unwrap();
     assert!(row.contains("(extra, after the tutorial: socklab run firewall)"), "{row}");
+}
+
+#[test]
+fn the_labs_standing_counts_the_extra_lesson_once_it_is_started() {
+    use socklab::runner::progress::Progress;
+    use socklab::runner::tour::Standing;
+
+    let lessons = socklab::lesson::shipped().unwrap();
+    let steps = |extra: bool| -> usize {
+        lessons.iter().filter(|l| l.extra == extra).map(|l| l.steps.len()).sum()
+    };
+    let (tutorial, extra) = (steps(false), steps(true));
+    assert!(extra > 0);
+    let state = tempfile::tempdir().unwrap();
+    let mut progress = Progress::load_from(state.path().join("progress.toml")).unwrap();
+    // Untouched, the extra lesson is offered, not owed: the tutorial alone makes the lab.
+    assert_eq!(Standing::of_lab(&lessons, &progress).steps, (0, tutorial));
+    let firewall = lessons.iter().find(|l| l.id == "firewall").unwrap();
+    progress.mark_done("firewall", &firewall.steps[0].id);
+    assert_eq!(Standing::of_lab(&lessons, &progress).steps, (1, tutorial + extra));
 }
 
 #[test]

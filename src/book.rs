@@ -236,14 +236,14 @@ pub fn preprocess(args: &[String], lessons: &[Lesson]) -> Result<std::process::E
         return Ok(std::process::ExitCode::SUCCESS);
     }
     let mut input = String::new();
-    std::io::stdin()
-        .read_to_string(&mut input)
-        .map_err(|err| Failure::new(t!("book.preprocess_io", error = err)))?;
+    std::io::stdin().read_to_string(&mut input).map_err(|err| {
+        Failure::new(t!("book.preprocess_io", error = crate::net::io_reason(&err)))
+    })?;
     let output = preprocess_json(&input, lessons)?;
     let mut stdout = std::io::stdout().lock();
-    stdout
-        .write_all(output.as_bytes())
-        .map_err(|err| Failure::new(t!("book.preprocess_io", error = err)))?;
+    stdout.write_all(output.as_bytes()).map_err(|err| {
+        Failure::new(t!("book.preprocess_io", error = crate::net::io_reason(&err)))
+    })?;
     Ok(std::process::ExitCode::SUCCESS)
 }
 

@@ -31,6 +31,9 @@ _socklab() {
             socklab,inspect)
                 cmd="socklab__subcmd__inspect"
                 ;;
+            socklab,lab-holder)
+                cmd="socklab__subcmd__lab__subcmd__holder"
+                ;;
             socklab,lint)
                 cmd="socklab__subcmd__lint"
                 ;;
@@ -52,6 +55,9 @@ _socklab() {
             socklab,run)
                 cmd="socklab__subcmd__run"
                 ;;
+            socklab,shell)
+                cmd="socklab__subcmd__shell"
+                ;;
             socklab,stat)
                 cmd="socklab__subcmd__stat"
                 ;;
@@ -69,6 +75,9 @@ _socklab() {
                 ;;
             socklab__subcmd__help,inspect)
                 cmd="socklab__subcmd__help__subcmd__inspect"
+                ;;
+            socklab__subcmd__help,lab-holder)
+                cmd="socklab__subcmd__help__subcmd__lab__subcmd__holder"
                 ;;
             socklab__subcmd__help,lint)
                 cmd="socklab__subcmd__help__subcmd__lint"
@@ -91,6 +100,9 @@ _socklab() {
             socklab__subcmd__help,run)
                 cmd="socklab__subcmd__help__subcmd__run"
                 ;;
+            socklab__subcmd__help,shell)
+                cmd="socklab__subcmd__help__subcmd__shell"
+                ;;
             socklab__subcmd__help,stat)
                 cmd="socklab__subcmd__help__subcmd__stat"
                 ;;
@@ -101,7 +113,7 @@ _socklab() {
 
     case "${cmd}" in
         socklab)
-            opts="-h -V --lessons --port-offset --socket-dir --help --version run check practice lint list reset explain book-preprocessor listen inspect probe stat help"
+            opts="-h -V --lessons --port-offset --socket-dir --isolation --help --version run check practice lint shell list reset explain lab-holder book-preprocessor listen inspect probe stat help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -119,6 +131,10 @@ _socklab() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --isolation)
+                    COMPREPLY=($(compgen -W "auto namespace none" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -127,12 +143,28 @@ _socklab() {
             return 0
             ;;
         socklab__subcmd__book__subcmd__preprocessor)
-            opts="-h --help"
+            opts="-h --lessons --port-offset --socket-dir --isolation --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --lessons)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --port-offset)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --socket-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --isolation)
+                    COMPREPLY=($(compgen -W "auto namespace none" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -141,7 +173,7 @@ _socklab() {
             return 0
             ;;
         socklab__subcmd__check)
-            opts="-h --format --wait --lessons --port-offset --socket-dir --help"
+            opts="-h --format --wait --lessons --port-offset --socket-dir --isolation --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -167,6 +199,10 @@ _socklab() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --isolation)
+                    COMPREPLY=($(compgen -W "auto namespace none" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -175,7 +211,7 @@ _socklab() {
             return 0
             ;;
         socklab__subcmd__explain)
-            opts="-h --glossary --lessons --port-offset --socket-dir --help"
+            opts="-h --glossary --lessons --port-offset --socket-dir --isolation --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -197,6 +233,10 @@ _socklab() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --isolation)
+                    COMPREPLY=($(compgen -W "auto namespace none" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -205,7 +245,7 @@ _socklab() {
             return 0
             ;;
         socklab__subcmd__help)
-            opts="run check practice lint list reset explain book-preprocessor listen inspect probe stat help"
+            opts="run check practice lint shell list reset explain lab-holder book-preprocessor listen inspect probe stat help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -275,6 +315,20 @@ _socklab() {
             return 0
             ;;
         socklab__subcmd__help__subcmd__inspect)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        socklab__subcmd__help__subcmd__lab__subcmd__holder)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -386,6 +440,20 @@ _socklab() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        socklab__subcmd__help__subcmd__shell)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         socklab__subcmd__help__subcmd__stat)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -401,7 +469,7 @@ _socklab() {
             return 0
             ;;
         socklab__subcmd__inspect)
-            opts="-4 -6 -t -u -x -l -a -n -H -p -o -e -m -i -s -A -f -w -0 -d -S -M -r -T -K -E -O -b -Z -z -N -h --ipv4 --ipv6 --tcp --udp --unix --listening --all --numeric --no-header --processes --options --extended --memory --info --summary --query --family --port --raw --packet --dccp --sctp --mptcp --resolve --threads --kill --events --oneline --bpf --context --contexts --net --notes --help"
+            opts="-4 -6 -t -u -x -l -a -n -H -p -o -e -m -i -s -A -f -w -0 -d -S -M -r -T -K -E -O -b -Z -z -N -h --ipv4 --ipv6 --tcp --udp --unix --listening --all --numeric --no-header --processes --options --extended --memory --info --summary --query --family --port --raw --packet --dccp --sctp --mptcp --resolve --threads --kill --events --oneline --bpf --context --contexts --net --notes --lessons --port-offset --socket-dir --isolation --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -435,6 +503,22 @@ _socklab() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --lessons)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --port-offset)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --socket-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --isolation)
+                    COMPREPLY=($(compgen -W "auto namespace none" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -442,8 +526,8 @@ _socklab() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        socklab__subcmd__lint)
-            opts="-h --lessons --port-offset --socket-dir --help"
+        socklab__subcmd__lab__subcmd__holder)
+            opts="-h --held --probe --lessons --port-offset --socket-dir --isolation --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -459,6 +543,40 @@ _socklab() {
                     ;;
                 --socket-dir)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --isolation)
+                    COMPREPLY=($(compgen -W "auto namespace none" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        socklab__subcmd__lint)
+            opts="-h --lessons --port-offset --socket-dir --isolation --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --lessons)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --port-offset)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --socket-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --isolation)
+                    COMPREPLY=($(compgen -W "auto namespace none" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -469,7 +587,7 @@ _socklab() {
             return 0
             ;;
         socklab__subcmd__list)
-            opts="-h --lessons --port-offset --socket-dir --help"
+            opts="-h --lessons --port-offset --socket-dir --isolation --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -485,6 +603,10 @@ _socklab() {
                     ;;
                 --socket-dir)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --isolation)
+                    COMPREPLY=($(compgen -W "auto namespace none" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -495,21 +617,7 @@ _socklab() {
             return 0
             ;;
         socklab__subcmd__listen)
-            opts="-h --notes --help"
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
-                *)
-                    COMPREPLY=()
-                    ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
-        socklab__subcmd__practice)
-            opts="-h --lessons --port-offset --socket-dir --help"
+            opts="-h --notes --lessons --port-offset --socket-dir --isolation --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -525,6 +633,40 @@ _socklab() {
                     ;;
                 --socket-dir)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --isolation)
+                    COMPREPLY=($(compgen -W "auto namespace none" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        socklab__subcmd__practice)
+            opts="-h --lessons --port-offset --socket-dir --isolation --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --lessons)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --port-offset)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --socket-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --isolation)
+                    COMPREPLY=($(compgen -W "auto namespace none" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -535,7 +677,7 @@ _socklab() {
             return 0
             ;;
         socklab__subcmd__probe)
-            opts="-4 -6 -u -v -z -n -U -w -h --notes --help"
+            opts="-4 -6 -u -v -z -n -U -w -h --notes --lessons --port-offset --socket-dir --isolation --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -543,6 +685,22 @@ _socklab() {
             case "${prev}" in
                 -w)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --lessons)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --port-offset)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --socket-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --isolation)
+                    COMPREPLY=($(compgen -W "auto namespace none" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -553,7 +711,7 @@ _socklab() {
             return 0
             ;;
         socklab__subcmd__reset)
-            opts="-h --lessons --port-offset --socket-dir --help"
+            opts="-h --lessons --port-offset --socket-dir --isolation --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -571,6 +729,10 @@ _socklab() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --isolation)
+                    COMPREPLY=($(compgen -W "auto namespace none" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -579,7 +741,7 @@ _socklab() {
             return 0
             ;;
         socklab__subcmd__run)
-            opts="-y -h --yes --format --lessons --port-offset --socket-dir --help"
+            opts="-y -h --yes --format --lessons --port-offset --socket-dir --isolation --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -601,6 +763,40 @@ _socklab() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --isolation)
+                    COMPREPLY=($(compgen -W "auto namespace none" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        socklab__subcmd__shell)
+            opts="-h --lessons --port-offset --socket-dir --isolation --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --lessons)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --port-offset)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --socket-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --isolation)
+                    COMPREPLY=($(compgen -W "auto namespace none" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -609,12 +805,28 @@ _socklab() {
             return 0
             ;;
         socklab__subcmd__stat)
-            opts="-d -h --ls --directory --notes --help"
+            opts="-d -h --ls --directory --notes --lessons --port-offset --socket-dir --isolation --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --lessons)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --port-offset)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --socket-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --isolation)
+                    COMPREPLY=($(compgen -W "auto namespace none" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;

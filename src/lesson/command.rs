@@ -55,6 +55,18 @@ pub struct CommandLine {
     pub invocation: Invocation,
 }
 
+impl CommandLine {
+    /// Shows the line without its `sudo` (where the command needs no privilege).
+    pub fn drop_sudo(&mut self) {
+        for line in [&mut self.text, &mut self.plain] {
+            if let Some(rest) = line.strip_prefix("sudo ") {
+                *line = rest.trim_start().to_owned();
+            }
+        }
+        self.sudo = false;
+    }
+}
+
 /// A problem with a command line: what is wrong, and the word it is about (to point at it).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CommandError {

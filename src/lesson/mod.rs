@@ -49,7 +49,7 @@ pub fn load_dir(dir: &Path) -> Result<Vec<Lesson>, Vec<Diagnostic>> {
         vec![Diagnostic {
             file: dir.display().to_string(),
             position: None,
-            message: crate::t!("lesson.dir_unreadable", error = err),
+            message: crate::t!("lesson.dir_unreadable", error = crate::net::io_reason(&err)),
         }]
     })?;
     let mut files: Vec<_> = entries
@@ -101,8 +101,9 @@ enum Unread {
 fn read_lesson_file(path: &Path) -> Result<String, Unread> {
     use std::io::Read;
     use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
-    let unreadable =
-        |err: std::io::Error| Unread::Problem(crate::t!("lesson.file_unreadable", error = err));
+    let unreadable = |err: std::io::Error| {
+        Unread::Problem(crate::t!("lesson.file_unreadable", error = crate::net::io_reason(&err)))
+    };
     let nonblocking = i32::try_from(rustix::fs::OFlags::NONBLOCK.bits()).unwrap_or_default();
     let file = std::fs::OpenOptions::new()
         .read(true)

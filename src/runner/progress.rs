@@ -249,7 +249,11 @@ fn set_aside(path: &Path, reason: &str) -> Result<(), Failure> {
         .find(|candidate| std::fs::symlink_metadata(candidate).is_err())
         .unwrap_or_else(|| path.with_file_name(format!("{name}.bad")));
     std::fs::rename(path, &backup).map_err(|err| {
-        Failure::new(t!("runner.progress_unwritable", path = path.display(), error = err))
+        Failure::new(t!(
+            "runner.progress_unwritable",
+            path = path.display(),
+            error = crate::net::io_reason(&err)
+        ))
     })?;
     let reason = reason.lines().next().unwrap_or_default();
     let backup = backup.display();
@@ -262,7 +266,11 @@ fn set_aside(path: &Path, reason: &str) -> Result<(), Failure> {
 /// through a link); released when the returned file is closed.
 fn lock(path: &Path) -> Result<std::fs::File, Failure> {
     let unwritable = |err: std::io::Error| {
-        Failure::new(t!("runner.progress_unwritable", path = path.display(), error = err))
+        Failure::new(t!(
+            "runner.progress_unwritable",
+            path = path.display(),
+            error = crate::net::io_reason(&err)
+        ))
     };
     if let Some(dir) = path.parent() {
         std::fs::DirBuilder::new().recursive(true).mode(0o700).create(dir).map_err(unwritable)?;
@@ -310,7 +318,11 @@ fn merge_into_file(path: &Path, change: &dyn Fn(&mut Lessons)) -> Result<Lessons
     };
     write().map_err(|err| {
         let _ = std::fs::remove_file(&temporary);
-        Failure::new(t!("runner.progress_unwritable", path = path.display(), error = err))
+        Failure::new(t!(
+            "runner.progress_unwritable",
+            path = path.display(),
+            error = crate::net::io_reason(&err)
+        ))
     })?;
     Ok(file.lessons)
 }

@@ -14,7 +14,7 @@ use crate::lesson::values::{Placement, Resolved};
 use crate::lesson::{Action, Check, Lesson, Need, Step};
 use crate::net::inspect::{self, InspectArgs};
 use crate::net::listen::{ListenKind, ListenSpec, ListenTarget, Listener};
-use crate::net::{ToolOutput, probe, stat};
+use crate::net::{ToolOutput, privilege, probe, stat};
 use crate::runner::cleanup::{self, Jobs};
 use crate::runner::environment::Environment;
 use crate::runner::verdict::Verdict;
@@ -52,6 +52,10 @@ pub struct Session<'a> {
     opened: Vec<u64>,
     /// Why the rest of the lesson cannot run, after an error of the environment.
     halted: Option<String>,
+    /// Command lines shown without the tutorial's `sudo` (no privilege needed here): as
+    /// written, and as shown. `fg` echoes a job as it was typed, so the expected output
+    /// follows.
+    unsudoed: Vec<(String, String)>,
     /// The simulated hosts (`ip netns exec HOST …`), made when a step first names one.
     hosts: topology::OnDemand,
 }
@@ -78,6 +82,7 @@ impl<'a> Session<'a> {
             jobs: cleanup::new_jobs(),
             opened: Vec::new(),
             halted: None,
+            unsudoed: Vec::new(),
             hosts: topology::OnDemand::default(),
         })
     }
@@ -118,7 +123,13 @@ impl<'a> Session<'a> {
 
     /// The step's expected output as the student sees it.
     pub fn expected_text(&self, step: &Step) -> Option<String> {
-        step.expect.as_deref().map(|text| self.values.substitute(text))
+        step.expect.as_deref().map(|text| {
+            let mut expected = self.values.substitute(text);
+            for (written, shown) in &self.unsudoed {
+                expected = expected.replace(written.as_str(), shown);
+            }
+            expected
+        })
     }
 
     /// Records that the student skipped `step` (a skipped listener becomes an empty job, so
@@ -196,7 +207,13 @@ impl<'a> Session<'a> {
         run
     }
 
-    fn command(&mut self, parsed: CommandLine) -> StepRun {
+    fn command(&mut self, mut parsed: CommandLine) -> StepRun {
+        if parsed.sudo && !needs_privilege(&parsed.invocation) {
+            let written = parsed.plain.trim_end_matches('&').trim_end().to_owned();
+            parsed.drop_sudo();
+            let shown = parsed.plain.trim_end_matches('&').trim_end().to_owned();
+            self.unsudoed.push((written, shown));
+        }
         match parsed.host.clone() {
             Some(host) => self.on_host(&host, parsed),
             None => self.here(parsed),
@@ -520,6 +537,19 @@ impl StepRun {
 
     fn skipped(command: Option<String>, reason: String) -> Self {
         Self { verdict: Verdict::Skipped { reason }, ..Self::output(command, String::new()) }
+    }
+}
+
+/// Whether a command needs privilege where it runs now: a listener on a port below this
+/// network's `ip_unprivileged_port_start` (0 in a lab; a port a run moved above 1024 needs
+/// none). The tutorial's `sudo` is shown only then.
+fn needs_privilege(invocation: &Invocation) -> bool {
+    match invocation {
+        Invocation::Listen(spec) => match spec.target {
+            ListenTarget::Port(port) => port != 0 && port < privilege::unprivileged_port_start(),
+            ListenTarget::Path(_) => false,
+        },
+        _ => true,
     }
 }
 

@@ -8,6 +8,8 @@ use std::process::Command;
 pub fn socklab() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_socklab"));
     command.env("NO_COLOR", "1").env("SOCKLAB_LANG", "en").env_remove("LANG");
+    // Tests run on the host unless they ask for a lab (tests/it/lab.rs removes this).
+    command.env("SOCKLAB_ISOLATION", "none");
     command
 }
 

@@ -6,8 +6,9 @@
 
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{ArgMatches, CommandFactory, FromArgMatches, Parser, Subcommand};
 
+use crate::config::{Config, Flags};
 use crate::error::Failure;
 use crate::lab::{self, LabOptions, RunArgs};
 use crate::net::{inspect, listen, probe, stat};
@@ -19,6 +20,10 @@ use crate::net::{inspect, listen, probe, stat};
 pub struct Cli {
     #[command(flatten)]
     pub lab: LabOptions,
+    /// Record your verdicts in the class directory DIR (`socklab class init` makes one)
+    /// [env: SOCKLAB_CLASS]
+    #[arg(long, value_name = "DIR", global = true)]
+    pub class: Option<std::path::PathBuf>,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -65,6 +70,14 @@ pub enum Command {
         #[command(flatten)]
         lab: LabOptions,
     },
+    /// Show the configuration in effect, and where each value came from
+    ///
+    /// Flags first, then SOCKLAB_* variables, then ~/.config/socklab/config.toml, then
+    /// /etc/socklab/config.toml, then the defaults.
+    Config(LabOptions),
+    /// For instructors: make a class directory, and follow the class's progress
+    #[command(subcommand)]
+    Class(ClassCommand),
     /// The mdBook preprocessor (called by `mdbook build`, not by people).
     #[command(hide = true)]
     BookPreprocessor {
@@ -82,10 +95,95 @@ pub enum Command {
     Stat(stat::StatArgs),
 }
 
+/// `socklab class` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum ClassCommand {
+    /// Make DIR a class directory (sticky, mode 1733) and print the line to hand out.
+    Init {
+        #[arg(value_name = "DIR")]
+        dir: std::path::PathBuf,
+    },
+    /// One row per student: steps per lesson, exercises, quizzes, hints, last activity
+    ///
+    /// Sorted so the stuck come first; `--watch` redraws it every 2 seconds, `--format`
+    /// exports CSV, JSON or JUnit XML.
+    Report(crate::class::report::ReportArgs),
+}
+
+impl Cli {
+    /// Every set of run-shaping options on the line: the top level's, then the subcommand's.
+    fn lab_options(&mut self) -> Vec<&mut LabOptions> {
+        let mut all = vec![&mut self.lab];
+        match &mut self.command {
+            Some(Command::Run(RunArgs { lab, .. })) => all.push(lab),
+            Some(Command::Check(args)) => all.push(&mut args.lab),
+            Some(Command::Practice(args)) => all.push(&mut args.lab),
+            Some(Command::Lint(args)) => all.push(&mut args.lab),
+            Some(
+                Command::List(lab)
+                | Command::Reset { lab, .. }
+                | Command::Explain { lab, .. }
+                | Command::Config(lab),
+            ) => all.push(lab),
+            _ => {}
+        }
+        all
+    }
+}
+
+/// Parses the command line, then fills the run-shaping options not given as flags from the
+/// configuration (environment, user file, system file, defaults). The engine's tools
+/// (listen, inspect, probe, stat) read no configuration.
+fn configure(matches: &ArgMatches) -> Result<(Cli, Config), Failure> {
+    let mut cli = Cli::from_arg_matches(matches).unwrap_or_else(|err| err.exit());
+    let tool = matches!(
+        cli.command,
+        Some(
+            Command::Listen(_)
+                | Command::Inspect(_)
+                | Command::Probe(_)
+                | Command::Stat(_)
+                | Command::BookPreprocessor { .. }
+        )
+    );
+    if tool {
+        return Ok((cli, Config::default()));
+    }
+    // Whether --port-offset was written at each level (a written 0 overrides a configured one).
+    let levels = std::iter::once(matches).chain(matches.subcommand().map(|(_, sub)| sub));
+    let written: Vec<bool> = levels
+        .map(|level| {
+            level.ids().any(|id| id == "port_offset")
+                && level.value_source("port_offset") == Some(clap::parser::ValueSource::CommandLine)
+        })
+        .collect();
+    let class = cli.class.clone();
+    let options = cli.lab_options();
+    let flags = Flags {
+        class,
+        lessons: options.iter().rev().find_map(|o| o.lessons.clone()),
+        socket_dir: options.iter().rev().find_map(|o| o.socket_dir.clone()),
+        port_offset: options
+            .iter()
+            .zip(written.iter().chain(std::iter::repeat(&false)))
+            .filter(|(_, written)| **written)
+            .map(|(o, _)| o.port_offset)
+            .last(),
+        ..Flags::default()
+    };
+    let config = Config::load(&flags)?;
+    for options in cli.lab_options() {
+        options.lessons.clone_from(&config.lessons.value);
+        options.socket_dir.clone_from(&config.socket_dir.value);
+        options.port_offset = config.port_offset.value;
+    }
+    Ok((cli, config))
+}
+
 /// Runs socklab with this process's arguments.
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
-    let code = match run(cli) {
+    let matches = Cli::command().get_matches();
+    let code = match configure(&matches).and_then(|(cli, config)| run(cli, &config)) {
         Ok(code) => code,
         Err(failure) => {
             eprintln!("{}", crate::ui::render::clean(&failure.to_string()));
@@ -97,8 +195,15 @@ pub fn main() -> ExitCode {
     code
 }
 
-/// Runs one parsed command line.
-pub fn run(cli: Cli) -> Result<ExitCode, Failure> {
+/// Runs one parsed command line with the configuration in effect.
+pub fn run(cli: Cli, config: &Config) -> Result<ExitCode, Failure> {
+    // The commands that give verdicts join the class now, before anything else happens (a lab
+    // entered later has a /tmp of its own; the class directory stays the host's).
+    if let (Some(dir), None | Some(Command::Run(_) | Command::Check(_) | Command::Practice(_))) =
+        (&config.class.value, &cli.command)
+    {
+        crate::class::join(dir);
+    }
     match cli.command {
         None => lab::default_command(&cli.lab),
         Some(Command::Run(args)) => lab::run(&args),
@@ -109,6 +214,12 @@ pub fn run(cli: Cli) -> Result<ExitCode, Failure> {
         Some(Command::Reset { lesson, lab: options }) => lab::reset(&options, lesson.as_deref()),
         Some(Command::Explain { topic, glossary, lab: options }) => {
             lab::explain(&options, topic.as_deref(), glossary.as_deref())
+        }
+        Some(Command::Config(_)) => crate::config::main(config),
+        Some(Command::Class(ClassCommand::Init { dir })) => crate::class::init(&dir),
+        Some(Command::Class(ClassCommand::Report(args))) => {
+            let lessons = lab::load(&cli.lab)?;
+            crate::class::report::main(&args, config.class.value.as_deref(), &lessons)
         }
         Some(Command::BookPreprocessor { args }) => {
             let lessons = lab::load(&LabOptions::default())?;

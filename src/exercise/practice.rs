@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 
 use super::check::{self, CheckResult};
 use super::quiz::{self, NotGraded};
+use crate::class::Event;
 use crate::error::Failure;
 use crate::lesson::exercise::{Exercise, Quiz, QuizKind};
 use crate::lesson::values::{Placement, Resolved};
@@ -80,6 +81,10 @@ pub fn run_lesson(
         if hints > 0 {
             progress.note_hints(&lesson.id, &exercise.id, hints);
         }
+        let (lesson_id, exercise_id) = (&lesson.id, &exercise.id);
+        let event =
+            Event::Exercise { lesson: lesson_id, exercise: exercise_id, verdict: &verdict, hints };
+        crate::class::note(event);
         if verdict == Verdict::Pass {
             progress.mark_done(&lesson.id, &exercise.id);
         }
@@ -93,6 +98,7 @@ pub fn run_lesson(
         let Some(verdict) = quiz_prompt(quiz, lesson, &values, env, placement, ui) else {
             return Ok(Ending::Quit);
         };
+        crate::class::note(Event::Quiz { lesson: &lesson.id, quiz: &quiz.id, verdict: &verdict });
         if verdict == Verdict::Pass {
             progress.mark_done(&lesson.id, &quiz.id);
         }

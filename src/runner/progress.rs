@@ -257,6 +257,13 @@ fn set_aside(path: &Path, reason: &str) -> Result<(), Failure> {
     Ok(())
 }
 
+/// Takes this student's progress lock, when progress is kept somewhere (None otherwise, or
+/// when it cannot be taken): the class record is written under it, so two runs of one
+/// student at once never lose each other's verdicts.
+pub fn lock_state() -> Option<std::fs::File> {
+    state_file().and_then(|path| lock(&path).ok())
+}
+
 /// Takes the progress file's lock (creating its directory, private, and the lock file, never
 /// through a link); released when the returned file is closed.
 fn lock(path: &Path) -> Result<std::fs::File, Failure> {

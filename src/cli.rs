@@ -12,6 +12,7 @@ use crate::config::{Config, Flags};
 use crate::error::Failure;
 use crate::lab::{self, LabOptions, RunArgs};
 use crate::net::{inspect, listen, probe, stat};
+use crate::t;
 
 /// socklab: a hands-on lab for Linux sockets. Without a subcommand, the tour (in a terminal)
 /// or every lesson in batch mode (without one).
@@ -146,6 +147,20 @@ fn configure(matches: &ArgMatches) -> Result<(Cli, Config), Failure> {
                 | Command::BookPreprocessor { .. }
         )
     );
+    let uses_class = matches!(
+        cli.command,
+        None | Some(
+            Command::Run(_)
+                | Command::Check(_)
+                | Command::Practice(_)
+                | Command::Config(_)
+                | Command::Class(_)
+        )
+    );
+    if cli.class.is_some() && !uses_class {
+        let command = matches.subcommand_name().unwrap_or_default();
+        return Err(Failure::usage(t!("class.class_unused", command = command)));
+    }
     if tool {
         return Ok((cli, Config::default()));
     }

@@ -133,7 +133,7 @@ struct FileValues {
     class: Option<Spanned<String>>,
     lessons: Option<Spanned<String>>,
     isolation: Option<Spanned<String>>,
-    port_offset: Option<Spanned<i64>>,
+    port_offset: Option<Spanned<toml::Value>>,
     socket_dir: Option<Spanned<String>>,
     lang: Option<Spanned<String>>,
 }
@@ -243,11 +243,12 @@ impl Config {
             }
         }
         if let Some(value) = values.port_offset {
-            match u16::try_from(*value.get_ref()) {
-                Ok(offset) => {
+            let number = value.get_ref().as_integer().and_then(|n| u16::try_from(n).ok());
+            match number {
+                Some(offset) => {
                     self.port_offset = Setting { value: offset, origin: origin(value.span()) };
                 }
-                Err(_) => problems.push(place(
+                None => problems.push(place(
                     value.span(),
                     t!("class.config.bad_port_offset", value = value.get_ref()),
                 )),

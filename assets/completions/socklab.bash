@@ -22,6 +22,12 @@ _socklab() {
             socklab,check)
                 cmd="socklab__subcmd__check"
                 ;;
+            socklab,class)
+                cmd="socklab__subcmd__class"
+                ;;
+            socklab,config)
+                cmd="socklab__subcmd__config"
+                ;;
             socklab,explain)
                 cmd="socklab__subcmd__explain"
                 ;;
@@ -55,11 +61,35 @@ _socklab() {
             socklab,stat)
                 cmd="socklab__subcmd__stat"
                 ;;
+            socklab__subcmd__class,help)
+                cmd="socklab__subcmd__class__subcmd__help"
+                ;;
+            socklab__subcmd__class,init)
+                cmd="socklab__subcmd__class__subcmd__init"
+                ;;
+            socklab__subcmd__class,report)
+                cmd="socklab__subcmd__class__subcmd__report"
+                ;;
+            socklab__subcmd__class__subcmd__help,help)
+                cmd="socklab__subcmd__class__subcmd__help__subcmd__help"
+                ;;
+            socklab__subcmd__class__subcmd__help,init)
+                cmd="socklab__subcmd__class__subcmd__help__subcmd__init"
+                ;;
+            socklab__subcmd__class__subcmd__help,report)
+                cmd="socklab__subcmd__class__subcmd__help__subcmd__report"
+                ;;
             socklab__subcmd__help,book-preprocessor)
                 cmd="socklab__subcmd__help__subcmd__book__subcmd__preprocessor"
                 ;;
             socklab__subcmd__help,check)
                 cmd="socklab__subcmd__help__subcmd__check"
+                ;;
+            socklab__subcmd__help,class)
+                cmd="socklab__subcmd__help__subcmd__class"
+                ;;
+            socklab__subcmd__help,config)
+                cmd="socklab__subcmd__help__subcmd__config"
                 ;;
             socklab__subcmd__help,explain)
                 cmd="socklab__subcmd__help__subcmd__explain"
@@ -94,6 +124,12 @@ _socklab() {
             socklab__subcmd__help,stat)
                 cmd="socklab__subcmd__help__subcmd__stat"
                 ;;
+            socklab__subcmd__help__subcmd__class,init)
+                cmd="socklab__subcmd__help__subcmd__class__subcmd__init"
+                ;;
+            socklab__subcmd__help__subcmd__class,report)
+                cmd="socklab__subcmd__help__subcmd__class__subcmd__report"
+                ;;
             *)
                 ;;
         esac
@@ -101,7 +137,7 @@ _socklab() {
 
     case "${cmd}" in
         socklab)
-            opts="-h -V --lessons --port-offset --socket-dir --help --version run check practice lint list reset explain book-preprocessor listen inspect probe stat help"
+            opts="-h -V --lessons --port-offset --socket-dir --class --help --version run check practice lint list reset explain config class book-preprocessor listen inspect probe stat help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -119,6 +155,10 @@ _socklab() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --class)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -127,12 +167,16 @@ _socklab() {
             return 0
             ;;
         socklab__subcmd__book__subcmd__preprocessor)
-            opts="-h --help"
+            opts="-h --class --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --class)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -141,7 +185,7 @@ _socklab() {
             return 0
             ;;
         socklab__subcmd__check)
-            opts="-h --format --wait --lessons --port-offset --socket-dir --help"
+            opts="-h --format --wait --user --lessons --port-offset --socket-dir --class --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -152,6 +196,10 @@ _socklab() {
                     return 0
                     ;;
                 --wait)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --user)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -167,6 +215,154 @@ _socklab() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --class)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        socklab__subcmd__class)
+            opts="-h --class --help init report help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --class)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        socklab__subcmd__class__subcmd__help)
+            opts="init report help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        socklab__subcmd__class__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        socklab__subcmd__class__subcmd__help__subcmd__init)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        socklab__subcmd__class__subcmd__help__subcmd__report)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        socklab__subcmd__class__subcmd__init)
+            opts="-h --class --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --class)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        socklab__subcmd__class__subcmd__report)
+            opts="-h --watch --format --class --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --format)
+                    COMPREPLY=($(compgen -W "text csv json junit" -- "${cur}"))
+                    return 0
+                    ;;
+                --class)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        socklab__subcmd__config)
+            opts="-h --lessons --port-offset --socket-dir --class --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --lessons)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --port-offset)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --socket-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --class)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -175,7 +371,7 @@ _socklab() {
             return 0
             ;;
         socklab__subcmd__explain)
-            opts="-h --glossary --lessons --port-offset --socket-dir --help"
+            opts="-h --glossary --lessons --port-offset --socket-dir --class --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -197,6 +393,10 @@ _socklab() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --class)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -205,7 +405,7 @@ _socklab() {
             return 0
             ;;
         socklab__subcmd__help)
-            opts="run check practice lint list reset explain book-preprocessor listen inspect probe stat help"
+            opts="run check practice lint list reset explain config class book-preprocessor listen inspect probe stat help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -233,6 +433,62 @@ _socklab() {
             return 0
             ;;
         socklab__subcmd__help__subcmd__check)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        socklab__subcmd__help__subcmd__class)
+            opts="init report"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        socklab__subcmd__help__subcmd__class__subcmd__init)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        socklab__subcmd__help__subcmd__class__subcmd__report)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        socklab__subcmd__help__subcmd__config)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -401,13 +657,17 @@ _socklab() {
             return 0
             ;;
         socklab__subcmd__inspect)
-            opts="-4 -6 -t -u -x -l -a -n -H -p -h --ipv4 --ipv6 --tcp --udp --unix --listening --all --numeric --no-header --processes --port --help"
+            opts="-4 -6 -t -u -x -l -a -n -H -p -h --ipv4 --ipv6 --tcp --udp --unix --listening --all --numeric --no-header --processes --port --class --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --port)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --class)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -419,7 +679,7 @@ _socklab() {
             return 0
             ;;
         socklab__subcmd__lint)
-            opts="-h --lessons --port-offset --socket-dir --help"
+            opts="-h --lessons --port-offset --socket-dir --class --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -434,6 +694,10 @@ _socklab() {
                     return 0
                     ;;
                 --socket-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --class)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -445,7 +709,7 @@ _socklab() {
             return 0
             ;;
         socklab__subcmd__list)
-            opts="-h --lessons --port-offset --socket-dir --help"
+            opts="-h --lessons --port-offset --socket-dir --class --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -460,6 +724,10 @@ _socklab() {
                     return 0
                     ;;
                 --socket-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --class)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -471,12 +739,16 @@ _socklab() {
             return 0
             ;;
         socklab__subcmd__listen)
-            opts="-h --notes --help"
+            opts="-h --notes --class --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --class)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -485,7 +757,7 @@ _socklab() {
             return 0
             ;;
         socklab__subcmd__practice)
-            opts="-h --lessons --port-offset --socket-dir --help"
+            opts="-h --lessons --port-offset --socket-dir --class --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -500,6 +772,10 @@ _socklab() {
                     return 0
                     ;;
                 --socket-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --class)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -511,13 +787,17 @@ _socklab() {
             return 0
             ;;
         socklab__subcmd__probe)
-            opts="-4 -6 -u -v -z -n -U -w -h --notes --help"
+            opts="-4 -6 -u -v -z -n -U -w -h --notes --class --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 -w)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --class)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -529,7 +809,7 @@ _socklab() {
             return 0
             ;;
         socklab__subcmd__reset)
-            opts="-h --lessons --port-offset --socket-dir --help"
+            opts="-h --lessons --port-offset --socket-dir --class --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -547,6 +827,10 @@ _socklab() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --class)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -555,7 +839,7 @@ _socklab() {
             return 0
             ;;
         socklab__subcmd__run)
-            opts="-y -h --yes --format --lessons --port-offset --socket-dir --help"
+            opts="-y -h --yes --format --lessons --port-offset --socket-dir --class --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -577,6 +861,10 @@ _socklab() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --class)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -585,12 +873,16 @@ _socklab() {
             return 0
             ;;
         socklab__subcmd__stat)
-            opts="-d -h --ls --directory --notes --help"
+            opts="-d -h --ls --directory --notes --class --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --class)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;

@@ -54,7 +54,9 @@ pub fn open_class_dir(path: &Path) -> Result<OwnedFd, Failure> {
         Failure::usage(t!("class.dir_unusable", dir = path.display(), error = error))
             .hint(t!("class.dir_unusable_hint"))
     };
-    let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC;
+    // O_PATH: a student may search the directory (mode 1733) but not read it, and a path
+    // descriptor is all that openat and renameat need.
+    let flags = OFlags::PATH | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC;
     let dir = rustix::fs::open(path, flags, Mode::empty()).map_err(|err| match err {
         rustix::io::Errno::LOOP => unusable(t!("class.dir_is_link")),
         err => unusable(std::io::Error::from(err).to_string()),

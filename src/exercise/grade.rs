@@ -198,6 +198,11 @@ pub fn main(args: &CheckArgs) -> Result<ExitCode, Failure> {
         if item.result.passed() {
             progress.mark_done(&item.lesson.id, &item.exercise.id);
         }
+        // Nothing at the exercise's port or path: not an attempt (a grader may run `check`
+        // many times over exercises nobody has started).
+        if matches!(item.result, check::CheckResult::Fail { found: None, .. }) {
+            continue;
+        }
         let hints =
             progress.lesson(&item.lesson.id).hints.get(&item.exercise.id).copied().unwrap_or(0);
         crate::class::note(crate::class::Event::Exercise {

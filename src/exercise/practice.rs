@@ -81,10 +81,12 @@ pub fn run_lesson(
         if hints > 0 {
             progress.note_hints(&lesson.id, &exercise.id, hints);
         }
-        let (lesson_id, exercise_id) = (&lesson.id, &exercise.id);
-        let event =
-            Event::Exercise { lesson: lesson_id, exercise: exercise_id, verdict: &verdict, hints };
-        crate::class::note(event);
+        // Skipped by the student (not for a reason of the host's): not an attempt.
+        let by_student = verdict == Verdict::Skipped { reason: t!("runner.skipped_by_student") };
+        if !by_student {
+            let (lesson, exercise) = (&lesson.id, &exercise.id);
+            crate::class::note(Event::Exercise { lesson, exercise, verdict: &verdict, hints });
+        }
         if verdict == Verdict::Pass {
             progress.mark_done(&lesson.id, &exercise.id);
         }

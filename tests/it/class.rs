@@ -578,3 +578,29 @@ fn watch_needs_a_terminal_and_a_report_needs_a_class() {
     out.assert_status(2);
     assert!(out.stderr.contains("no class directory"), "{}", out.stderr);
 }
+
+#[test]
+fn watch_redraws_the_report_in_a_terminal_until_interrupted() {
+    if which::which("script").is_err() {
+        eprintln!("notice: script(1) is not installed; skipping the terminal test of --watch");
+        return;
+    }
+    let (_parent, class) = new_class();
+    let line =
+        format!("{} class report --watch {}", env!("CARGO_BIN_EXE_socklab"), class.display());
+    let terminal = Command::new("script")
+        .args(["-qec", &line, "/dev/null"])
+        .env("SOCKLAB_SYSTEM_CONFIG", "/nonexistent/socklab.toml")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Two redraws come 2 seconds apart.
+    std::thread::sleep(std::time::Duration::from_millis(2500));
+    let pid = rustix::process::Pid::from_child(&terminal);
+    rustix::process::kill_process(pid, rustix::process::Signal::INT).unwrap();
+    let output = terminal.wait_with_output().unwrap();
+    let screen = String::from_utf8_lossy(&output.stdout);
+    assert!(screen.matches("\u{1b}[2J").count() >= 2, "{screen:?}");
+    assert!(screen.matches("(no student record yet)").count() >= 2, "{screen:?}");
+}

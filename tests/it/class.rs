@@ -604,3 +604,36 @@ fn watch_redraws_the_report_in_a_terminal_until_interrupted() {
     assert!(screen.matches("\u{1b}[2J").count() >= 2, "{screen:?}");
     assert!(screen.matches("(no student record yet)").count() >= 2, "{screen:?}");
 }
+
+#[test]
+fn only_the_students_own_socket_counts_and_an_unknown_user_is_refused() {
+    use socklab::exercise::check::{self, CheckResult};
+    use socklab::lesson::values::Placement;
+    use socklab::runner::environment::Environment;
+    let lessons = socklab::lesson::shipped().unwrap();
+    let tcp = lessons.iter().find(|l| l.id == "tcp").unwrap();
+    let exercise = tcp.exercises.iter().find(|e| e.id == "loopback-listener").unwrap();
+    let offset = free_offset_for(&[9091], 10_000..23_000);
+    let placement = Placement { port_offset: offset, ..Placement::default() };
+    let env = Environment::detect();
+    let values = socklab::exercise::practice::values_for(tcp, &env, &placement).unwrap();
+    // This process's listener is the right one, for this user only.
+    let _listener = std::net::TcpListener::bind(("127.0.0.1", 9091 + offset)).unwrap();
+    let mine = check::check_for(exercise, &values, &env, me());
+    assert!(mine.passed(), "{mine:?}");
+    let someone_else = me().wrapping_add(1);
+    match check::check_for(exercise, &values, &env, someone_else) {
+        CheckResult::Fail { found: Some(_), differences, .. } => {
+            assert!(differences.iter().any(|d| d.contains("not yours")), "{differences:?}");
+        }
+        other => panic!("another user's socket must not pass: {other:?}"),
+    }
+    let out = socklab()
+        .args(["check", "tcp", "--wait", "0", "--user", "no-such-user-of-socklab"])
+        .env("SOCKLAB_SYSTEM_CONFIG", "/nonexistent/socklab.toml")
+        .output()
+        .unwrap();
+    let out = outcome(out);
+    out.assert_status(2);
+    assert!(out.stderr.contains("no user no-such-user-of-socklab"), "{}", out.stderr);
+}

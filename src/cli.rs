@@ -188,9 +188,7 @@ fn configure(matches: &ArgMatches) -> Result<(Cli, Config), Failure> {
     };
     let config = Config::load(&flags)?;
     for options in cli.lab_options() {
-        options.lessons.clone_from(&config.lessons.value);
-        options.socket_dir.clone_from(&config.socket_dir.value);
-        options.port_offset = config.port_offset.value;
+        config.apply_to(options);
     }
     Ok((cli, config))
 }

@@ -329,6 +329,21 @@ impl Config {
         set(&mut self.lang, flags.lang.clone().map(Some).as_ref(), "--lang");
     }
 
+    /// Fills the run-shaping options of one command from the effective values (flags
+    /// included: they were given to [`Config::load`]).
+    pub fn apply_to(&self, options: &mut crate::lab::LabOptions) {
+        options.lessons.clone_from(&self.lessons.value);
+        options.socket_dir.clone_from(&self.socket_dir.value);
+        options.port_offset = self.port_offset.value;
+    }
+
+    /// The isolation a file or the environment chose, if any (`--isolation` and socklab's
+    /// default are the command line's business).
+    pub fn isolation_chosen(&self) -> Option<Isolation> {
+        matches!(self.isolation.origin, Origin::Env(_) | Origin::File(_))
+            .then_some(self.isolation.value)
+    }
+
     /// Each setting by its key, its value as shown, and its origin (for `socklab config`).
     pub fn rows(&self) -> Vec<(&'static str, String, &Origin)> {
         let path = |value: &Option<PathBuf>, none: &str| {
@@ -405,6 +420,20 @@ mod tests {
         for bad in ["", "e", "english!", "zh CN", "../x", "12"] {
             assert!(!language_tag(bad), "{bad}");
         }
+    }
+
+    #[test]
+    fn isolation_is_chosen_by_a_file_or_the_environment_only() {
+        let none = env_of(&[("SOCKLAB_SYSTEM_CONFIG", "/nonexistent/socklab.toml")]);
+        assert_eq!(Config::resolve(&Flags::default(), &none).unwrap().isolation_chosen(), None);
+        let env = env_of(&[
+            ("SOCKLAB_SYSTEM_CONFIG", "/nonexistent/socklab.toml"),
+            ("SOCKLAB_ISOLATION", "namespace"),
+        ]);
+        let config = Config::resolve(&Flags::default(), &env).unwrap();
+        assert_eq!(config.isolation_chosen(), Some(Isolation::Namespace));
+        let flag = Flags { isolation: Some(Isolation::None), ..Flags::default() };
+        assert_eq!(Config::resolve(&flag, &env).unwrap().isolation.value, Isolation::None);
     }
 
     #[test]

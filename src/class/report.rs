@@ -18,7 +18,7 @@ use std::time::Duration;
 use rustix::fs::{Mode, OFlags};
 use serde::Serialize;
 
-use super::record::{self, Record, Unusable};
+use super::record::{self, LessonRecord, Record, Unusable};
 use crate::error::Failure;
 use crate::lesson::Lesson;
 use crate::t;
@@ -109,6 +109,9 @@ pub struct Row {
     pub host: String,
     pub version: String,
     pub last_activity: String,
+    /// The step or exercise the student failed last and has not passed since
+    /// (`lesson/id`): where they are stuck.
+    pub stuck_at: Option<String>,
     #[serde(flatten)]
     pub counts: Counts,
     /// Step verdicts per lesson and step (for JUnit), in the lessons' order.
@@ -158,6 +161,8 @@ struct Case {
     name: String,
     /// The last verdict, or none when never tried.
     verdict: Option<String>,
+    /// When that verdict came.
+    at: Option<String>,
 }
 
 impl Row {
@@ -172,14 +177,17 @@ impl Row {
             host: record.host.clone(),
             version: record.version.clone(),
             last_activity: record.updated.clone(),
+            stuck_at: None,
             counts: Counts::default(),
             cases: Vec::new(),
         };
+        let none = LessonRecord::default();
         for (index, lesson) in lessons.iter().enumerate() {
-            let done = record.lessons.get(&lesson.id).cloned().unwrap_or_default();
+            let done = record.lessons.get(&lesson.id).unwrap_or(&none);
             let mut count = LessonCount { index, passed: 0, total: 0 };
             for step in &lesson.steps {
-                let verdict = done.steps.get(&step.id).map(|s| s.verdict.clone());
+                let got = done.steps.get(&step.id);
+                let verdict = got.map(|s| s.verdict.clone());
                 match verdict.as_deref() {
                     Some("skipped") => {}
                     Some("pass") => {
@@ -187,7 +195,9 @@ impl Row {
                     }
                     _ => count.total += 1,
                 }
-                row.cases.push(Case { lesson: lesson.id.clone(), name: step.id.clone(), verdict });
+                let (lesson, name, at) =
+                    (lesson.id.clone(), step.id.clone(), got.map(|s| s.at.clone()));
+                row.cases.push(Case { lesson, name, verdict, at });
             }
             row.counts.lessons.push(count);
             for exercise in &lesson.exercises {
@@ -203,6 +213,7 @@ impl Row {
                     lesson: lesson.id.clone(),
                     name: exercise.id.clone(),
                     verdict,
+                    at: got.map(|e| e.at.clone()),
                 });
             }
             for quiz in &lesson.quizzes {
@@ -211,6 +222,12 @@ impl Row {
                     usize::from(done.quizzes.get(&quiz.id).is_some_and(|q| q.passed));
             }
         }
+        row.stuck_at = row
+            .cases
+            .iter()
+            .filter(|case| matches!(case.verdict.as_deref(), Some("fail" | "error")))
+            .max_by(|a, b| a.at.cmp(&b.at))
+            .map(|case| format!("{}/{}", case.lesson, case.name));
         row
     }
 
@@ -230,17 +247,12 @@ impl Row {
     }
 }
 
-/// The rows of `class` against `lessons`, stuck first: least done, then quiet longest.
+/// The rows of `class` against `lessons`, stuck first (failing at something now), then the
+/// least done, then the longest quiet.
 pub fn rows(class: &Class, lessons: &[Lesson]) -> Vec<Row> {
     let mut rows: Vec<Row> = class.records.iter().map(|r| Row::of(r, lessons)).collect();
-    rows.sort_by(|a, b| {
-        (a.share(), &a.last_activity, &a.user, a.uid).cmp(&(
-            b.share(),
-            &b.last_activity,
-            &b.user,
-            b.uid,
-        ))
-    });
+    let key = |row: &Row| (row.stuck_at.is_none(), row.share(), row.last_activity.clone());
+    rows.sort_by(|a, b| key(a).cmp(&key(b)).then_with(|| (&a.user, a.uid).cmp(&(&b.user, b.uid))));
     rows
 }
 
@@ -286,6 +298,7 @@ pub fn text(class: &Class, lessons: &[Lesson], dir: &Path) -> String {
         t!("class.col_quizzes"),
         t!("class.col_hints"),
         t!("class.col_last"),
+        t!("class.col_stuck"),
     ]);
     let fraction = |p: usize, t: usize| format!("{p}/{t}");
     let mut table: Vec<Vec<String>> = vec![header];
@@ -297,6 +310,7 @@ pub fn text(class: &Class, lessons: &[Lesson], dir: &Path) -> String {
             fraction(row.counts.quizzes_passed, row.counts.quizzes_total),
             row.counts.hints_used.to_string(),
             ago(&row.last_activity, now),
+            row.stuck_at.as_deref().map_or_else(String::new, clean),
         ]);
         table.push(cells);
     }
@@ -307,6 +321,7 @@ pub fn text(class: &Class, lessons: &[Lesson], dir: &Path) -> String {
         fraction(totals.counts.exercises_passed, totals.counts.exercises_total),
         fraction(totals.counts.quizzes_passed, totals.counts.quizzes_total),
         totals.counts.hints_used.to_string(),
+        String::new(),
         String::new(),
     ]);
     table.push(sum);
@@ -329,7 +344,7 @@ pub fn text(class: &Class, lessons: &[Lesson], dir: &Path) -> String {
             .map(|(c, (cell, width))| {
                 let pad = width.saturating_sub(console::measure_text_width(cell));
                 // Names left-aligned, numbers right-aligned.
-                if c == 0 || c == 2 {
+                if c == 0 || c == 2 || c == columns - 1 {
                     format!("{cell}{}", " ".repeat(pad))
                 } else {
                     format!("{}{cell}", " ".repeat(pad))
@@ -376,8 +391,15 @@ pub fn csv(class: &Class, lessons: &[Lesson]) -> Result<String, Failure> {
         header.push(format!("{}_total", lesson.id));
     }
     header.extend(
-        ["exercises_passed", "exercises_total", "quizzes_passed", "quizzes_total", "hints_used"]
-            .map(str::to_owned),
+        [
+            "exercises_passed",
+            "exercises_total",
+            "quizzes_passed",
+            "quizzes_total",
+            "hints_used",
+            "stuck_at",
+        ]
+        .map(str::to_owned),
     );
     let failed = |err: csv::Error| Failure::new(err.to_string());
     writer.write_record(header.iter().map(|h| safe_cell(h))).map_err(failed)?;
@@ -398,6 +420,7 @@ pub fn csv(class: &Class, lessons: &[Lesson]) -> Result<String, Failure> {
             row.counts.quizzes_passed.to_string(),
             row.counts.quizzes_total.to_string(),
             row.counts.hints_used.to_string(),
+            row.stuck_at.clone().unwrap_or_default(),
         ]);
         writer.write_record(cells.iter().map(|c| safe_cell(c))).map_err(failed)?;
     }
@@ -593,6 +616,35 @@ mod tests {
             assert!(safe_cell(formula).starts_with('\''), "{formula:?}");
         }
         assert_eq!(safe_cell("alice"), "alice");
+    }
+
+    #[test]
+    fn the_stuck_come_first_then_the_least_done() {
+        use crate::class::record::Event;
+        use crate::runner::verdict::Verdict;
+        let lessons = crate::lesson::shipped().unwrap();
+        let tcp = lessons.iter().find(|l| l.id == "tcp").unwrap();
+        let record = |uid: u32, verdict: &Verdict, steps: usize| {
+            let mut record = Record::new(uid);
+            for step in tcp.steps.iter().take(steps) {
+                let event = Event::Step { lesson: &tcp.id, step: &step.id, verdict };
+                record.apply(&event, "2026-01-01T00:00:00Z");
+            }
+            record
+        };
+        let fail = Verdict::Fail { difference: String::new() };
+        let class = Class {
+            records: vec![
+                record(4_000_001, &Verdict::Pass, 10),
+                record(4_000_002, &fail, 1),
+                record(4_000_003, &Verdict::Pass, 1),
+            ],
+            skipped: Vec::new(),
+        };
+        let order: Vec<u32> = rows(&class, &lessons).iter().map(|r| r.uid).collect();
+        assert_eq!(order, [4_000_002, 4_000_003, 4_000_001]);
+        let stuck = rows(&class, &lessons)[0].stuck_at.clone();
+        assert_eq!(stuck, Some(format!("tcp/{}", tcp.steps[0].id)));
     }
 
     #[test]

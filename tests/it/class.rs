@@ -469,11 +469,13 @@ fn csv_json_and_junit_are_well_formed_and_name_the_user() {
             "exercises_total",
             "quizzes_passed",
             "quizzes_total",
-            "hints_used"
+            "hints_used",
+            "stuck_at"
         ]
     );
     let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
     assert_eq!(rows.len(), 1);
+    assert_eq!(&rows[0][11], "backlog/inspect");
     assert_eq!(
         (&rows[0][0], &rows[0][1], &rows[0][4], &rows[0][5]),
         (user.as_str(), me().to_string().as_str(), "3", "4")
@@ -489,6 +491,7 @@ fn csv_json_and_junit_are_well_formed_and_name_the_user() {
         (Some(user.as_str()), Some(u64::from(me())))
     );
     assert_eq!(student["steps"]["backlog"], serde_json::json!({"passed": 3, "total": 4}));
+    assert_eq!(student["stuck_at"], "backlog/inspect", "the failed step: {student}");
     assert_eq!(json["totals"]["students"], 1);
 
     let mut junit_command = socklab();

@@ -323,8 +323,10 @@ fn a_classmates_socket_does_not_pass_your_exercise_and_root_grades_a_named_stude
     let ports: Vec<u16> = lessons.iter().flat_map(|l| &l.values.ports).map(|p| p.port).collect();
     let highest = ports.iter().copied().max().unwrap_or(0);
     let offset = free_offset_for(&ports, 10_000..(32_000 - highest));
-    let alice_lab = shared_lab(None).moved_by(offset);
-    let bob_lab = shared_lab(None).moved_by(offset);
+    let (_parent, class) = new_class();
+    let class_dir = class.display().to_string();
+    let alice_lab = shared_lab(None).moved_by(offset).with_env("SOCKLAB_CLASS", &class_dir);
+    let bob_lab = shared_lab(None).moved_by(offset).with_env("SOCKLAB_CLASS", &class_dir);
     let port = 9091 + offset;
     // Alice does the loopback-listener exercise of the TCP lesson.
     let mut listen = socklab();
@@ -369,6 +371,16 @@ fn a_classmates_socket_does_not_pass_your_exercise_and_root_grades_a_named_stude
     assert!(root.stderr.contains("Grading"), "{}", root.stderr);
     assert_eq!(verdict_of(&root_as_bob)["verdict"], "fail");
     bob_for_alice.assert_status(2);
+    // The records: Alice passed at her first attempt; Bob's attempt on her socket failed;
+    // exercises nobody started are no attempt; root's grading of Alice wrote nothing.
+    let exercises = |uid: u32| record(&class, uid)["lessons"]["tcp"]["exercises"].clone();
+    let (alice, bob) = (exercises(ALICE), exercises(BOB));
+    let mine = &alice["loopback-listener"];
+    assert_eq!((&mine["passed"], &mine["attempts"]), (&true.into(), &1.into()), "{alice}");
+    let theirs = &bob["loopback-listener"];
+    assert_eq!((&theirs["passed"], &theirs["verdict"]), (&false.into(), &"fail".into()), "{bob}");
+    assert_eq!(alice.as_object().unwrap().len(), 1, "{alice}");
+    assert!(!class.join("0.json").exists(), "root graded, and recorded nothing");
     assert!(
         bob_for_alice.stderr.contains("only root can grade another user"),
         "{}",

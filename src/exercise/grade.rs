@@ -110,11 +110,11 @@ impl Student {
     }
 }
 
-/// Where `student`'s exercises are looked for when root grades them with `--user`: today the
-/// host's socket tables and files, filtered to the student's uid. This is the place to enter
-/// the student's lasting lab (the one `socklab shell` keeps) when it runs, before any thread
-/// starts; the notice says where the grading happened.
-pub fn enter_students_lab(student: &Student) -> String {
+/// Where root grades `student` (`--user`), as the notice printed before grading: today the
+/// host's socket tables and files, filtered to the student's uid. The lasting lab a student
+/// keeps with `socklab shell` (the isolation work) connects here: look it up by the
+/// student's uid, enter it before any thread starts, and say so instead.
+pub fn where_to_grade(student: &Student) -> String {
     t!("class.graded_other", user = crate::exercise::found::user_label(student.uid))
 }
 
@@ -186,7 +186,7 @@ pub fn main(args: &CheckArgs) -> Result<ExitCode, Failure> {
     };
     let myself = student.uid == crate::net::privilege::euid();
     if !myself {
-        eprintln!("{}", crate::ui::render::clean(&enter_students_lab(&student)));
+        eprintln!("{}", crate::ui::render::clean(&where_to_grade(&student)));
     }
     let placement = lab::placement(&args.lab)?;
     let env = Environment::detect();

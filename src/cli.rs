@@ -210,12 +210,17 @@ pub fn main() -> ExitCode {
 
 /// Runs one parsed command line with the configuration in effect.
 pub fn run(cli: Cli, config: &Config) -> Result<ExitCode, Failure> {
-    // The commands that give verdicts join the class now, before anything else happens (a lab
-    // entered later has a /tmp of its own; the class directory stays the host's).
-    if let (Some(dir), None | Some(Command::Run(_) | Command::Check(_) | Command::Practice(_))) =
-        (&config.class.value, &cli.command)
-    {
-        crate::class::join(dir);
+    // The commands that give verdicts open the progress directory and join the class now,
+    // before anything else happens (a lab entered later has a /tmp of its own; both stay the
+    // host's).
+    if matches!(
+        cli.command,
+        None | Some(Command::Run(_) | Command::Check(_) | Command::Practice(_))
+    ) {
+        crate::runner::progress::pin_state_dir();
+        if let Some(dir) = &config.class.value {
+            crate::class::join(dir);
+        }
     }
     match cli.command {
         None => lab::default_command(&cli.lab),

@@ -78,7 +78,11 @@ pub fn join(path: &Path) {
             *slot = Some(Joined { path: path.to_owned(), dir, uid, warned: false });
         }
         Err(failure) => {
-            eprintln!("{}", crate::ui::render::clean(&t!("class.not_recorded", why = failure)));
+            let mut note = t!("class.not_recorded", why = failure.message);
+            for hint in &failure.hints {
+                note.push_str(&format!("\n  hint: {hint}"));
+            }
+            eprintln!("{}", crate::ui::render::clean(&note));
         }
     }
 }

@@ -224,6 +224,11 @@ fn the_configured_offset_moves_a_run_and_the_class_comes_from_the_environment() 
     // The lesson is not done: one step failed.
     let list = lab.run(&["list"]);
     assert!(!list.stdout.contains("(complete)"), "{}", list.stdout);
+    // A class that cannot be used is said in one line; the run goes on as without one.
+    let missing = lab.run(&["--class", "/nonexistent/class", "run", "--yes"]);
+    missing.assert_status(1);
+    assert!(missing.stderr.contains("not recorded for the class"), "{}", missing.stderr);
+    assert!(missing.stdout.contains("3 passed, 1 failed"), "{}", missing.stdout);
 }
 
 #[test]

@@ -6,12 +6,14 @@
 
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{ArgMatches, CommandFactory, FromArgMatches, Parser, Subcommand};
 
+use crate::config::{Config, Flags};
 use crate::error::Failure;
 use crate::isolation::{self, Mode};
 use crate::lab::{self, LabOption, LabOptions, RunArgs};
 use crate::net::{inspect, listen, probe, stat};
+use crate::t;
 
 /// socklab: a hands-on lab for Linux sockets. Without a subcommand, the tour (in a terminal)
 /// or every lesson in batch mode (without one).
@@ -20,6 +22,10 @@ use crate::net::{inspect, listen, probe, stat};
 pub struct Cli {
     #[command(flatten)]
     pub lab: LabOptions,
+    /// Record your verdicts in the class directory DIR (`socklab class init` makes one)
+    /// [env: SOCKLAB_CLASS]
+    #[arg(long, value_name = "DIR", global = true)]
+    pub class: Option<std::path::PathBuf>,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -77,6 +83,14 @@ pub enum Command {
         #[arg(long, conflicts_with = "held")]
         probe: bool,
     },
+    /// Show the configuration in effect, and where each value came from
+    ///
+    /// Flags first, then SOCKLAB_* variables, then ~/.config/socklab/config.toml, then
+    /// /etc/socklab/config.toml, then the defaults.
+    Config,
+    /// For instructors: make a class directory, and follow the class's progress
+    #[command(subcommand)]
+    Class(ClassCommand),
     /// The mdBook preprocessor (called by `mdbook build`, not by people).
     #[command(hide = true)]
     BookPreprocessor {
@@ -94,10 +108,77 @@ pub enum Command {
     Stat(stat::StatArgs),
 }
 
+/// `socklab class` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum ClassCommand {
+    /// Make DIR a class directory (sticky, mode 1733) and print the line to hand out.
+    Init {
+        #[arg(value_name = "DIR")]
+        dir: std::path::PathBuf,
+    },
+    /// One row per student: steps per lesson, exercises, quizzes, hints, last activity
+    ///
+    /// Sorted so the stuck come first; `--watch` redraws it every 2 seconds, `--format`
+    /// exports CSV, JSON or JUnit XML.
+    Report(crate::class::report::ReportArgs),
+}
+
+/// Parses the command line, then fills the run-shaping options not given as flags from the
+/// configuration (environment, user file, system file, defaults). The engine's tools
+/// (listen, inspect, probe, stat) read no configuration.
+fn configure(matches: &ArgMatches) -> Result<(Cli, Config), Failure> {
+    let cli = Cli::from_arg_matches(matches).unwrap_or_else(|err| err.exit());
+    let tool = matches!(
+        cli.command,
+        Some(
+            Command::Listen(_)
+                | Command::Inspect(_)
+                | Command::Probe(_)
+                | Command::Stat(_)
+                | Command::BookPreprocessor { .. }
+        )
+    );
+    let uses_class = matches!(
+        cli.command,
+        None | Some(
+            Command::Run(_)
+                | Command::Check(_)
+                | Command::Practice(_)
+                | Command::Config
+                | Command::Class(_)
+        )
+    );
+    if cli.class.is_some() && !uses_class {
+        let command = matches.subcommand_name().unwrap_or_default();
+        return Err(Failure::usage(t!("class.class_unused", command = command)));
+    }
+    if tool {
+        return Ok((cli, Config::default()));
+    }
+    // Whether --port-offset was written at each level (a written 0 overrides a configured one).
+    let levels = std::iter::once(matches).chain(matches.subcommand().map(|(_, sub)| sub));
+    let written: Vec<bool> = levels
+        .map(|level| {
+            level.ids().any(|id| id == "port_offset")
+                && level.value_source("port_offset") == Some(clap::parser::ValueSource::CommandLine)
+        })
+        .collect();
+    let flags = Flags {
+        class: cli.class.clone(),
+        lessons: cli.lab.lessons.clone(),
+        socket_dir: cli.lab.socket_dir.clone(),
+        port_offset: written.iter().any(|w| *w).then_some(cli.lab.port_offset),
+        ..Flags::default()
+    };
+    // The options stay as typed here: each command refuses those it has no use for, and
+    // takes the configured values after that (see `run`).
+    Ok((cli, Config::load(&flags)?))
+}
+
 /// Runs socklab with this process's arguments.
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
-    let code = match run(cli) {
+    let matches = Cli::command().get_matches();
+    let code = match configure(&matches).and_then(|(cli, config)| run(cli, &config)) {
         Ok(code) => code,
         Err(failure) => {
             eprintln!("{}", crate::ui::render::clean(&failure.to_string()));
@@ -109,11 +190,26 @@ pub fn main() -> ExitCode {
     code
 }
 
-/// Runs one parsed command line. The run-shaping options are global: each command takes
-/// them from the whole line and refuses those it has no use for.
-pub fn run(cli: Cli) -> Result<ExitCode, Failure> {
+/// Runs one parsed command line with the configuration in effect. The run-shaping options
+/// are global: each command takes them from the whole line and refuses those it has no use
+/// for (as typed); the configuration fills in the rest.
+pub fn run(cli: Cli, config: &Config) -> Result<ExitCode, Failure> {
     use LabOption::Isolation;
-    let options = cli.lab;
+    // The commands that give verdicts open the progress directory and join the class now,
+    // before anything else happens (a lab entered later has a /tmp of its own; both stay the
+    // host's).
+    if matches!(
+        cli.command,
+        None | Some(Command::Run(_) | Command::Check(_) | Command::Practice(_))
+    ) {
+        crate::runner::progress::pin_state_dir();
+        if let Some(dir) = &config.class.value {
+            crate::class::join(dir);
+        }
+    }
+    let typed = cli.lab;
+    let mut options = typed.clone();
+    config.apply_to(&mut options);
     match cli.command {
         None => lab::default_command(&options),
         Some(Command::Run(mut args)) => {
@@ -133,7 +229,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, Failure> {
             crate::lint::main(&args)
         }
         Some(Command::Shell(args)) => {
-            options.only("shell", &[Isolation])?;
+            typed.only("shell", &[Isolation])?;
             isolation::shell::main(&args, Mode::resolve(options.isolation)?)
         }
         Some(Command::List) => lab::list(&options),
@@ -141,8 +237,14 @@ pub fn run(cli: Cli) -> Result<ExitCode, Failure> {
         Some(Command::Explain { topic, glossary }) => {
             lab::explain(&options, topic.as_deref(), glossary.as_deref())
         }
+        Some(Command::Config) => crate::config::main(config),
+        Some(Command::Class(ClassCommand::Init { dir })) => crate::class::init(&dir),
+        Some(Command::Class(ClassCommand::Report(args))) => {
+            let lessons = lab::load(&options)?;
+            crate::class::report::main(&args, config.class.value.as_deref(), &lessons)
+        }
         Some(Command::BookPreprocessor { args }) => {
-            options.only("book-preprocessor", &[])?;
+            typed.only("book-preprocessor", &[])?;
             let lessons = lab::load(&LabOptions::default())?;
             crate::book::preprocess(&args, &lessons)
         }
@@ -152,19 +254,19 @@ pub fn run(cli: Cli) -> Result<ExitCode, Failure> {
         // The engine's tools act where they are run (on the host, or in the lab of the shell
         // they are typed in): no run-shaping option applies to them.
         Some(Command::Listen(args)) => {
-            options.only("listen", &[])?;
+            typed.only("listen", &[])?;
             listen::main(&args)
         }
         Some(Command::Inspect(args)) => {
-            options.only("inspect", &[])?;
+            typed.only("inspect", &[])?;
             inspect::main(&args)
         }
         Some(Command::Probe(args)) => {
-            options.only("probe", &[])?;
+            typed.only("probe", &[])?;
             probe::main(&args)
         }
         Some(Command::Stat(args)) => {
-            options.only("stat", &[])?;
+            typed.only("stat", &[])?;
             stat::main(&args)
         }
     }

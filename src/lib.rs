@@ -5,7 +5,9 @@
 //! reads live in `locale/*.toml` and are reached through [`text`].
 
 pub mod book;
+pub mod class;
 pub mod cli;
+pub mod config;
 pub mod error;
 pub mod exercise;
 pub mod isolation;

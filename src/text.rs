@@ -27,6 +27,7 @@ const CATALOGUES: &[(&str, &[(&str, &str)])] = &[(
         ("book", include_str!("../locale/en/book.toml")),
         ("exercise", include_str!("../locale/en/exercise.toml")),
         ("lint", include_str!("../locale/en/lint.toml")),
+        ("class", include_str!("../locale/en/class.toml")),
         ("topology", include_str!("../locale/en/topology.toml")),
     ],
 )];

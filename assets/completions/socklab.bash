@@ -22,6 +22,12 @@ _socklab() {
             socklab,check)
                 cmd="socklab__subcmd__check"
                 ;;
+            socklab,class)
+                cmd="socklab__subcmd__class"
+                ;;
+            socklab,config)
+                cmd="socklab__subcmd__config"
+                ;;
             socklab,explain)
                 cmd="socklab__subcmd__explain"
                 ;;
@@ -61,11 +67,35 @@ _socklab() {
             socklab,stat)
                 cmd="socklab__subcmd__stat"
                 ;;
+            socklab__subcmd__class,help)
+                cmd="socklab__subcmd__class__subcmd__help"
+                ;;
+            socklab__subcmd__class,init)
+                cmd="socklab__subcmd__class__subcmd__init"
+                ;;
+            socklab__subcmd__class,report)
+                cmd="socklab__subcmd__class__subcmd__report"
+                ;;
+            socklab__subcmd__class__subcmd__help,help)
+                cmd="socklab__subcmd__class__subcmd__help__subcmd__help"
+                ;;
+            socklab__subcmd__class__subcmd__help,init)
+                cmd="socklab__subcmd__class__subcmd__help__subcmd__init"
+                ;;
+            socklab__subcmd__class__subcmd__help,report)
+                cmd="socklab__subcmd__class__subcmd__help__subcmd__report"
+                ;;
             socklab__subcmd__help,book-preprocessor)
                 cmd="socklab__subcmd__help__subcmd__book__subcmd__preprocessor"
                 ;;
             socklab__subcmd__help,check)
                 cmd="socklab__subcmd__help__subcmd__check"
+                ;;
+            socklab__subcmd__help,class)
+                cmd="socklab__subcmd__help__subcmd__class"
+                ;;
+            socklab__subcmd__help,config)
+                cmd="socklab__subcmd__help__subcmd__config"
                 ;;
             socklab__subcmd__help,explain)
                 cmd="socklab__subcmd__help__subcmd__explain"
@@ -106,6 +136,12 @@ _socklab() {
             socklab__subcmd__help,stat)
                 cmd="socklab__subcmd__help__subcmd__stat"
                 ;;
+            socklab__subcmd__help__subcmd__class,init)
+                cmd="socklab__subcmd__help__subcmd__class__subcmd__init"
+                ;;
+            socklab__subcmd__help__subcmd__class,report)
+                cmd="socklab__subcmd__help__subcmd__class__subcmd__report"
+                ;;
             *)
                 ;;
         esac
@@ -113,7 +149,7 @@ _socklab() {
 
     case "${cmd}" in
         socklab)
-            opts="-h -V --lessons --port-offset --socket-dir --isolation --help --version run check practice lint shell list reset explain lab-holder book-preprocessor listen inspect probe stat help"
+            opts="-h -V --lessons --port-offset --socket-dir --isolation --class --help --version run check practice lint shell list reset explain lab-holder config class book-preprocessor listen inspect probe stat help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -135,6 +171,10 @@ _socklab() {
                     COMPREPLY=($(compgen -W "auto namespace none" -- "${cur}"))
                     return 0
                     ;;
+                --class)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -143,7 +183,7 @@ _socklab() {
             return 0
             ;;
         socklab__subcmd__book__subcmd__preprocessor)
-            opts="-h --lessons --port-offset --socket-dir --isolation --help"
+            opts="-h --lessons --port-offset --socket-dir --isolation --class --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -165,6 +205,10 @@ _socklab() {
                     COMPREPLY=($(compgen -W "auto namespace none" -- "${cur}"))
                     return 0
                     ;;
+                --class)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -173,7 +217,7 @@ _socklab() {
             return 0
             ;;
         socklab__subcmd__check)
-            opts="-h --format --wait --lessons --port-offset --socket-dir --isolation --help"
+            opts="-h --format --wait --user --lessons --port-offset --socket-dir --isolation --class --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -187,6 +231,10 @@ _socklab() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --user)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --lessons)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -203,6 +251,206 @@ _socklab() {
                     COMPREPLY=($(compgen -W "auto namespace none" -- "${cur}"))
                     return 0
                     ;;
+                --class)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        socklab__subcmd__class)
+            opts="-h --lessons --port-offset --socket-dir --isolation --class --help init report help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --lessons)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --port-offset)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --socket-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --isolation)
+                    COMPREPLY=($(compgen -W "auto namespace none" -- "${cur}"))
+                    return 0
+                    ;;
+                --class)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        socklab__subcmd__class__subcmd__help)
+            opts="init report help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        socklab__subcmd__class__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        socklab__subcmd__class__subcmd__help__subcmd__init)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        socklab__subcmd__class__subcmd__help__subcmd__report)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        socklab__subcmd__class__subcmd__init)
+            opts="-h --lessons --port-offset --socket-dir --isolation --class --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --lessons)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --port-offset)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --socket-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --isolation)
+                    COMPREPLY=($(compgen -W "auto namespace none" -- "${cur}"))
+                    return 0
+                    ;;
+                --class)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        socklab__subcmd__class__subcmd__report)
+            opts="-h --watch --format --lessons --port-offset --socket-dir --isolation --class --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --format)
+                    COMPREPLY=($(compgen -W "text csv json junit" -- "${cur}"))
+                    return 0
+                    ;;
+                --lessons)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --port-offset)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --socket-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --isolation)
+                    COMPREPLY=($(compgen -W "auto namespace none" -- "${cur}"))
+                    return 0
+                    ;;
+                --class)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        socklab__subcmd__config)
+            opts="-h --lessons --port-offset --socket-dir --isolation --class --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --lessons)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --port-offset)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --socket-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --isolation)
+                    COMPREPLY=($(compgen -W "auto namespace none" -- "${cur}"))
+                    return 0
+                    ;;
+                --class)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -211,7 +459,7 @@ _socklab() {
             return 0
             ;;
         socklab__subcmd__explain)
-            opts="-h --glossary --lessons --port-offset --socket-dir --isolation --help"
+            opts="-h --glossary --lessons --port-offset --socket-dir --isolation --class --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -237,6 +485,10 @@ _socklab() {
                     COMPREPLY=($(compgen -W "auto namespace none" -- "${cur}"))
                     return 0
                     ;;
+                --class)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -245,7 +497,7 @@ _socklab() {
             return 0
             ;;
         socklab__subcmd__help)
-            opts="run check practice lint shell list reset explain lab-holder book-preprocessor listen inspect probe stat help"
+            opts="run check practice lint shell list reset explain lab-holder config class book-preprocessor listen inspect probe stat help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -273,6 +525,62 @@ _socklab() {
             return 0
             ;;
         socklab__subcmd__help__subcmd__check)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        socklab__subcmd__help__subcmd__class)
+            opts="init report"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        socklab__subcmd__help__subcmd__class__subcmd__init)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        socklab__subcmd__help__subcmd__class__subcmd__report)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        socklab__subcmd__help__subcmd__config)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -469,7 +777,7 @@ _socklab() {
             return 0
             ;;
         socklab__subcmd__inspect)
-            opts="-4 -6 -t -u -x -l -a -n -H -p -o -e -m -i -s -A -f -w -0 -d -S -M -r -T -K -E -O -b -Z -z -N -h --ipv4 --ipv6 --tcp --udp --unix --listening --all --numeric --no-header --processes --options --extended --memory --info --summary --query --family --port --raw --packet --dccp --sctp --mptcp --resolve --threads --kill --events --oneline --bpf --context --contexts --net --notes --lessons --port-offset --socket-dir --isolation --help"
+            opts="-4 -6 -t -u -x -l -a -n -H -p -o -e -m -i -s -A -f -w -0 -d -S -M -r -T -K -E -O -b -Z -z -N -h --ipv4 --ipv6 --tcp --udp --unix --listening --all --numeric --no-header --processes --options --extended --memory --info --summary --query --family --port --raw --packet --dccp --sctp --mptcp --resolve --threads --kill --events --oneline --bpf --context --contexts --net --notes --lessons --port-offset --socket-dir --isolation --class --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -519,6 +827,10 @@ _socklab() {
                     COMPREPLY=($(compgen -W "auto namespace none" -- "${cur}"))
                     return 0
                     ;;
+                --class)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -527,7 +839,7 @@ _socklab() {
             return 0
             ;;
         socklab__subcmd__lab__subcmd__holder)
-            opts="-h --held --probe --lessons --port-offset --socket-dir --isolation --help"
+            opts="-h --held --probe --lessons --port-offset --socket-dir --isolation --class --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -547,6 +859,10 @@ _socklab() {
                     ;;
                 --isolation)
                     COMPREPLY=($(compgen -W "auto namespace none" -- "${cur}"))
+                    return 0
+                    ;;
+                --class)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)
@@ -557,7 +873,7 @@ _socklab() {
             return 0
             ;;
         socklab__subcmd__lint)
-            opts="-h --lessons --port-offset --socket-dir --isolation --help"
+            opts="-h --lessons --port-offset --socket-dir --isolation --class --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -577,6 +893,10 @@ _socklab() {
                     ;;
                 --isolation)
                     COMPREPLY=($(compgen -W "auto namespace none" -- "${cur}"))
+                    return 0
+                    ;;
+                --class)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)
@@ -587,7 +907,7 @@ _socklab() {
             return 0
             ;;
         socklab__subcmd__list)
-            opts="-h --lessons --port-offset --socket-dir --isolation --help"
+            opts="-h --lessons --port-offset --socket-dir --isolation --class --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -607,6 +927,10 @@ _socklab() {
                     ;;
                 --isolation)
                     COMPREPLY=($(compgen -W "auto namespace none" -- "${cur}"))
+                    return 0
+                    ;;
+                --class)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)
@@ -617,7 +941,7 @@ _socklab() {
             return 0
             ;;
         socklab__subcmd__listen)
-            opts="-h --notes --lessons --port-offset --socket-dir --isolation --help"
+            opts="-h --notes --lessons --port-offset --socket-dir --isolation --class --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -637,6 +961,10 @@ _socklab() {
                     ;;
                 --isolation)
                     COMPREPLY=($(compgen -W "auto namespace none" -- "${cur}"))
+                    return 0
+                    ;;
+                --class)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)
@@ -647,7 +975,7 @@ _socklab() {
             return 0
             ;;
         socklab__subcmd__practice)
-            opts="-h --lessons --port-offset --socket-dir --isolation --help"
+            opts="-h --lessons --port-offset --socket-dir --isolation --class --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -669,6 +997,10 @@ _socklab() {
                     COMPREPLY=($(compgen -W "auto namespace none" -- "${cur}"))
                     return 0
                     ;;
+                --class)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -677,7 +1009,7 @@ _socklab() {
             return 0
             ;;
         socklab__subcmd__probe)
-            opts="-4 -6 -u -v -z -n -U -w -h --notes --lessons --port-offset --socket-dir --isolation --help"
+            opts="-4 -6 -u -v -z -n -U -w -h --notes --lessons --port-offset --socket-dir --isolation --class --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -703,6 +1035,10 @@ _socklab() {
                     COMPREPLY=($(compgen -W "auto namespace none" -- "${cur}"))
                     return 0
                     ;;
+                --class)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -711,7 +1047,7 @@ _socklab() {
             return 0
             ;;
         socklab__subcmd__reset)
-            opts="-h --lessons --port-offset --socket-dir --isolation --help"
+            opts="-h --lessons --port-offset --socket-dir --isolation --class --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -733,6 +1069,10 @@ _socklab() {
                     COMPREPLY=($(compgen -W "auto namespace none" -- "${cur}"))
                     return 0
                     ;;
+                --class)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -741,7 +1081,7 @@ _socklab() {
             return 0
             ;;
         socklab__subcmd__run)
-            opts="-y -h --yes --format --lessons --port-offset --socket-dir --isolation --help"
+            opts="-y -h --yes --format --lessons --port-offset --socket-dir --isolation --class --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -767,6 +1107,10 @@ _socklab() {
                     COMPREPLY=($(compgen -W "auto namespace none" -- "${cur}"))
                     return 0
                     ;;
+                --class)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -775,7 +1119,7 @@ _socklab() {
             return 0
             ;;
         socklab__subcmd__shell)
-            opts="-h --lessons --port-offset --socket-dir --isolation --help"
+            opts="-h --lessons --port-offset --socket-dir --isolation --class --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -795,6 +1139,10 @@ _socklab() {
                     ;;
                 --isolation)
                     COMPREPLY=($(compgen -W "auto namespace none" -- "${cur}"))
+                    return 0
+                    ;;
+                --class)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)
@@ -805,7 +1153,7 @@ _socklab() {
             return 0
             ;;
         socklab__subcmd__stat)
-            opts="-d -h --ls --directory --notes --lessons --port-offset --socket-dir --isolation --help"
+            opts="-d -h --ls --directory --notes --lessons --port-offset --socket-dir --isolation --class --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -825,6 +1173,10 @@ _socklab() {
                     ;;
                 --isolation)
                     COMPREPLY=($(compgen -W "auto namespace none" -- "${cur}"))
+                    return 0
+                    ;;
+                --class)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)

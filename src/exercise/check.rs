@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
-use super::found::{Comparison, Found};
+use super::found::{Comparison, Found, user_label};
 use crate::lesson::Need;
 use crate::lesson::exercise::{Exercise, Facts, PortRef};
 use crate::lesson::values::Resolved;
@@ -110,8 +110,20 @@ pub fn target(facts: &Facts, values: &Resolved) -> Result<Target, String> {
     }
 }
 
-/// Checks `exercise` once, now.
+/// Checks `exercise` once, now, for the user running socklab.
 pub fn check(exercise: &Exercise, values: &Resolved, env: &Environment) -> CheckResult {
+    check_for(exercise, values, env, crate::net::privilege::euid())
+}
+
+/// Checks `exercise` once, now, for the student `you` (a uid): only their sockets and socket
+/// files count. When only another user's socket is there, it fails and says whose it is
+/// (a classmate's work never passes yours).
+pub fn check_for(
+    exercise: &Exercise,
+    values: &Resolved,
+    env: &Environment,
+    you: u32,
+) -> CheckResult {
     if exercise.needs.contains(&Need::Ipv6) && !env.ipv6 {
         return CheckResult::Skipped { reason: t!("runner.no_ipv6") };
     }
@@ -119,15 +131,29 @@ pub fn check(exercise: &Exercise, values: &Resolved, env: &Environment) -> Check
         Ok(target) => target,
         Err(message) => return CheckResult::Error { message, hints: Vec::new() },
     };
-    let you = crate::net::privilege::euid();
     let (candidates, absent) = match candidates(&target) {
         Ok(found) => found,
         // Neither netlink nor /proc/net could be read: nothing is known, nothing is judged.
         Err(message) => return CheckResult::Error { message, hints: Vec::new() },
     };
-    let Some(best) = candidates.iter().max_by_key(|found| score(found, &exercise.expect, you))
-    else {
-        return CheckResult::Fail { found: None, differences: vec![absent], mistake: None };
+    let (mine, others): (Vec<Found>, Vec<Found>) =
+        candidates.into_iter().partition(|found| found.owner_uid() == Some(you));
+    let by_score = |found: &&Found| score(found, &exercise.expect, you);
+    let Some(best) = mine.iter().max_by_key(by_score) else {
+        let Some(other) = others.iter().max_by_key(by_score) else {
+            return CheckResult::Fail { found: None, differences: vec![absent], mistake: None };
+        };
+        let owner = other.owner_uid().map_or_else(|| t!("class.owner_unknown"), user_label);
+        let mistake = exercise
+            .mistakes
+            .iter()
+            .find(|rule| other.has(&rule.when, you))
+            .map(|rule| values.substitute(&rule.say));
+        return CheckResult::Fail {
+            found: Some(other.describe()),
+            differences: vec![t!("class.not_yours", owner = owner, you = user_label(you))],
+            mistake,
+        };
     };
     // Any candidate that has every fact passes (the best one does, if any does).
     let checks = best.compare(&exercise.expect, you);
@@ -176,13 +202,24 @@ pub fn check_until(
     env: &Environment,
     deadline: Instant,
 ) -> CheckResult {
+    check_until_for(exercise, values, env, deadline, crate::net::privilege::euid())
+}
+
+/// [`check_until`] for the student `you` (see [`check_for`]).
+pub fn check_until_for(
+    exercise: &Exercise,
+    values: &Resolved,
+    env: &Environment,
+    deadline: Instant,
+    you: u32,
+) -> CheckResult {
     let target = target(&exercise.expect, values).ok();
     loop {
         if Instant::now() + POLL > deadline {
-            return check(exercise, values, env);
+            return check_for(exercise, values, env, you);
         }
         if target.as_ref().is_none_or(|target| could_pass(&exercise.expect, target)) {
-            let result = check(exercise, values, env);
+            let result = check_for(exercise, values, env, you);
             if matches!(result, CheckResult::Pass { .. } | CheckResult::Skipped { .. }) {
                 return result;
             }

@@ -103,7 +103,7 @@ impl Found {
     }
 
     /// The owner: the file's for a Unix socket bound to a path, else the socket's.
-    fn owner_uid(&self) -> Option<u32> {
+    pub fn owner_uid(&self) -> Option<u32> {
         self.file.map(|(_, uid)| uid).or(self.uid)
     }
 

@@ -49,6 +49,10 @@ pub struct CheckArgs {
     /// Give the sockets up to SECS seconds to appear (one deadline for the whole run).
     #[arg(long, value_name = "SECS", default_value = "1", value_parser = parse_seconds)]
     pub wait: Duration,
+    /// Grade user NAME (a name or a uid; root only): only their sockets and files count,
+    /// and nothing is recorded
+    #[arg(long, value_name = "NAME")]
+    pub user: Option<String>,
     /// The run-shaping options (global ones, filled in from the whole command line).
     #[arg(skip)]
     pub lab: LabOptions,
@@ -72,8 +76,54 @@ pub struct Checked<'a> {
     pub seconds: f64,
 }
 
+/// Whose exercises are graded, and where (JSON and JUnit name them).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Student {
+    pub uid: u32,
+    pub name: String,
+    pub host: String,
+}
+
+impl Student {
+    /// The user running socklab.
+    pub fn me() -> Self {
+        Self::of(crate::net::privilege::euid())
+    }
+
+    fn of(uid: u32) -> Self {
+        let name = crate::net::stat::accounts::user_name(uid)
+            .map_or_else(|| uid.to_string(), str::to_owned);
+        Self { uid, name, host: crate::class::record::host_name() }
+    }
+
+    /// The student `--user NAME` names (a user name, else a uid): root may name anyone,
+    /// others only themselves.
+    pub fn named(name: &str) -> Result<Self, Failure> {
+        let by_name = nix::unistd::User::from_name(name).ok().flatten().map(|u| u.uid.as_raw());
+        let uid = by_name
+            .or_else(|| name.parse::<u32>().ok())
+            .ok_or_else(|| Failure::usage(t!("class.user_unknown", name = name)))?;
+        let me = crate::net::privilege::euid();
+        if me != 0 && uid != me {
+            return Err(Failure::usage(t!("class.user_not_root", name = name)));
+        }
+        Ok(Self::of(uid))
+    }
+}
+
+/// Where root grades `student` (`--user`), as the notice printed before grading: today the
+/// host's socket tables and files, filtered to the student's uid. The lasting lab a student
+/// keeps with `socklab shell` (the isolation work) connects here: look it up by the
+/// student's uid, enter it before any thread starts, and say so instead.
+pub fn where_to_grade(student: &Student) -> String {
+    t!("class.graded_other", user = crate::exercise::found::user_label(student.uid))
+}
+
 #[derive(Serialize)]
 struct Record<'a> {
+    user: &'a str,
+    uid: u32,
+    host: &'a str,
     lesson: &'a str,
     exercise: &'a str,
     title: &'a str,
@@ -90,6 +140,7 @@ pub fn grade<'a>(
     env: &Environment,
     placement: &Placement,
     wait: Duration,
+    student: &Student,
 ) -> Result<Vec<Checked<'a>>, Failure> {
     let deadline = Instant::now() + wait;
     let mut checked = Vec::new();
@@ -97,7 +148,7 @@ pub fn grade<'a>(
         let values = values_for(lesson, env, placement)?;
         for exercise in &lesson.exercises {
             let started = Instant::now();
-            let result = check::check_until(exercise, &values, env, deadline);
+            let result = check::check_until_for(exercise, &values, env, deadline, student.uid);
             checked.push(Checked {
                 lesson,
                 exercise,
@@ -130,27 +181,49 @@ pub fn main(args: &CheckArgs) -> Result<ExitCode, Failure> {
         return Err(Failure::usage(t!("exercise.no_exercises"))
             .hint(t!("exercise.lessons_with_exercises", known = having.join(", "))));
     }
+    let student = match &args.user {
+        Some(name) => Student::named(name)?,
+        None => Student::me(),
+    };
+    let myself = student.uid == crate::net::privilege::euid();
+    if !myself {
+        eprintln!("{}", crate::ui::render::clean(&where_to_grade(&student)));
+    }
     // Into the student's lasting lab, if one is running (before any thread).
     let prepared =
         lab::prepare(&args.lab, &lessons, crate::isolation::Purpose::Exercises { create: false })?;
     let placement = &prepared.placement;
     let env = Environment::detect();
-    let mut progress = Progress::load()?;
+    // Another student's progress lives in their home: it is neither read nor written.
+    let mut progress = if myself { Progress::load()? } else { Progress::in_memory() };
     cleanup::install_signal_handler();
-    let checked = grade(&with_exercises, &env, placement, args.wait)?;
-    for item in &checked {
+    let checked = grade(&with_exercises, &env, placement, args.wait, &student)?;
+    for item in checked.iter().filter(|_| myself) {
         if item.result.passed() {
             progress.mark_done(&item.lesson.id, &item.exercise.id);
         }
+        // Nothing at the exercise's port or path: not an attempt (a grader may run `check`
+        // many times over exercises nobody has started).
+        if matches!(item.result, check::CheckResult::Fail { found: None, .. }) {
+            continue;
+        }
+        let hints =
+            progress.lesson(&item.lesson.id).hints.get(&item.exercise.id).copied().unwrap_or(0);
+        crate::class::note(crate::class::Event::Exercise {
+            lesson: &item.lesson.id,
+            exercise: &item.exercise.id,
+            verdict: &item.result.verdict(),
+            hints,
+        });
     }
     progress.save()?;
     let tally = tally(&checked);
     let mut out = std::io::stdout().lock();
     match args.format {
         CheckFormat::Text => write_text(&mut out, &checked, &tally),
-        CheckFormat::Json => write_json(&mut out, &checked, &progress),
+        CheckFormat::Json => write_json(&mut out, &checked, &progress, &student),
         CheckFormat::Junit => {
-            let _ = out.write_all(junit::render(&checked).as_bytes());
+            let _ = out.write_all(junit::render(&checked, &student).as_bytes());
         }
     }
     if args.format != CheckFormat::Text {
@@ -174,11 +247,14 @@ fn write_text(out: &mut dyn Write, checked: &[Checked<'_>], tally: &Tally) {
     let _ = writeln!(out, "\n{}", tally.summary());
 }
 
-fn write_json(out: &mut dyn Write, checked: &[Checked<'_>], progress: &Progress) {
+fn write_json(out: &mut dyn Write, checked: &[Checked<'_>], progress: &Progress, who: &Student) {
     for item in checked {
         let hints_used =
             progress.lesson(&item.lesson.id).hints.get(&item.exercise.id).copied().unwrap_or(0);
         let record = Record {
+            user: &who.name,
+            uid: who.uid,
+            host: &who.host,
             lesson: &item.lesson.id,
             exercise: &item.exercise.id,
             title: &item.exercise.title,

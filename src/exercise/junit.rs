@@ -8,7 +8,7 @@
 use std::fmt::Write as _;
 
 use super::check::CheckResult;
-use super::grade::Checked;
+use super::grade::{Checked, Student};
 
 /// Text made safe for XML content and attribute values.
 pub fn escape(text: &str) -> String {
@@ -29,8 +29,9 @@ pub fn escape(text: &str) -> String {
     out
 }
 
-/// The JUnit XML document for the checked exercises, in the order given.
-pub fn render(checked: &[Checked<'_>]) -> String {
+/// The JUnit XML document for `student`'s checked exercises, in the order given: each suite
+/// names the host (`hostname`) and carries the user, uid and host as properties.
+pub fn render(checked: &[Checked<'_>], student: &Student) -> String {
     let mut suites: Vec<(&str, Vec<&Checked<'_>>)> = Vec::new();
     for item in checked {
         match suites.iter_mut().find(|(lesson, _)| *lesson == item.lesson.id) {
@@ -60,10 +61,17 @@ pub fn render(checked: &[Checked<'_>]) -> String {
         let (tests, failures, errors, skipped, time) = counts(cases);
         let _ = writeln!(
             out,
-            "  <testsuite name=\"{}\" tests=\"{tests}\" failures=\"{failures}\" \
+            "  <testsuite name=\"{}\" hostname=\"{}\" tests=\"{tests}\" failures=\"{failures}\" \
              errors=\"{errors}\" skipped=\"{skipped}\" time=\"{time:.3}\">",
-            escape(lesson)
+            escape(lesson),
+            escape(&student.host)
         );
+        out.push_str("    <properties>\n");
+        let uid = student.uid.to_string();
+        for (name, value) in [("user", &student.name), ("uid", &uid), ("host", &student.host)] {
+            let _ = writeln!(out, "      <property name=\"{name}\" value=\"{}\"/>", escape(value));
+        }
+        out.push_str("    </properties>\n");
         for case in cases {
             testcase(&mut out, case);
         }

@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 
 use super::check::{self, CheckResult};
 use super::quiz::{self, NotGraded};
+use crate::class::Event;
 use crate::error::Failure;
 use crate::lesson::exercise::{Exercise, Quiz, QuizKind};
 use crate::lesson::values::{Placement, Resolved};
@@ -85,6 +86,12 @@ pub fn run_lesson(
         if hints > 0 {
             progress.note_hints(&lesson.id, &exercise.id, hints);
         }
+        // Skipped by the student (not for a reason of the host's): not an attempt.
+        let by_student = verdict == Verdict::Skipped { reason: t!("runner.skipped_by_student") };
+        if !by_student {
+            let (lesson, exercise) = (&lesson.id, &exercise.id);
+            crate::class::note(Event::Exercise { lesson, exercise, verdict: &verdict, hints });
+        }
         if verdict == Verdict::Pass {
             progress.mark_done(&lesson.id, &exercise.id);
         }
@@ -98,6 +105,7 @@ pub fn run_lesson(
         let Some(verdict) = quiz_prompt(quiz, lesson, &values, env, placement, ui) else {
             return Ok(Ending::Quit);
         };
+        crate::class::note(Event::Quiz { lesson: &lesson.id, quiz: &quiz.id, verdict: &verdict });
         if verdict == Verdict::Pass {
             progress.mark_done(&lesson.id, &quiz.id);
         }

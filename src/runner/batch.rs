@@ -5,6 +5,7 @@ use std::io::Write;
 
 use serde::Serialize;
 
+use crate::class::Event;
 use crate::error::Failure;
 use crate::lesson::Lesson;
 use crate::lesson::values::Placement;
@@ -60,7 +61,9 @@ pub fn run(
                 let _ = write!(out, "{}", render::render(Show::Note(&note), false));
             }
         }
-        let mut all_done = true;
+        // A lesson is done when each step passed or was skipped for a reason of the host's,
+        // and at least one passed: a run where every step was skipped did nothing.
+        let (mut all_done, mut any_passed) = (true, false);
         for step in &lesson.steps {
             let result = session.run_step(step);
             if cleanup::interrupted().is_some() {
@@ -69,6 +72,12 @@ pub fn run(
                 return Ok(tally);
             }
             tally.add(&result.verdict);
+            crate::class::note(Event::Step {
+                lesson: &lesson.id,
+                step: &step.id,
+                verdict: &result.verdict,
+            });
+            any_passed |= result.verdict == Verdict::Pass;
             if result.verdict.is_done() {
                 progress.mark_done(&lesson.id, &step.id);
             } else {
@@ -80,7 +89,7 @@ pub fn run(
             }
         }
         drop(session);
-        if all_done {
+        if all_done && (any_passed || lesson.steps.is_empty()) {
             progress.mark_finished(&lesson.id);
         }
     }

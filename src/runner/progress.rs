@@ -65,10 +65,43 @@ impl PartialEq for Progress {
     }
 }
 
+/// The state directory opened by [`pin_state_dir`], as a path through its descriptor.
+static PINNED: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+
+/// Opens this user's state directory now (creating it, private), for the rest of the process:
+/// from then on progress is kept through that descriptor (`/proc/self/fd/N`), which names the
+/// directory opened whatever mount namespace the process enters later. Call it before a lab
+/// with a /tmp of its own is entered, so progress kept under /tmp still lands on the host.
+/// Without a state directory, or without /proc, nothing changes.
+pub fn pin_state_dir() {
+    use rustix::fs::{Mode, OFlags};
+    use std::os::fd::IntoRawFd;
+    let Some(dir) = unpinned_state_file().and_then(|file| file.parent().map(Path::to_owned)) else {
+        return;
+    };
+    if !Path::new("/proc/self/fd").is_dir()
+        || std::fs::DirBuilder::new().recursive(true).mode(0o700).create(&dir).is_err()
+    {
+        return;
+    }
+    let flags = OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC;
+    if let Ok(fd) = rustix::fs::open(&dir, flags, Mode::empty()) {
+        // Kept open for the life of the process: the path below refers to it.
+        let _ = PINNED.set(PathBuf::from(format!("/proc/self/fd/{}", fd.into_raw_fd())));
+    }
+}
+
 /// Where progress is kept for this user: under an absolute `XDG_STATE_HOME`, else under an
 /// absolute `HOME`; nowhere otherwise (a relative or empty one would put it in whatever
-/// directory socklab happens to run in).
+/// directory socklab happens to run in). Once [`pin_state_dir`] ran, through its descriptor.
 pub fn state_file() -> Option<PathBuf> {
+    match PINNED.get() {
+        Some(dir) => Some(dir.join("progress.toml")),
+        None => unpinned_state_file(),
+    }
+}
+
+fn unpinned_state_file() -> Option<PathBuf> {
     let absolute =
         |name: &str| std::env::var_os(name).map(PathBuf::from).filter(|p| p.is_absolute());
     let base = absolute("XDG_STATE_HOME")
@@ -260,6 +293,13 @@ fn set_aside(path: &Path, reason: &str) -> Result<(), Failure> {
     let note = t!("runner.progress_set_aside", backup = backup, reason = reason);
     eprintln!("{}", crate::ui::render::clean(&note));
     Ok(())
+}
+
+/// Takes this student's progress lock, when progress is kept somewhere (None otherwise, or
+/// when it cannot be taken): the class record is written under it, so two runs of one
+/// student at once never lose each other's verdicts.
+pub fn lock_state() -> Option<std::fs::File> {
+    state_file().and_then(|path| lock(&path).ok())
 }
 
 /// Takes the progress file's lock (creating its directory, private, and the lock file, never

@@ -182,6 +182,10 @@ fn run_lesson(
             break (result, skipped_by_student);
         };
         steps_tally.add(&result.verdict);
+        if !skipped_by_student {
+            let (lesson, step, verdict) = (&lesson.id, &step.id, &result.verdict);
+            crate::class::note(crate::class::Event::Step { lesson, step, verdict });
+        }
         if let Some(command) = result.command.as_ref().filter(|_| !skipped_by_student)
             && !commands.contains(command)
         {

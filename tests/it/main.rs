@@ -4,6 +4,7 @@
 //! as root or not, whatever else listens on the machine.
 
 mod book;
+mod class;
 mod cli;
 mod exercise;
 mod experience;

@@ -229,8 +229,10 @@ pub fn explain_index(lessons: &[Lesson]) -> String {
 
 /// The mdBook preprocessor: `supports RENDERER` answers yes; otherwise reads
 /// `[context, book]` as JSON on stdin and writes the book back with every directive expanded
-/// (with the lessons' own values, as the tutorial writes them).
-pub fn preprocess(args: &[String], lessons: &[Lesson]) -> Result<std::process::ExitCode, Failure> {
+/// (with the lessons' own values, as the tutorial writes them), in the book's language
+/// (`book.language`: the lessons' texts and socklab's words come from their catalogues; the
+/// book's own paragraphs are translated after this by mdbook-gettext).
+pub fn preprocess(args: &[String]) -> Result<std::process::ExitCode, Failure> {
     if args.first().is_some_and(|a| a == "supports") {
         return Ok(std::process::ExitCode::SUCCESS);
     }
@@ -238,7 +240,7 @@ pub fn preprocess(args: &[String], lessons: &[Lesson]) -> Result<std::process::E
     std::io::stdin()
         .read_to_string(&mut input)
         .map_err(|err| Failure::new(t!("book.preprocess_io", error = err)))?;
-    let output = preprocess_json(&input, lessons)?;
+    let output = preprocess_json(&input)?;
     let mut stdout = std::io::stdout().lock();
     stdout
         .write_all(output.as_bytes())
@@ -247,9 +249,19 @@ pub fn preprocess(args: &[String], lessons: &[Lesson]) -> Result<std::process::E
 }
 
 /// The preprocessor's work on the JSON text mdBook sends: returns the book's JSON.
-pub fn preprocess_json(input: &str, lessons: &[Lesson]) -> Result<String, Failure> {
-    let (_context, mut book): (serde_json::Value, serde_json::Value) = serde_json::from_str(input)
-        .map_err(|err| Failure::new(t!("book.preprocess_json", error = err)))?;
+///
+/// For the `xgettext` renderer (which extracts the book's catalogue template), the directives
+/// are left out: what they generate is translated from the lessons' catalogue, not the book's.
+pub fn preprocess_json(input: &str) -> Result<String, Failure> {
+    let (context, mut book): (serde_json::Value, serde_json::Value) =
+        serde_json::from_str(input)
+            .map_err(|err| Failure::new(t!("book.preprocess_json", error = err)))?;
+    let language = context.pointer("/config/book/language").and_then(|l| l.as_str());
+    crate::language::set_from_locale(language.unwrap_or(crate::language::ENGLISH));
+    let extracting = context.get("renderer").and_then(|r| r.as_str()) == Some("xgettext");
+    let loaded =
+        if extracting { None } else { Some(crate::lab::load(&crate::lab::LabOptions::default())?) };
+    let lessons = loaded.as_deref();
     let mut problems = Vec::new();
     // mdBook 0.5 calls the chapter list `items`; 0.4 called it `sections`.
     for key in ["items", "sections"] {
@@ -266,13 +278,27 @@ pub fn preprocess_json(input: &str, lessons: &[Lesson]) -> Result<String, Failur
         .map_err(|err| Failure::new(t!("book.preprocess_json", error = err)))
 }
 
-fn expand_item(item: &mut serde_json::Value, lessons: &[Lesson], problems: &mut Vec<String>) {
+/// Expands one chapter's directives (`lessons` is `None` while the catalogue template is
+/// extracted: then the directive lines are dropped).
+fn expand_item(
+    item: &mut serde_json::Value,
+    lessons: Option<&[Lesson]>,
+    problems: &mut Vec<String>,
+) {
     let Some(chapter) = item.get_mut("Chapter") else { return };
     let name = chapter.get("path").and_then(|p| p.as_str()).unwrap_or_default().to_owned();
     if let Some(content) = chapter.get_mut("content")
         && let Some(text) = content.as_str()
     {
-        match expand(text, lessons, &|lesson: &Lesson| lesson.values.as_written()) {
+        let expanded = match lessons {
+            Some(lessons) => expand(text, lessons, &|lesson: &Lesson| lesson.values.as_written()),
+            None => Ok(text
+                .lines()
+                .filter(|line| !line.trim().starts_with(DIRECTIVE))
+                .map(|line| format!("{line}\n"))
+                .collect()),
+        };
+        match expanded {
             Ok(expanded) => *content = serde_json::Value::String(expanded),
             Err(found) => problems.extend(found.into_iter().map(|p| format!("{name}: {p}"))),
         }

@@ -17,6 +17,10 @@ use crate::net::{inspect, listen, probe, stat};
 #[derive(Debug, Parser)]
 #[command(name = "socklab", version, about, max_term_width = 100)]
 pub struct Cli {
+    /// The language to speak: en or zh-CN (default: SOCKLAB_LANG, else LC_ALL, LC_MESSAGES,
+    /// LANG).
+    #[arg(long, value_name = "LANG", global = true)]
+    pub lang: Option<String>,
     #[command(flatten)]
     pub lab: LabOptions,
     #[command(subcommand)]
@@ -96,6 +100,10 @@ pub fn main() -> ExitCode {
 
 /// Runs one parsed command line.
 pub fn run(cli: Cli) -> Result<ExitCode, Failure> {
+    // The book's preprocessor speaks the language of the book mdBook builds.
+    if !matches!(cli.command, Some(Command::BookPreprocessor { .. })) {
+        crate::language::choose(cli.lang.as_deref())?;
+    }
     match cli.command {
         None => lab::default_command(&cli.lab),
         Some(Command::Run(args)) => lab::run(&args),
@@ -107,10 +115,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, Failure> {
         Some(Command::Explain { topic, glossary, lab: options }) => {
             lab::explain(&options, topic.as_deref(), glossary.as_deref())
         }
-        Some(Command::BookPreprocessor { args }) => {
-            let lessons = lab::load(&LabOptions::default())?;
-            crate::book::preprocess(&args, &lessons)
-        }
+        Some(Command::BookPreprocessor { args }) => crate::book::preprocess(&args),
         Some(Command::Listen(args)) => listen::main(&args),
         Some(Command::Inspect(args)) => print(inspect::execute(&args)?),
         Some(Command::Probe(args)) => print(probe::execute(&args)?),

@@ -9,6 +9,7 @@ pub mod cli;
 pub mod error;
 pub mod exercise;
 pub mod lab;
+pub mod language;
 pub mod lesson;
 pub mod lint;
 pub mod markdown;

@@ -14,7 +14,9 @@
 //!   socklab has carried out the reference solution in-process, and fails again once that
 //!   is stopped;
 //! - predict-then-run quizzes: their run really gives an outcome one of the choices predicts,
-//!   and not every choice predicts it.
+//!   and not every choice predicts it;
+//! - translations: every text of the lessons (and, for the shipped lessons, every message)
+//!   has a current translation in each language's catalogue: none missing, none stale.
 
 use std::fmt;
 use std::path::PathBuf;
@@ -303,6 +305,81 @@ fn quiz_test(
     true
 }
 
+/// Every text without a current translation, per language: the lessons' (from the shipped
+/// catalogues, or `DIR/po/<lang>.po` for a lesson directory) and, for the shipped lessons,
+/// socklab's messages. Prints each language's tally on stderr.
+fn translations(dir: Option<&std::path::Path>) -> Result<Vec<Finding>, Failure> {
+    use crate::language::{self, Domain, State};
+    use crate::lesson::translation;
+    let english = match dir {
+        Some(dir) => crate::lesson::load_dir_english(dir),
+        None => crate::lesson::shipped_english(),
+    }
+    .map_err(|problems| {
+        let list: Vec<String> = problems.iter().map(ToString::to_string).collect();
+        Failure::usage(list.join("\n"))
+    })?;
+    let catalogues: Vec<(String, String, language::Translations)> = match dir {
+        Some(dir) => translation::catalogues_in(dir)
+            .into_iter()
+            .map(|(lang, path)| {
+                let read = translation::read_catalogue(dir, &lang)
+                    .map_err(|problem| Failure::usage(problem.to_string()))?;
+                Ok((lang, path.display().to_string(), read))
+            })
+            .collect::<Result<_, Failure>>()?,
+        None => language::available()
+            .into_iter()
+            .skip(1)
+            .map(|lang| {
+                let path = format!("po/lessons/{lang}.po");
+                (lang.to_owned(), path, translation::shipped(lang).clone())
+            })
+            .collect(),
+    };
+    let state_text = |state: State, lang: &str| match state {
+        State::Stale => t!("lint.translation_stale", lang = lang),
+        _ => t!("lint.translation_missing", lang = lang),
+    };
+    let mut findings = Vec::new();
+    for (lang, path, catalogue) in &catalogues {
+        let untranslated = translation::report(&english, catalogue);
+        let total: usize = english.iter().map(|l| translation::texts(l).len()).sum();
+        let mut missing = untranslated.len();
+        for text in untranslated {
+            findings.push(Finding {
+                file: path.clone(),
+                lesson: text.lesson,
+                item: Some(text.item),
+                message: state_text(text.state, lang),
+            });
+        }
+        let mut counted = total;
+        if dir.is_none() {
+            let messages = language::shipped(lang, Domain::Messages);
+            for key in crate::text::keys() {
+                let english = crate::text::english(key).unwrap_or_default();
+                let state = messages.state(key, english);
+                counted += 1;
+                if state != State::Current {
+                    missing += 1;
+                    findings.push(Finding {
+                        file: format!("po/messages/{lang}.po"),
+                        lesson: key.to_owned(),
+                        item: None,
+                        message: state_text(state, lang),
+                    });
+                }
+            }
+        }
+        eprintln!(
+            "{}",
+            t!("lint.translation_tally", lang = lang, current = counted - missing, total = counted)
+        );
+    }
+    Ok(findings)
+}
+
 /// `socklab lint [DIR]`.
 pub fn main(args: &LintArgs) -> Result<ExitCode, Failure> {
     let mut options = args.lab.clone();
@@ -315,7 +392,8 @@ pub fn main(args: &LintArgs) -> Result<ExitCode, Failure> {
     cleanup::install_signal_handler();
     let rule = if options.lessons.is_none() { BookRule::Required } else { BookRule::WherePresent };
     let chapter = |path: &str| book::chapter(path).map(str::to_owned);
-    let (findings, counts) = lint(&lessons, &env, &placement, rule, &chapter);
+    let (mut findings, counts) = lint(&lessons, &env, &placement, rule, &chapter);
+    findings.extend(translations(options.lessons.as_deref())?);
     for finding in &findings {
         println!("{finding}");
     }

@@ -211,7 +211,7 @@ fn the_preprocessor_expands_directives_in_mdbooks_json() {
             "sub_items": [{"Chapter": {"name": "inner", "content": "{{#socklab-step udp/clean}}", "sub_items": []}}]
         }}, "Separator"]}
     ]);
-    let output = socklab::book::preprocess_json(&input.to_string(), &lessons()).unwrap();
+    let output = socklab::book::preprocess_json(&input.to_string()).unwrap();
     let book: serde_json::Value = serde_json::from_str(&output).unwrap();
     let content = book["items"][0]["Chapter"]["content"].as_str().unwrap();
     assert!(content.contains("## Connect over IPv4 {#tcp-probe-ipv4}"), "{content}");
@@ -224,7 +224,7 @@ fn the_preprocessor_expands_directives_in_mdbooks_json() {
     assert!(inner.contains("{#udp-clean}"), "{inner}");
     assert_eq!(book["items"][1], "Separator");
     let bad = input.to_string().replace("tcp/probe-ipv4", "tcp/nope");
-    assert!(socklab::book::preprocess_json(&bad, &lessons()).is_err());
+    assert!(socklab::book::preprocess_json(&bad).is_err());
 }
 
 #[test]

@@ -8,6 +8,7 @@ mod cli;
 mod exercise;
 mod experience;
 mod inspect;
+mod language;
 mod listen;
 mod packaging;
 mod probe;

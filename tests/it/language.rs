@@ -35,3 +35,166 @@ fn templates_are_current() {
     }
     assert!(stale.is_empty(), "out of date: {}; refresh with `{REFRESH}`", stale.join(", "));
 }
+
+/// `socklab ARGS` in a lab of its own, with the locale variables set to `vars` (and no
+/// `SOCKLAB_LANG`, which the test helpers set to English).
+fn run_with(vars: &[(&str, &str)], args: &[&str]) -> crate::support::Outcome {
+    let lab = crate::support::Lab::new();
+    let mut command = lab.command(args);
+    for name in ["SOCKLAB_LANG", "LC_ALL", "LC_MESSAGES", "LANG", "LANGUAGE"] {
+        command.env_remove(name);
+    }
+    for (name, value) in vars {
+        command.env(name, value);
+    }
+    let output = command.output().unwrap();
+    crate::support::Outcome {
+        status: output.status.code(),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
+const CHINESE: &[(&str, &str)] = &[("LANG", "zh_CN.UTF-8")];
+
+#[test]
+fn a_chinese_locale_gets_chinese_titles_and_verdicts() {
+    let out = run_with(CHINESE, &["run", "setup"]);
+    out.assert_status(0);
+    assert!(out.stdout.contains("实验需要什么"), "{}", out.stdout);
+    assert!(out.stdout.contains("[通过]"), "{}", out.stdout);
+    assert!(out.stdout.contains("3 通过，0 失败"), "{}", out.stdout);
+    // LC_ALL wins over LANG, as POSIX orders them.
+    let out = run_with(&[("LC_ALL", "zh_SG.UTF-8"), ("LANG", "en_US.UTF-8")], &["run", "setup"]);
+    assert!(out.stdout.contains("实验需要什么"), "{}", out.stdout);
+}
+
+#[test]
+fn lang_en_overrides_the_locale_and_unknown_locales_are_english() {
+    for (vars, args) in [
+        (CHINESE, &["--lang", "en", "run", "setup"][..]),
+        (CHINESE, &["run", "setup", "--lang", "en"][..]),
+        (&[("LANG", "fr_FR.UTF-8")][..], &["run", "setup"][..]),
+        (&[("LC_ALL", "C"), ("LANG", "zh_CN.UTF-8")][..], &["run", "setup"][..]),
+    ] {
+        let out = run_with(vars, args);
+        out.assert_status(0);
+        assert!(out.stdout.contains("What the lab needs"), "{args:?}: {}", out.stdout);
+        assert!(out.stdout.contains("[pass]"), "{args:?}: {}", out.stdout);
+    }
+}
+
+#[test]
+fn an_unknown_language_asked_for_by_name_is_an_error_listing_the_languages() {
+    for (vars, args) in [
+        (&[][..], &["--lang", "fr", "run", "setup"][..]),
+        (&[("SOCKLAB_LANG", "tlh")][..], &["run", "setup"][..]),
+    ] {
+        let out = run_with(vars, args);
+        out.assert_status(2);
+        assert!(out.stderr.contains("socklab: error:"), "{}", out.stderr);
+        assert!(out.stderr.contains("en, zh-CN"), "{}", out.stderr);
+    }
+}
+
+#[test]
+fn json_is_the_same_in_both_languages_but_for_the_human_texts() {
+    let english = run_with(&[], &["run", "setup", "--format", "json"]);
+    let chinese = run_with(CHINESE, &["run", "setup", "--format", "json"]);
+    let records = |out: &crate::support::Outcome| -> Vec<serde_json::Value> {
+        out.stdout.lines().map(|line| serde_json::from_str(line).unwrap()).collect()
+    };
+    let (english, chinese) = (records(&english), records(&chinese));
+    assert_eq!(english.len(), chinese.len());
+    assert!(chinese.iter().any(|r| r["title"].as_str().is_some_and(|t| t.contains("真实工具"))));
+    // The human texts: the title, and the notes and preface socklab writes for a person.
+    let machine = |record: &serde_json::Value| {
+        let mut record = record.clone();
+        let object = record.as_object_mut().unwrap();
+        for human in ["title", "notes", "preface", "observed"] {
+            object.remove(human);
+        }
+        record
+    };
+    for (en, zh) in english.iter().zip(&chinese) {
+        let (en_keys, zh_keys): (Vec<_>, Vec<_>) =
+            (en.as_object().unwrap().keys().collect(), zh.as_object().unwrap().keys().collect());
+        assert_eq!(en_keys, zh_keys, "the same fields");
+        assert_eq!(machine(en), machine(zh));
+    }
+}
+
+#[test]
+fn every_shipped_lesson_and_message_is_translated_and_current_in_chinese() {
+    use socklab::language::{Domain, State, shipped};
+    let lessons = socklab::lesson::shipped_english().unwrap();
+    let untranslated =
+        socklab::lesson::translation::report(&lessons, shipped("zh-CN", Domain::Lessons));
+    assert!(untranslated.is_empty(), "lessons without a current zh-CN text: {untranslated:#?}");
+    let messages = shipped("zh-CN", Domain::Messages);
+    let stale: Vec<&str> = socklab::text::keys()
+        .into_iter()
+        .filter(|key| messages.state(key, socklab::text::english(key).unwrap()) != State::Current)
+        .collect();
+    assert!(stale.is_empty(), "messages without a current zh-CN text: {stale:?}");
+}
+
+/// A lesson directory with the setup lesson and its Chinese catalogue (the shipped one).
+fn translated_lesson_dir() -> tempfile::TempDir {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(root.join("lessons/01-setup.toml"), dir.path().join("01-setup.toml")).unwrap();
+    std::fs::create_dir(dir.path().join("po")).unwrap();
+    std::fs::copy(root.join("po/lessons/zh-CN.po"), dir.path().join("po/zh-CN.po")).unwrap();
+    dir
+}
+
+fn lint(dir: &Path) -> crate::support::Outcome {
+    run_with(&[], &["lint", &dir.display().to_string()])
+}
+
+#[test]
+fn lint_reports_removed_and_outdated_translations() {
+    let dir = translated_lesson_dir();
+    let clean = lint(dir.path());
+    assert!(!clean.stdout.contains("zh-CN"), "{}", clean.stdout);
+    assert!(clean.stderr.contains("zh-CN: 13 of 13 texts"), "{}", clean.stderr);
+
+    // A removed entry: missing.
+    let po = dir.path().join("po/zh-CN.po");
+    let text = std::fs::read_to_string(&po).unwrap();
+    let removed = text.replace("msgctxt \"setup/tools/title\"", "msgctxt \"setup/gone/title\"");
+    std::fs::write(&po, removed).unwrap();
+    // An English text changed since it was translated: stale, and shown in English.
+    let lesson = dir.path().join("01-setup.toml");
+    let english = std::fs::read_to_string(&lesson).unwrap();
+    let changed =
+        english.replace("title = \"What this host allows\"", "title = \"What this host permits\"");
+    std::fs::write(&lesson, changed).unwrap();
+
+    let found = lint(dir.path());
+    found.assert_status(1);
+    let missing = "setup/tools/title: no zh-CN translation";
+    assert!(found.stdout.contains(missing), "{}", found.stdout);
+    let stale = "setup/environment/title: the zh-CN translation is stale";
+    assert!(found.stdout.contains(stale), "{}", found.stdout);
+    assert!(found.stderr.contains("zh-CN: 11 of 13 texts"), "{}", found.stderr);
+
+    let lab = crate::support::Lab::new().with_lessons(dir.path());
+    let mut command = lab.command(&["--lang", "zh-CN", "run", "setup"]);
+    let shown = String::from_utf8_lossy(&command.output().unwrap().stdout).into_owned();
+    assert!(shown.contains("What this host permits"), "the stale text falls back: {shown}");
+    assert!(shown.contains("Which real tools are installed"), "{shown}");
+    assert!(shown.contains("实验需要什么"), "the current texts stay translated: {shown}");
+}
+
+#[test]
+fn a_broken_catalogue_is_a_clear_error() {
+    let dir = translated_lesson_dir();
+    std::fs::write(dir.path().join("po/zh-CN.po"), "msgid unquoted\n").unwrap();
+    let lab = crate::support::Lab::new().with_lessons(dir.path());
+    let output = lab.command(&["--lang", "zh-CN", "run", "setup"]).output().unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("po/zh-CN.po") && stderr.contains("line 1"), "{stderr}");
+}

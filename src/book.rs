@@ -28,6 +28,7 @@ pub const CHAPTERS: &[(&str, &str)] = &[
     ("reference/commands.md", include_str!("../book/src/reference/commands.md")),
     ("reference/flags.md", include_str!("../book/src/reference/flags.md")),
     ("reference/lesson-format.md", include_str!("../book/src/reference/lesson-format.md")),
+    ("reference/translating.md", include_str!("../book/src/reference/translating.md")),
     ("glossary.md", include_str!("../book/src/glossary.md")),
 ];
 

@@ -267,6 +267,23 @@ pub fn shipped(lang: &str, domain: Domain) -> &'static Translations {
         .unwrap_or_else(|| EMPTY.get_or_init(Translations::default))
 }
 
+/// The book's catalogue template, as mdbook-xgettext extracts it from `book/src` (the tests
+/// check it is current where mdbook is installed).
+pub const BOOK_TEMPLATE: &str = include_str!("../po/book/messages.pot");
+
+/// Every paragraph of the book (its English) whose translation in `lang` is not current.
+pub fn book_report(lang: &str) -> Vec<(String, State)> {
+    let template = Translations::parse(BOOK_TEMPLATE).unwrap_or_default();
+    let translations = shipped(lang, Domain::Book);
+    let mut out: Vec<(String, State)> = template
+        .keys()
+        .map(|english| (english.to_owned(), translations.state(english, english)))
+        .filter(|(_, state)| *state != State::Current)
+        .collect();
+    out.sort_by(|a, b| a.0.cmp(&b.0));
+    out
+}
+
 /// The raw `.po` text of a shipped catalogue.
 pub fn shipped_text(lang: &str, domain: Domain) -> Option<&'static str> {
     let (_, messages, lessons, book) = CATALOGUES.iter().find(|(l, ..)| *l == lang)?;

@@ -15,8 +15,9 @@
 //!   is stopped;
 //! - predict-then-run quizzes: their run really gives an outcome one of the choices predicts,
 //!   and not every choice predicts it;
-//! - translations: every text of the lessons (and, for the shipped lessons, every message)
-//!   has a current translation in each language's catalogue: none missing, none stale.
+//! - translations: every text of the lessons (and, for the shipped lessons, every message
+//!   and every paragraph of the book) has a current translation in each language's
+//!   catalogue: none missing, none stale.
 
 use std::fmt;
 use std::path::PathBuf;
@@ -307,7 +308,7 @@ fn quiz_test(
 
 /// Every text without a current translation, per language: the lessons' (from the shipped
 /// catalogues, or `DIR/po/<lang>.po` for a lesson directory) and, for the shipped lessons,
-/// socklab's messages. Prints each language's tally on stderr.
+/// socklab's messages and the book's paragraphs. Prints each language's tally on stderr.
 fn translations(dir: Option<&std::path::Path>) -> Result<Vec<Finding>, Failure> {
     use crate::language::{self, Domain, State};
     use crate::lesson::translation;
@@ -356,6 +357,23 @@ fn translations(dir: Option<&std::path::Path>) -> Result<Vec<Finding>, Failure> 
         }
         let mut counted = total;
         if dir.is_none() {
+            // The book: keyed by its English paragraphs (shown shortened).
+            let template = language::Translations::parse(language::BOOK_TEMPLATE)
+                .map_err(|err| Failure::new(format!("po/book/messages.pot: {err}")))?;
+            counted += template.keys().count();
+            for (english, state) in language::book_report(lang) {
+                missing += 1;
+                let mut short: String = english.chars().take(60).collect();
+                if short.len() < english.len() {
+                    short.push('…');
+                }
+                findings.push(Finding {
+                    file: format!("po/book/{lang}.po"),
+                    lesson: format!("book «{short}»"),
+                    item: None,
+                    message: state_text(state, lang),
+                });
+            }
             let messages = language::shipped(lang, Domain::Messages);
             for key in crate::text::keys() {
                 let english = crate::text::english(key).unwrap_or_default();

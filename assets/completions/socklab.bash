@@ -101,12 +101,16 @@ _socklab() {
 
     case "${cmd}" in
         socklab)
-            opts="-h -V --lessons --port-offset --socket-dir --help --version run check practice lint list reset explain book-preprocessor listen inspect probe stat help"
+            opts="-h -V --lang --lessons --port-offset --socket-dir --help --version run check practice lint list reset explain book-preprocessor listen inspect probe stat help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --lang)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --lessons)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -127,12 +131,16 @@ _socklab() {
             return 0
             ;;
         socklab__subcmd__book__subcmd__preprocessor)
-            opts="-h --help"
+            opts="-h --lang --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --lang)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -141,7 +149,7 @@ _socklab() {
             return 0
             ;;
         socklab__subcmd__check)
-            opts="-h --format --wait --lessons --port-offset --socket-dir --help"
+            opts="-h --format --wait --lessons --port-offset --socket-dir --lang --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -167,6 +175,10 @@ _socklab() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --lang)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -175,7 +187,7 @@ _socklab() {
             return 0
             ;;
         socklab__subcmd__explain)
-            opts="-h --glossary --lessons --port-offset --socket-dir --help"
+            opts="-h --glossary --lessons --port-offset --socket-dir --lang --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -194,6 +206,10 @@ _socklab() {
                     return 0
                     ;;
                 --socket-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --lang)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -401,13 +417,17 @@ _socklab() {
             return 0
             ;;
         socklab__subcmd__inspect)
-            opts="-4 -6 -t -u -x -l -a -n -H -p -h --ipv4 --ipv6 --tcp --udp --unix --listening --all --numeric --no-header --processes --port --help"
+            opts="-4 -6 -t -u -x -l -a -n -H -p -h --ipv4 --ipv6 --tcp --udp --unix --listening --all --numeric --no-header --processes --port --lang --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --port)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --lang)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -419,7 +439,7 @@ _socklab() {
             return 0
             ;;
         socklab__subcmd__lint)
-            opts="-h --lessons --port-offset --socket-dir --help"
+            opts="-h --lessons --port-offset --socket-dir --lang --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -434,6 +454,10 @@ _socklab() {
                     return 0
                     ;;
                 --socket-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --lang)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -445,7 +469,7 @@ _socklab() {
             return 0
             ;;
         socklab__subcmd__list)
-            opts="-h --lessons --port-offset --socket-dir --help"
+            opts="-h --lessons --port-offset --socket-dir --lang --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -460,6 +484,10 @@ _socklab() {
                     return 0
                     ;;
                 --socket-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --lang)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -471,12 +499,16 @@ _socklab() {
             return 0
             ;;
         socklab__subcmd__listen)
-            opts="-h --help"
+            opts="-h --lang --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --lang)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -485,7 +517,7 @@ _socklab() {
             return 0
             ;;
         socklab__subcmd__practice)
-            opts="-h --lessons --port-offset --socket-dir --help"
+            opts="-h --lessons --port-offset --socket-dir --lang --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -500,6 +532,10 @@ _socklab() {
                     return 0
                     ;;
                 --socket-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --lang)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -511,13 +547,17 @@ _socklab() {
             return 0
             ;;
         socklab__subcmd__probe)
-            opts="-4 -6 -u -v -z -n -U -w -h --help"
+            opts="-4 -6 -u -v -z -n -U -w -h --lang --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 -w)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --lang)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -529,7 +569,7 @@ _socklab() {
             return 0
             ;;
         socklab__subcmd__reset)
-            opts="-h --lessons --port-offset --socket-dir --help"
+            opts="-h --lessons --port-offset --socket-dir --lang --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -547,6 +587,10 @@ _socklab() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --lang)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -555,7 +599,7 @@ _socklab() {
             return 0
             ;;
         socklab__subcmd__run)
-            opts="-y -h --yes --format --lessons --port-offset --socket-dir --help"
+            opts="-y -h --yes --format --lessons --port-offset --socket-dir --lang --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -577,6 +621,10 @@ _socklab() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --lang)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -585,12 +633,16 @@ _socklab() {
             return 0
             ;;
         socklab__subcmd__stat)
-            opts="-h --ls --help"
+            opts="-h --ls --lang --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --lang)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;

@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_socklab_global_optspecs
-    string join \n lessons= port-offset= socket-dir= h/help V/version
+    string join \n lang= lessons= port-offset= socket-dir= h/help V/version
 end
 
 function __fish_socklab_needs_command
@@ -24,6 +24,7 @@ function __fish_socklab_using_subcommand
     contains -- $cmd[1] $argv
 end
 
+complete -c socklab -n "__fish_socklab_needs_command" -l lang -d 'The language to speak: en or zh-CN (default: SOCKLAB_LANG, else LC_ALL, LC_MESSAGES, LANG)' -r
 complete -c socklab -n "__fish_socklab_needs_command" -l lessons -d 'Run the lessons in DIR instead of the shipped ones' -r -F
 complete -c socklab -n "__fish_socklab_needs_command" -l port-offset -d 'Add N to every port the lessons use (to avoid ports taken on a shared machine)' -r
 complete -c socklab -n "__fish_socklab_needs_command" -l socket-dir -d 'Put the lessons\' socket files in DIR (created if missing) instead of /tmp' -r -F
@@ -47,6 +48,7 @@ json\t'One JSON object per step, one per line'"
 complete -c socklab -n "__fish_socklab_using_subcommand run" -l lessons -d 'Run the lessons in DIR instead of the shipped ones' -r -F
 complete -c socklab -n "__fish_socklab_using_subcommand run" -l port-offset -d 'Add N to every port the lessons use (to avoid ports taken on a shared machine)' -r
 complete -c socklab -n "__fish_socklab_using_subcommand run" -l socket-dir -d 'Put the lessons\' socket files in DIR (created if missing) instead of /tmp' -r -F
+complete -c socklab -n "__fish_socklab_using_subcommand run" -l lang -d 'The language to speak: en or zh-CN (default: SOCKLAB_LANG, else LC_ALL, LC_MESSAGES, LANG)' -r
 complete -c socklab -n "__fish_socklab_using_subcommand run" -s y -l yes -d 'Do not ask before starting (a terminal is asked to confirm that real sockets open)'
 complete -c socklab -n "__fish_socklab_using_subcommand run" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c socklab -n "__fish_socklab_using_subcommand check" -l format -d 'How to print the results' -r -f -a "text\t'Readable text'
@@ -56,31 +58,40 @@ complete -c socklab -n "__fish_socklab_using_subcommand check" -l wait -d 'Give 
 complete -c socklab -n "__fish_socklab_using_subcommand check" -l lessons -d 'Run the lessons in DIR instead of the shipped ones' -r -F
 complete -c socklab -n "__fish_socklab_using_subcommand check" -l port-offset -d 'Add N to every port the lessons use (to avoid ports taken on a shared machine)' -r
 complete -c socklab -n "__fish_socklab_using_subcommand check" -l socket-dir -d 'Put the lessons\' socket files in DIR (created if missing) instead of /tmp' -r -F
+complete -c socklab -n "__fish_socklab_using_subcommand check" -l lang -d 'The language to speak: en or zh-CN (default: SOCKLAB_LANG, else LC_ALL, LC_MESSAGES, LANG)' -r
 complete -c socklab -n "__fish_socklab_using_subcommand check" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c socklab -n "__fish_socklab_using_subcommand practice" -l lessons -d 'Run the lessons in DIR instead of the shipped ones' -r -F
 complete -c socklab -n "__fish_socklab_using_subcommand practice" -l port-offset -d 'Add N to every port the lessons use (to avoid ports taken on a shared machine)' -r
 complete -c socklab -n "__fish_socklab_using_subcommand practice" -l socket-dir -d 'Put the lessons\' socket files in DIR (created if missing) instead of /tmp' -r -F
+complete -c socklab -n "__fish_socklab_using_subcommand practice" -l lang -d 'The language to speak: en or zh-CN (default: SOCKLAB_LANG, else LC_ALL, LC_MESSAGES, LANG)' -r
 complete -c socklab -n "__fish_socklab_using_subcommand practice" -s h -l help -d 'Print help'
 complete -c socklab -n "__fish_socklab_using_subcommand lint" -l lessons -d 'Run the lessons in DIR instead of the shipped ones' -r -F
 complete -c socklab -n "__fish_socklab_using_subcommand lint" -l port-offset -d 'Add N to every port the lessons use (to avoid ports taken on a shared machine)' -r
 complete -c socklab -n "__fish_socklab_using_subcommand lint" -l socket-dir -d 'Put the lessons\' socket files in DIR (created if missing) instead of /tmp' -r -F
+complete -c socklab -n "__fish_socklab_using_subcommand lint" -l lang -d 'The language to speak: en or zh-CN (default: SOCKLAB_LANG, else LC_ALL, LC_MESSAGES, LANG)' -r
 complete -c socklab -n "__fish_socklab_using_subcommand lint" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c socklab -n "__fish_socklab_using_subcommand list" -l lessons -d 'Run the lessons in DIR instead of the shipped ones' -r -F
 complete -c socklab -n "__fish_socklab_using_subcommand list" -l port-offset -d 'Add N to every port the lessons use (to avoid ports taken on a shared machine)' -r
 complete -c socklab -n "__fish_socklab_using_subcommand list" -l socket-dir -d 'Put the lessons\' socket files in DIR (created if missing) instead of /tmp' -r -F
+complete -c socklab -n "__fish_socklab_using_subcommand list" -l lang -d 'The language to speak: en or zh-CN (default: SOCKLAB_LANG, else LC_ALL, LC_MESSAGES, LANG)' -r
 complete -c socklab -n "__fish_socklab_using_subcommand list" -s h -l help -d 'Print help'
 complete -c socklab -n "__fish_socklab_using_subcommand reset" -l lessons -d 'Run the lessons in DIR instead of the shipped ones' -r -F
 complete -c socklab -n "__fish_socklab_using_subcommand reset" -l port-offset -d 'Add N to every port the lessons use (to avoid ports taken on a shared machine)' -r
 complete -c socklab -n "__fish_socklab_using_subcommand reset" -l socket-dir -d 'Put the lessons\' socket files in DIR (created if missing) instead of /tmp' -r -F
+complete -c socklab -n "__fish_socklab_using_subcommand reset" -l lang -d 'The language to speak: en or zh-CN (default: SOCKLAB_LANG, else LC_ALL, LC_MESSAGES, LANG)' -r
 complete -c socklab -n "__fish_socklab_using_subcommand reset" -s h -l help -d 'Print help'
 complete -c socklab -n "__fish_socklab_using_subcommand explain" -l glossary -d 'Print the glossary\'s entry for TERM (list the terms without TERM)' -r
 complete -c socklab -n "__fish_socklab_using_subcommand explain" -l lessons -d 'Run the lessons in DIR instead of the shipped ones' -r -F
 complete -c socklab -n "__fish_socklab_using_subcommand explain" -l port-offset -d 'Add N to every port the lessons use (to avoid ports taken on a shared machine)' -r
 complete -c socklab -n "__fish_socklab_using_subcommand explain" -l socket-dir -d 'Put the lessons\' socket files in DIR (created if missing) instead of /tmp' -r -F
+complete -c socklab -n "__fish_socklab_using_subcommand explain" -l lang -d 'The language to speak: en or zh-CN (default: SOCKLAB_LANG, else LC_ALL, LC_MESSAGES, LANG)' -r
 complete -c socklab -n "__fish_socklab_using_subcommand explain" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c socklab -n "__fish_socklab_using_subcommand book-preprocessor" -l lang -d 'The language to speak: en or zh-CN (default: SOCKLAB_LANG, else LC_ALL, LC_MESSAGES, LANG)' -r
 complete -c socklab -n "__fish_socklab_using_subcommand book-preprocessor" -s h -l help -d 'Print help'
+complete -c socklab -n "__fish_socklab_using_subcommand listen" -l lang -d 'The language to speak: en or zh-CN (default: SOCKLAB_LANG, else LC_ALL, LC_MESSAGES, LANG)' -r
 complete -c socklab -n "__fish_socklab_using_subcommand listen" -s h -l help -d 'Print help'
 complete -c socklab -n "__fish_socklab_using_subcommand inspect" -l port -d 'Only sockets whose local port is PORT' -r
+complete -c socklab -n "__fish_socklab_using_subcommand inspect" -l lang -d 'The language to speak: en or zh-CN (default: SOCKLAB_LANG, else LC_ALL, LC_MESSAGES, LANG)' -r
 complete -c socklab -n "__fish_socklab_using_subcommand inspect" -s 4 -l ipv4 -d 'Only IPv4 sockets'
 complete -c socklab -n "__fish_socklab_using_subcommand inspect" -s 6 -l ipv6 -d 'Only IPv6 sockets'
 complete -c socklab -n "__fish_socklab_using_subcommand inspect" -s t -l tcp -d 'TCP sockets'
@@ -93,6 +104,7 @@ complete -c socklab -n "__fish_socklab_using_subcommand inspect" -s H -l no-head
 complete -c socklab -n "__fish_socklab_using_subcommand inspect" -s p -l processes -d 'Show the processes that hold each socket'
 complete -c socklab -n "__fish_socklab_using_subcommand inspect" -s h -l help -d 'Print help'
 complete -c socklab -n "__fish_socklab_using_subcommand probe" -s w -d 'Give up after SECS seconds' -r
+complete -c socklab -n "__fish_socklab_using_subcommand probe" -l lang -d 'The language to speak: en or zh-CN (default: SOCKLAB_LANG, else LC_ALL, LC_MESSAGES, LANG)' -r
 complete -c socklab -n "__fish_socklab_using_subcommand probe" -s 4 -d 'Use IPv4 only'
 complete -c socklab -n "__fish_socklab_using_subcommand probe" -s 6 -d 'Use IPv6 only'
 complete -c socklab -n "__fish_socklab_using_subcommand probe" -s u -d 'UDP instead of TCP (with -U: a datagram Unix socket)'
@@ -101,6 +113,7 @@ complete -c socklab -n "__fish_socklab_using_subcommand probe" -s z -d 'Zero-I/O
 complete -c socklab -n "__fish_socklab_using_subcommand probe" -s n -d 'Do not look up names or services'
 complete -c socklab -n "__fish_socklab_using_subcommand probe" -s U -d 'The target is a Unix socket path'
 complete -c socklab -n "__fish_socklab_using_subcommand probe" -s h -l help -d 'Print help'
+complete -c socklab -n "__fish_socklab_using_subcommand stat" -l lang -d 'The language to speak: en or zh-CN (default: SOCKLAB_LANG, else LC_ALL, LC_MESSAGES, LANG)' -r
 complete -c socklab -n "__fish_socklab_using_subcommand stat" -l ls -d 'Print one `ls -l` line per file instead of stat\'s block'
 complete -c socklab -n "__fish_socklab_using_subcommand stat" -s h -l help -d 'Print help'
 complete -c socklab -n "__fish_socklab_using_subcommand help; and not __fish_seen_subcommand_from run check practice lint list reset explain book-preprocessor listen inspect probe stat help" -f -a "run" -d 'Run lessons without prompts and report a verdict per step (exit 0 when all passed)'

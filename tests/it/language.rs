@@ -198,3 +198,85 @@ fn a_broken_catalogue_is_a_clear_error() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("po/zh-CN.po") && stderr.contains("line 1"), "{stderr}");
 }
+
+#[test]
+fn every_paragraph_of_the_book_is_translated_and_current_in_chinese() {
+    let untranslated = socklab::language::book_report("zh-CN");
+    let shown: Vec<&str> = untranslated.iter().take(10).map(|(e, _)| e.as_str()).collect();
+    assert!(
+        untranslated.is_empty(),
+        "{} paragraphs of the book without a current zh-CN text, such as {shown:#?}",
+        untranslated.len()
+    );
+}
+
+/// `mdbook` and mdbook-i18n-helpers, where installed (else the reason they are not).
+fn mdbook_with_gettext() -> Result<(), String> {
+    for tool in ["mdbook", "mdbook-gettext", "mdbook-xgettext"] {
+        if which::which(tool).is_err() {
+            return Err(format!("{tool} is not installed"));
+        }
+    }
+    Ok(())
+}
+
+fn mdbook(book: &Path, env: &[(&str, &str)], args: &[&str]) {
+    let preprocessor = format!("{} book-preprocessor", env!("CARGO_BIN_EXE_socklab"));
+    let mut command = std::process::Command::new("mdbook");
+    command.arg("build").arg(book).args(args);
+    command.env("MDBOOK_PREPROCESSOR__SOCKLAB__COMMAND", preprocessor);
+    for (name, value) in env {
+        command.env(name, value);
+    }
+    let output = command.output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "mdbook build {args:?} failed:\n{stderr}");
+}
+
+#[test]
+fn the_book_template_is_current_and_both_books_build() {
+    if let Err(why) = mdbook_with_gettext() {
+        eprintln!(
+            "notice: {why}; skipping the book builds (see book/src/reference/translating.md)"
+        );
+        return;
+    }
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let out = tempfile::tempdir().unwrap();
+    // The template, extracted again from book/src, has the committed one's paragraphs.
+    let pot = out.path().join("pot");
+    mdbook(
+        &root.join("book"),
+        &[("MDBOOK_OUTPUT", r#"{"xgettext": {}}"#)],
+        &["-d", &pot.display().to_string()],
+    );
+    let extracted = std::fs::read_to_string(pot.join("messages.pot")).unwrap();
+    let paragraphs = |pot: &str| {
+        let parsed = socklab::language::Translations::parse(pot).unwrap();
+        let mut keys: Vec<String> = parsed.keys().map(str::to_owned).collect();
+        keys.sort();
+        keys
+    };
+    assert!(
+        paragraphs(&extracted) == paragraphs(socklab::language::BOOK_TEMPLATE),
+        "po/book/messages.pot is out of date: refresh it with \
+         MDBOOK_OUTPUT='{{\"xgettext\": {{}}}}' mdbook build book -d po/book"
+    );
+
+    let english = out.path().join("en");
+    let chinese = english.join("zh-CN");
+    mdbook(&root.join("book"), &[], &["-d", &english.display().to_string()]);
+    mdbook(
+        &root.join("book"),
+        &[("MDBOOK_BOOK__LANGUAGE", "zh-CN")],
+        &["-d", &chinese.display().to_string()],
+    );
+    let page = |dir: &Path, path: &str| std::fs::read_to_string(dir.join(path)).unwrap();
+    let (en, zh) = (page(&english, "lessons/tcp.html"), page(&chinese, "lessons/tcp.html"));
+    assert!(en.contains("Listen on every IPv4 address") && !en.contains("监听"));
+    assert!(zh.contains("在所有 IPv4 地址上监听"), "the step titles are Chinese");
+    assert!(zh.contains("流套接字"), "the chapter's text is Chinese");
+    assert!(zh.contains("socat TCP4-LISTEN:8080,fork /dev/null &amp;"), "the commands stay");
+    assert!(page(&english, "introduction.html").contains("zh-CN/introduction.html"));
+    assert!(page(&chinese, "introduction.html").contains("../introduction.html"));
+}

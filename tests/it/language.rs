@@ -280,3 +280,63 @@ fn the_book_template_is_current_and_both_books_build() {
     assert!(page(&english, "introduction.html").contains("zh-CN/introduction.html"));
     assert!(page(&chinese, "introduction.html").contains("../introduction.html"));
 }
+
+/// Lines of `screen` (joined as tmux wrapped them) that are wider than `columns`: the
+/// terminal had to break them, perhaps in the middle of a wide character.
+fn too_wide(screen: &str, columns: usize) -> Vec<String> {
+    screen
+        .lines()
+        .filter(|line| textwrap::core::display_width(line) > columns)
+        .map(str::to_owned)
+        .collect()
+}
+
+/// Each title of `screen` followed by its `=` underline: (title, underline).
+fn underlined(screen: &str) -> Vec<(String, String)> {
+    let lines: Vec<&str> = screen.lines().collect();
+    lines
+        .windows(2)
+        .filter(|pair| !pair[1].is_empty() && pair[1].chars().all(|c| c == '='))
+        .map(|pair| (pair[0].trim_end().to_owned(), pair[1].to_owned()))
+        .collect()
+}
+
+#[test]
+fn the_chinese_tour_fits_a_terminal_of_80_columns() {
+    let state = tempfile::tempdir().unwrap();
+    let sockets = crate::support::short_tempdir();
+    let command = vec![
+        env!("CARGO_BIN_EXE_socklab").to_owned(),
+        "--port-offset".to_owned(),
+        crate::support::free_offset().to_string(),
+        "--socket-dir".to_owned(),
+        sockets.path().display().to_string(),
+    ];
+    let env = [
+        ("XDG_STATE_HOME", state.path().display().to_string()),
+        ("NO_COLOR", "1".to_owned()),
+        ("TERM", "xterm-256color".to_owned()),
+        ("LANG", "zh_CN.UTF-8".to_owned()),
+        ("SOCKLAB_LANG", String::new()),
+    ];
+    let Some(tmux) = crate::tour::Tmux::start_sized(&command, &env, (80, 24)) else { return };
+    // The setup lesson's three steps, each run from its prompt.
+    for step in 1..=3 {
+        let marker = format!("第 {step}/3 步");
+        tmux.wait_for("a step's prompt", |screen| {
+            screen.contains(&marker) && tmux.visible().contains("接下来做什么？")
+        });
+        tmux.run(&["send-keys", "Enter"]);
+    }
+    let screen = tmux.wait_for("the end of the lesson", |screen| screen.contains("回顾"));
+    assert!(screen.contains("实验需要什么"), "{screen}");
+    assert!(screen.contains("装了哪些真实工具"), "{screen}");
+    let wide = too_wide(&screen, 80);
+    assert!(wide.is_empty(), "lines the terminal had to break: {wide:#?}");
+    let titles = underlined(&screen);
+    assert!(titles.iter().any(|(title, _)| title.contains("实验需要什么")), "{screen}");
+    for (title, line) in titles {
+        let (title_width, line_width) = (textwrap::core::display_width(&title), line.len());
+        assert_eq!(title_width, line_width, "{title:?} is underlined by {line:?}");
+    }
+}

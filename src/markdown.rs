@@ -356,7 +356,7 @@ impl Renderer {
                 let style = Attr::Cyan.apply(self.style());
                 let text = if self.styled { code.to_string() } else { format!("`{code}`") };
                 let painted = self.paint(&text, &style);
-                if self.after_wide {
+                if self.after_wide && !self.no_break {
                     self.break_glued();
                 }
                 self.after_wide = false;

@@ -340,3 +340,15 @@ fn the_chinese_tour_fits_a_terminal_of_80_columns() {
         assert_eq!(title_width, line_width, "{title:?} is underlined by {line:?}");
     }
 }
+
+#[test]
+fn the_terminal_finds_the_translation_of_every_paragraph_of_the_book() {
+    let catalogue = socklab::language::shipped("zh-CN", socklab::language::Domain::Book);
+    let mut missing = Vec::new();
+    for (path, text) in socklab::book::CHAPTERS {
+        for block in socklab::book::untranslated(text, catalogue) {
+            missing.push(format!("{path}: {block}"));
+        }
+    }
+    assert!(missing.is_empty(), "blocks `socklab explain` would show in English: {missing:#?}");
+}

@@ -317,7 +317,10 @@ fn the_chinese_tour_fits_a_terminal_of_80_columns() {
         ("NO_COLOR", "1".to_owned()),
         ("TERM", "xterm-256color".to_owned()),
         ("LANG", "zh_CN.UTF-8".to_owned()),
+        // Empty is unset for socklab: the test's own locale must not win over LANG.
         ("SOCKLAB_LANG", String::new()),
+        ("LC_ALL", String::new()),
+        ("LC_MESSAGES", String::new()),
     ];
     let Some(tmux) = crate::tour::Tmux::start_sized(&command, &env, (80, 24)) else { return };
     // The setup lesson's three steps, each run from its prompt.

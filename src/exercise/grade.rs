@@ -157,9 +157,9 @@ pub fn main(args: &CheckArgs) -> Result<ExitCode, Failure> {
 
 fn write_text(out: &mut dyn Write, checked: &[Checked<'_>], tally: &Tally) {
     for item in checked {
-        let label = format!("[{}]", item.result.verdict().name());
+        let label = item.result.verdict().tag();
         let name = format!("{}/{}", item.lesson.id, item.exercise.id);
-        let _ = writeln!(out, "{label:<10}{name:<32} {}", item.exercise.title);
+        let _ = writeln!(out, "{label}{name:<32} {}", item.exercise.title);
         for line in item.result.details() {
             for part in line.lines() {
                 let _ = writeln!(out, "          {part}");

@@ -91,14 +91,8 @@ pub fn run(
     Ok(tally)
 }
 
-fn width(text: &str) -> usize {
-    textwrap::core::display_width(text)
-}
-
 fn write_text(out: &mut dyn Write, step: &crate::lesson::Step, result: &StepRun) {
-    // The verdict in the reader's language (`[pass]` in English), padded by display width.
-    let label = format!("[{}]", t!(&format!("runner.tag_{}", result.verdict.name())));
-    let label = format!("{label}{}", " ".repeat(10usize.saturating_sub(width(&label))));
+    let label = result.verdict.tag();
     let what = result.command.as_deref().map_or_else(|| step.title.clone(), |c| format!("$ {c}"));
     let _ = writeln!(out, "{label}{:<22} {what}", step.id);
     let pad = |text: &str| text.lines().map(|l| format!("          {l}\n")).collect::<String>();

@@ -242,29 +242,21 @@ fn check_lines(text: &str) -> Result<(), String> {
 /// The shipped catalogue of `domain` in `lang` (empty for English and for a language
 /// without one).
 pub fn shipped(lang: &str, domain: Domain) -> &'static Translations {
-    static PARSED: OnceLock<HashMap<String, Vec<Translations>>> = OnceLock::new();
+    // Each catalogue is parsed the first time it is asked for: an English run parses none,
+    // a Chinese `socklab list` not the book's.
+    static PARSED: OnceLock<Vec<[OnceLock<Translations>; 3]>> = OnceLock::new();
     static EMPTY: OnceLock<Translations> = OnceLock::new();
-    let parsed = PARSED.get_or_init(|| {
-        let mut all = HashMap::new();
-        for (lang, messages, lessons, book) in CATALOGUES {
-            let parsed = [messages, lessons, book]
-                .into_iter()
-                .zip(Domain::ALL)
-                .map(|(text, domain)| {
-                    // A shipped catalogue that does not parse is a bug caught by the tests.
-                    Translations::parse(text)
-                        .unwrap_or_else(|err| panic!("po/{}/{lang}.po: {err}", domain.name()))
-                })
-                .collect();
-            all.insert((*lang).to_owned(), parsed);
-        }
-        all
-    });
-    let index = Domain::ALL.iter().position(|d| *d == domain).unwrap_or_default();
-    parsed
-        .get(lang)
-        .and_then(|domains| domains.get(index))
-        .unwrap_or_else(|| EMPTY.get_or_init(Translations::default))
+    let parsed = PARSED.get_or_init(|| CATALOGUES.iter().map(|_| Default::default()).collect());
+    let Some(index) = CATALOGUES.iter().position(|(l, ..)| *l == lang) else {
+        return EMPTY.get_or_init(Translations::default);
+    };
+    let slot = Domain::ALL.iter().position(|d| *d == domain).unwrap_or_default();
+    parsed[index][slot].get_or_init(|| {
+        let text = shipped_text(lang, domain).unwrap_or_default();
+        // A shipped catalogue that does not parse is a bug caught by the tests.
+        Translations::parse(text)
+            .unwrap_or_else(|err| panic!("po/{}/{lang}.po: {err}", domain.name()))
+    })
 }
 
 /// The book's catalogue template, as mdbook-xgettext extracts it from `book/src` (the tests

@@ -7,7 +7,7 @@
 //!
 //! ```console
 //! $ SOCKLAB_PO=overwrite cargo test --test it language::templates
-//! $ msgmerge --update --backup=off po/lessons/zh-CN.po po/lessons/messages.pot
+//! $ msgmerge --update --previous --backup=off po/lessons/zh-CN.po po/lessons/messages.pot
 //! ```
 
 use std::path::Path;

@@ -302,9 +302,10 @@ const GLOSSARY: &str = "glossary.md";
 pub const GLOSSARY_ANCHOR: &str = "glossary-";
 
 /// The glossary's terms: (id, as written), in the book's order. The id is what
-/// `socklab explain --glossary` takes: the anchor without its `glossary-` prefix.
+/// `socklab explain --glossary` takes: the anchor without its `glossary-` prefix (the same in
+/// every language); the term as written is in this run's language.
 pub fn glossary_terms() -> Vec<(String, String)> {
-    let text = chapter(GLOSSARY).unwrap_or_default();
+    let text = translated(chapter(GLOSSARY).unwrap_or_default());
     text.lines()
         .filter_map(|line| {
             let heading = line.strip_prefix("### ")?;

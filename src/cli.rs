@@ -6,7 +6,7 @@
 
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 
 use crate::error::Failure;
 use crate::lab::{self, LabOptions, RunArgs};
@@ -88,7 +88,10 @@ pub enum Command {
 
 /// Runs socklab with this process's arguments.
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
+    // --help in the reader's language: the language is found before clap parses.
+    let args: Vec<String> = std::env::args().collect();
+    let command = crate::help::localized(Cli::command(), crate::help::language_of(&args));
+    let cli = Cli::from_arg_matches(&command.get_matches()).unwrap_or_else(|err| err.exit());
     match run(cli) {
         Ok(code) => code,
         Err(failure) => {

@@ -8,6 +8,7 @@ pub mod book;
 pub mod cli;
 pub mod error;
 pub mod exercise;
+pub mod help;
 pub mod lab;
 pub mod language;
 pub mod lesson;

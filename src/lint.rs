@@ -375,15 +375,14 @@ fn translations(dir: Option<&std::path::Path>) -> Result<Vec<Finding>, Failure> 
                 });
             }
             let messages = language::shipped(lang, Domain::Messages);
-            for key in crate::text::keys() {
-                let english = crate::text::english(key).unwrap_or_default();
-                let state = messages.state(key, english);
+            for (key, english) in crate::text::all_texts() {
+                let state = messages.state(&key, &english);
                 counted += 1;
                 if state != State::Current {
                     missing += 1;
                     findings.push(Finding {
                         file: format!("po/messages/{lang}.po"),
-                        lesson: key.to_owned(),
+                        lesson: key,
                         item: None,
                         message: state_text(state, lang),
                     });

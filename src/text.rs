@@ -83,11 +83,25 @@ pub fn keys() -> Vec<&'static str> {
 /// catalogue from it with `msgmerge`.
 pub fn template_pot() -> String {
     let groups = CATALOGUES[0].1;
-    crate::language::pot(keys().into_iter().map(|key| {
+    let messages = keys().into_iter().map(|key| {
         let group = key.split('.').next().unwrap_or_default();
         let file = groups.iter().find(|(g, _)| *g == group).map_or(group, |(g, _)| g);
         (format!("locale/en/{file}.toml"), key.to_owned(), english(key).unwrap_or_default().into())
-    }))
+    });
+    let help = help_texts().into_iter().map(|(key, text)| ("src/cli.rs".to_owned(), key, text));
+    crate::language::pot(messages.chain(help))
+}
+
+/// `--help`'s texts (key, English), which the messages catalogue translates too.
+fn help_texts() -> Vec<(String, String)> {
+    use clap::CommandFactory;
+    crate::help::texts(&crate::cli::Cli::command())
+}
+
+/// Every text of the messages catalogue: (key, English), the messages and then `--help`'s.
+pub fn all_texts() -> Vec<(String, String)> {
+    let messages = keys().into_iter().map(|key| (key.to_owned(), english(key).unwrap_or_default()));
+    messages.map(|(key, text)| (key, text.to_owned())).chain(help_texts()).collect()
 }
 
 /// The English template of `key`, if it exists.

@@ -132,9 +132,10 @@ fn every_shipped_lesson_and_message_is_translated_and_current_in_chinese() {
         socklab::lesson::translation::report(&lessons, shipped("zh-CN", Domain::Lessons));
     assert!(untranslated.is_empty(), "lessons without a current zh-CN text: {untranslated:#?}");
     let messages = shipped("zh-CN", Domain::Messages);
-    let stale: Vec<&str> = socklab::text::keys()
+    let stale: Vec<String> = socklab::text::all_texts()
         .into_iter()
-        .filter(|key| messages.state(key, socklab::text::english(key).unwrap()) != State::Current)
+        .filter(|(key, english)| messages.state(key, english) != State::Current)
+        .map(|(key, _)| key)
         .collect();
     assert!(stale.is_empty(), "messages without a current zh-CN text: {stale:?}");
 }
@@ -354,4 +355,15 @@ fn the_terminal_finds_the_translation_of_every_paragraph_of_the_book() {
         }
     }
     assert!(missing.is_empty(), "blocks `socklab explain` would show in English: {missing:#?}");
+}
+
+#[test]
+fn help_is_in_the_readers_language() {
+    let chinese = run_with(CHINESE, &["run", "--help"]);
+    chinese.assert_status(0);
+    assert!(chinese.stdout.contains("用法：socklab run"), "{}", chinese.stdout);
+    assert!(chinese.stdout.contains("不加提示地运行课程"), "{}", chinese.stdout);
+    let english = run_with(CHINESE, &["--lang", "en", "run", "--help"]);
+    assert!(english.stdout.contains("Usage: socklab run"), "{}", english.stdout);
+    assert!(english.stdout.contains("Run lessons without prompts"), "{}", english.stdout);
 }

@@ -31,6 +31,12 @@ fn collect(command: &Command, path: &str, out: &mut Vec<(String, String)>) {
         if let Some(help) = arg.get_help() {
             out.push((format!("{path}.{}", arg.get_id()), help.to_string()));
         }
+        for value in arg.get_possible_values() {
+            if let Some(help) = value.get_help() {
+                let key = format!("{path}.{}.{}", arg.get_id(), value.get_name());
+                out.push((key, help.to_string()));
+            }
+        }
     }
     for sub in command.get_subcommands() {
         collect(sub, &format!("{path}.{}", sub.get_name()), out);
@@ -133,9 +139,9 @@ fn translate(
         .filter_map(|arg| Some((arg.get_id().to_string(), arg.get_help()?.to_string())))
         .collect();
     for (id, english) in helps {
-        if let Some(translated) = current(format!("{path}.{id}"), english) {
-            command = command.mut_arg(id, |arg| arg.help(translated));
-        }
+        let key = format!("{path}.{id}");
+        let help = current(key.clone(), english.clone()).unwrap_or(english);
+        command = command.mut_arg(id, |arg| with_values(arg, help, &key, catalogue));
     }
     let names: Vec<String> =
         command.get_subcommands().map(|sub| sub.get_name().to_owned()).collect();
@@ -145,6 +151,61 @@ fn translate(
             command.mut_subcommand(name, |sub| translate(sub, &sub_path, catalogue, template));
     }
     command
+}
+
+/// `arg` with `help`, and its possible values and default written out in the catalogue's
+/// language (clap would add them in English: `[possible values: …]`, `[default: …]`).
+fn with_values(
+    arg: clap::Arg,
+    help: String,
+    key: &str,
+    catalogue: &'static Translations,
+) -> clap::Arg {
+    // A flag's implied values (`true`, `false`) are no choice worth showing (clap shows none).
+    if !arg.get_action().takes_values() {
+        return arg.help(help);
+    }
+    let values: Vec<(String, Option<String>)> = arg
+        .get_possible_values()
+        .into_iter()
+        .filter(|value| !value.is_hide_set())
+        .map(|value| {
+            let english = value.get_help().map(ToString::to_string);
+            let name = value.get_name().to_owned();
+            let translated = english.map(|english| {
+                let value_key = format!("{key}.{name}");
+                catalogue.get(&value_key, &english).map_or(english, str::to_owned)
+            });
+            (name, translated)
+        })
+        .collect();
+    let defaults: Vec<String> =
+        arg.get_default_values().iter().map(|v| v.to_string_lossy().into_owned()).collect();
+    if (values.is_empty() || arg.is_hide_possible_values_set()) && defaults.is_empty()
+        || arg.is_hide_default_value_set()
+    {
+        return arg.help(help);
+    }
+    let mut short = help.clone();
+    let mut long = help;
+    if !values.is_empty() && !arg.is_hide_possible_values_set() {
+        let names: Vec<&str> = values.iter().map(|(name, _)| name.as_str()).collect();
+        let label = word(catalogue, "common.help_possible_values");
+        short.push_str(&format!(" [{label}：{}]", names.join(", ")));
+        long.push_str(&format!("\n\n{label}："));
+        for (name, help) in &values {
+            match help {
+                Some(help) => long.push_str(&format!("\n- {name}：{help}")),
+                None => long.push_str(&format!("\n- {name}")),
+            }
+        }
+    }
+    if !defaults.is_empty() {
+        let note = format!("[{}：{}]", word(catalogue, "common.help_default"), defaults.join(", "));
+        short.push_str(&format!(" {note}"));
+        long.push_str(&format!("\n\n{note}"));
+    }
+    arg.hide_possible_values(true).hide_default_value(true).help(short).long_help(long)
 }
 
 #[cfg(test)]
@@ -172,6 +233,12 @@ mod tests {
     }
 
     #[test]
+    fn the_localized_command_passes_clap_s_own_checks() {
+        // clap checks every argument of every subcommand (hidden values only on options...).
+        localized(crate::cli::Cli::command(), "zh-CN").debug_assert();
+    }
+
+    #[test]
     fn chinese_help_is_chinese_and_english_help_is_untouched() {
         let english = crate::cli::Cli::command();
         let mut same = localized(crate::cli::Cli::command(), language::ENGLISH);
@@ -185,5 +252,10 @@ mod tests {
         assert!(help.contains("用法：socklab run"), "{help}");
         assert!(help.contains("不加提示") && help.contains("选项") && help.contains("打印帮助"));
         assert!(help.contains("--yes") && !help.contains("Options") && !help.contains("Print"));
+        assert!(
+            help.contains("可选值：") && help.contains("- json：每一步一个 JSON 对象"),
+            "{help}"
+        );
+        assert!(help.contains("[默认：text]") && !help.contains("default:"), "{help}");
     }
 }

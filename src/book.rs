@@ -16,6 +16,131 @@ use crate::lesson::values::Resolved;
 use crate::lesson::{Action, Check, Lesson};
 use crate::t;
 
+/// `markdown` (a chapter as written) in this run's language, from the book's catalogue
+/// (`po/book/<lang>.po`, the one mdbook-gettext uses for the built book): for the terminal,
+/// where `socklab explain` and "read more" print sections of it.
+pub fn translated(markdown: &str) -> String {
+    let lang = crate::language::current();
+    if lang == crate::language::ENGLISH {
+        return markdown.to_owned();
+    }
+    translate(markdown, crate::language::shipped(lang, crate::language::Domain::Book))
+}
+
+/// Replaces each block of `markdown` (heading, paragraph, list item, table cell) by its
+/// current translation in `catalogue`, which mdbook-xgettext keys by the block's text with
+/// its lines joined; code blocks, directives and blocks without a current translation stay
+/// as they are, and headings keep their `{#anchor}`.
+pub fn translate(markdown: &str, catalogue: &crate::language::Translations) -> String {
+    translate_blocks(markdown, &mut |english| look_up(catalogue, english))
+}
+
+/// The current translation of a block; mdbook-xgettext writes a leading `-` escaped (`\-`).
+fn look_up(catalogue: &crate::language::Translations, english: &str) -> Option<String> {
+    let escaped = format!("\\{english}");
+    let key = if english.starts_with('-') { escaped.as_str() } else { english };
+    catalogue.get(key, key).map(str::to_owned)
+}
+
+/// The blocks of `markdown` that have no current translation in `catalogue` (for the tests:
+/// the terminal must find every paragraph mdbook-xgettext extracted).
+pub fn untranslated(markdown: &str, catalogue: &crate::language::Translations) -> Vec<String> {
+    let mut missing = Vec::new();
+    translate_blocks(markdown, &mut |english| {
+        let found = look_up(catalogue, english);
+        if found.is_none() {
+            missing.push(english.to_owned());
+        }
+        found
+    });
+    missing
+}
+
+fn translate_blocks(markdown: &str, translation: &mut dyn FnMut(&str) -> Option<String>) -> String {
+    let mut look_up = |english: &str| translation(english).unwrap_or_else(|| english.to_owned());
+    let mut out = String::with_capacity(markdown.len() * 2);
+    let mut lines = markdown.lines().peekable();
+    let mut fence: Option<&str> = None;
+    while let Some(line) = lines.next() {
+        let trimmed = line.trim_start();
+        if let Some(open) = fence {
+            if trimmed.starts_with(open) {
+                fence = None;
+            }
+            out.push_str(line);
+            out.push('\n');
+            continue;
+        }
+        if trimmed.starts_with("```") || trimmed.starts_with("~~~") {
+            fence = Some(&trimmed[..3]);
+            out.push_str(line);
+        } else if trimmed.is_empty() || trimmed.starts_with(DIRECTIVE) || is_rule(trimmed) {
+            out.push_str(line);
+        } else if let Some(level) = heading_level(line) {
+            let text = line[level..].trim();
+            let (title, anchor) = match text.rfind(" {#") {
+                Some(at) if text.ends_with('}') => (&text[..at], &text[at..]),
+                _ => (text, ""),
+            };
+            out.push_str(&format!("{} {}{anchor}", &line[..level], look_up(title.trim())));
+        } else if trimmed.starts_with('|') {
+            let cells: Vec<String> = trimmed
+                .trim_matches('|')
+                .split('|')
+                .map(|cell| {
+                    let cell = cell.trim();
+                    if cell.chars().all(|c| matches!(c, '-' | ':' | ' ')) {
+                        cell.to_owned()
+                    } else {
+                        look_up(cell)
+                    }
+                })
+                .collect();
+            out.push_str(&format!("| {} |", cells.join(" | ")));
+        } else {
+            // A list item or a paragraph, with its continuation lines.
+            let indent = &line[..line.len() - trimmed.len()];
+            let (marker, first) = list_marker(trimmed);
+            let mut text = first.trim().to_owned();
+            while let Some(next) = lines.peek() {
+                let next_trimmed = next.trim_start();
+                let ends = next_trimmed.is_empty()
+                    || heading_level(next).is_some()
+                    || next_trimmed.starts_with('|')
+                    || next_trimmed.starts_with("```")
+                    || next_trimmed.starts_with(DIRECTIVE)
+                    || !list_marker(next_trimmed).0.is_empty();
+                if ends {
+                    break;
+                }
+                text.push(' ');
+                text.push_str(next_trimmed.trim_end());
+                lines.next();
+            }
+            out.push_str(&format!("{indent}{marker}{}", look_up(&text)));
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// A thematic break (`---`, `***`).
+fn is_rule(line: &str) -> bool {
+    line.len() >= 3 && (line.chars().all(|c| c == '-') || line.chars().all(|c| c == '*'))
+}
+
+/// A list item's marker (`- `, `* `, `1. `) and the rest; an empty marker for other lines.
+fn list_marker(line: &str) -> (&str, &str) {
+    if let Some(rest) = line.strip_prefix("- ").or_else(|| line.strip_prefix("* ")) {
+        return (&line[..2], rest);
+    }
+    let digits = line.chars().take_while(char::is_ascii_digit).count();
+    if digits > 0 && line[digits..].starts_with(". ") {
+        return (&line[..digits + 2], &line[digits + 2..]);
+    }
+    ("", line)
+}
+
 /// The book's chapters, embedded: path under `book/src`, and markdown. A test checks that
 /// this list is SUMMARY.md's, and each text the file's.
 pub const CHAPTERS: &[(&str, &str)] = &[
@@ -29,6 +154,7 @@ pub const CHAPTERS: &[(&str, &str)] = &[
     ("reference/commands.md", include_str!("../book/src/reference/commands.md")),
     ("reference/flags.md", include_str!("../book/src/reference/flags.md")),
     ("reference/lesson-format.md", include_str!("../book/src/reference/lesson-format.md")),
+    ("reference/translating.md", include_str!("../book/src/reference/translating.md")),
     ("glossary.md", include_str!("../book/src/glossary.md")),
 ];
 
@@ -154,8 +280,9 @@ pub fn lookup(
     let path = chapter_of(lesson_id);
     let text =
         chapter(&path).ok_or_else(|| Failure::new(t!("book.no_chapter", lesson = lesson_id)))?;
+    let text = translated(text);
     let expanded =
-        expand(text, lessons, values_of).map_err(|problems| Failure::new(problems.join("\n")))?;
+        expand(&text, lessons, values_of).map_err(|problems| Failure::new(problems.join("\n")))?;
     match step_id {
         None => Ok(expanded),
         Some(step_id) => {
@@ -176,9 +303,10 @@ const GLOSSARY: &str = "glossary.md";
 pub const GLOSSARY_ANCHOR: &str = "glossary-";
 
 /// The glossary's terms: (id, as written), in the book's order. The id is what
-/// `socklab explain --glossary` takes: the anchor without its `glossary-` prefix.
+/// `socklab explain --glossary` takes: the anchor without its `glossary-` prefix (the same in
+/// every language); the term as written is in this run's language.
 pub fn glossary_terms() -> Vec<(String, String)> {
-    let text = chapter(GLOSSARY).unwrap_or_default();
+    let text = translated(chapter(GLOSSARY).unwrap_or_default());
     text.lines()
         .filter_map(|line| {
             let heading = line.strip_prefix("### ")?;
@@ -197,8 +325,8 @@ pub fn glossary_entry(term: &str) -> Result<String, Failure> {
     let found = terms
         .iter()
         .find(|(id, written)| *id == wanted || written.to_lowercase().replace(' ', "-") == wanted);
-    let text = chapter(GLOSSARY).unwrap_or_default();
-    found.and_then(|(id, _)| section(text, &format!("{GLOSSARY_ANCHOR}{id}"))).ok_or_else(|| {
+    let text = translated(chapter(GLOSSARY).unwrap_or_default());
+    found.and_then(|(id, _)| section(&text, &format!("{GLOSSARY_ANCHOR}{id}"))).ok_or_else(|| {
         let known: Vec<&str> = terms.iter().map(|(id, _)| id.as_str()).collect();
         Failure::usage(t!("book.unknown_term", term = term))
             .hint(t!("book.known_terms", known = known.join(", ")))
@@ -230,8 +358,10 @@ pub fn explain_index(lessons: &[Lesson]) -> String {
 
 /// The mdBook preprocessor: `supports RENDERER` answers yes; otherwise reads
 /// `[context, book]` as JSON on stdin and writes the book back with every directive expanded
-/// (with the lessons' own values, as the tutorial writes them).
-pub fn preprocess(args: &[String], lessons: &[Lesson]) -> Result<std::process::ExitCode, Failure> {
+/// (with the lessons' own values, as the tutorial writes them), in the book's language
+/// (`book.language`: the lessons' texts and socklab's words come from their catalogues; the
+/// book's own paragraphs are translated after this by mdbook-gettext).
+pub fn preprocess(args: &[String]) -> Result<std::process::ExitCode, Failure> {
     if args.first().is_some_and(|a| a == "supports") {
         return Ok(std::process::ExitCode::SUCCESS);
     }
@@ -239,7 +369,7 @@ pub fn preprocess(args: &[String], lessons: &[Lesson]) -> Result<std::process::E
     std::io::stdin().read_to_string(&mut input).map_err(|err| {
         Failure::new(t!("book.preprocess_io", error = crate::net::io_reason(&err)))
     })?;
-    let output = preprocess_json(&input, lessons)?;
+    let output = preprocess_json(&input)?;
     let mut stdout = std::io::stdout().lock();
     stdout.write_all(output.as_bytes()).map_err(|err| {
         Failure::new(t!("book.preprocess_io", error = crate::net::io_reason(&err)))
@@ -248,9 +378,19 @@ pub fn preprocess(args: &[String], lessons: &[Lesson]) -> Result<std::process::E
 }
 
 /// The preprocessor's work on the JSON text mdBook sends: returns the book's JSON.
-pub fn preprocess_json(input: &str, lessons: &[Lesson]) -> Result<String, Failure> {
-    let (_context, mut book): (serde_json::Value, serde_json::Value) = serde_json::from_str(input)
-        .map_err(|err| Failure::new(t!("book.preprocess_json", error = err)))?;
+///
+/// For the `xgettext` renderer (which extracts the book's catalogue template), the directives
+/// are left out: what they generate is translated from the lessons' catalogue, not the book's.
+pub fn preprocess_json(input: &str) -> Result<String, Failure> {
+    let (context, mut book): (serde_json::Value, serde_json::Value) =
+        serde_json::from_str(input)
+            .map_err(|err| Failure::new(t!("book.preprocess_json", error = err)))?;
+    let language = context.pointer("/config/book/language").and_then(|l| l.as_str());
+    crate::language::set_from_locale(language.unwrap_or(crate::language::ENGLISH));
+    let extracting = context.get("renderer").and_then(|r| r.as_str()) == Some("xgettext");
+    let loaded =
+        if extracting { None } else { Some(crate::lab::load(&crate::lab::LabOptions::default())?) };
+    let lessons = loaded.as_deref();
     let mut problems = Vec::new();
     // mdBook 0.5 calls the chapter list `items`; 0.4 called it `sections`.
     for key in ["items", "sections"] {
@@ -267,13 +407,27 @@ pub fn preprocess_json(input: &str, lessons: &[Lesson]) -> Result<String, Failur
         .map_err(|err| Failure::new(t!("book.preprocess_json", error = err)))
 }
 
-fn expand_item(item: &mut serde_json::Value, lessons: &[Lesson], problems: &mut Vec<String>) {
+/// Expands one chapter's directives (`lessons` is `None` while the catalogue template is
+/// extracted: then the directive lines are dropped).
+fn expand_item(
+    item: &mut serde_json::Value,
+    lessons: Option<&[Lesson]>,
+    problems: &mut Vec<String>,
+) {
     let Some(chapter) = item.get_mut("Chapter") else { return };
     let name = chapter.get("path").and_then(|p| p.as_str()).unwrap_or_default().to_owned();
     if let Some(content) = chapter.get_mut("content")
         && let Some(text) = content.as_str()
     {
-        match expand(text, lessons, &|lesson: &Lesson| lesson.values.as_written()) {
+        let expanded = match lessons {
+            Some(lessons) => expand(text, lessons, &|lesson: &Lesson| lesson.values.as_written()),
+            None => Ok(text
+                .lines()
+                .filter(|line| !line.trim().starts_with(DIRECTIVE))
+                .map(|line| format!("{line}\n"))
+                .collect()),
+        };
+        match expanded {
             Ok(expanded) => *content = serde_json::Value::String(expanded),
             Err(found) => problems.extend(found.into_iter().map(|p| format!("{name}: {p}"))),
         }

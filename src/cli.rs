@@ -8,7 +8,7 @@ use std::process::ExitCode;
 
 use clap::{ArgMatches, CommandFactory, FromArgMatches, Parser, Subcommand};
 
-use crate::config::{Config, Flags};
+use crate::config::{Config, Flags, Origin};
 use crate::error::Failure;
 use crate::isolation::{self, Mode};
 use crate::lab::{self, LabOption, LabOptions, RunArgs};
@@ -20,6 +20,10 @@ use crate::t;
 #[derive(Debug, Parser)]
 #[command(name = "socklab", version, about, max_term_width = 100)]
 pub struct Cli {
+    /// The language to speak: en or zh-CN (default: SOCKLAB_LANG, else LC_ALL, LC_MESSAGES,
+    /// LANG).
+    #[arg(long, value_name = "LANG", global = true)]
+    pub lang: Option<String>,
     #[command(flatten)]
     pub lab: LabOptions,
     /// Record your verdicts in the class directory DIR (`socklab class init` makes one)
@@ -177,7 +181,10 @@ fn configure(matches: &ArgMatches) -> Result<(Cli, Config), Failure> {
 
 /// Runs socklab with this process's arguments.
 pub fn main() -> ExitCode {
-    let matches = Cli::command().get_matches();
+    // --help in the reader's language: the language is found before clap parses.
+    let args: Vec<String> = std::env::args().collect();
+    let command = crate::help::localized(Cli::command(), crate::help::language_of(&args));
+    let matches = command.get_matches();
     let code = match configure(&matches).and_then(|(cli, config)| run(cli, &config)) {
         Ok(code) => code,
         Err(failure) => {
@@ -206,6 +213,14 @@ pub fn run(cli: Cli, config: &Config) -> Result<ExitCode, Failure> {
         if let Some(dir) = &config.class.value {
             crate::class::join(dir);
         }
+    }
+    // The language: --lang, else the configuration's (SOCKLAB_LANG, the user's file, the
+    // system's), else the locale. The book's preprocessor speaks the language of the book
+    // mdBook builds.
+    if !matches!(cli.command, Some(Command::BookPreprocessor { .. })) {
+        let configured =
+            config.lang.value.as_deref().filter(|_| config.lang.origin != Origin::Default);
+        crate::language::choose(cli.lang.as_deref().or(configured))?;
     }
     let typed = cli.lab;
     let mut options = typed.clone();
@@ -245,8 +260,7 @@ pub fn run(cli: Cli, config: &Config) -> Result<ExitCode, Failure> {
         }
         Some(Command::BookPreprocessor { args }) => {
             typed.only("book-preprocessor", &[])?;
-            let lessons = lab::load(&LabOptions::default())?;
-            crate::book::preprocess(&args, &lessons)
+            crate::book::preprocess(&args)
         }
         Some(Command::LabHolder { dir, held, probe }) => {
             Ok(isolation::holder::main(&dir, held, probe))

@@ -366,7 +366,7 @@ impl Config {
             ),
             (
                 "lang",
-                self.lang.value.clone().unwrap_or_else(|| crate::text::language().to_owned()),
+                self.lang.value.clone().unwrap_or_else(|| crate::language::current().to_owned()),
                 &self.lang.origin,
             ),
         ]

@@ -18,6 +18,9 @@
 //! - values only a run would trip over: the ports as this run places them (`--port-offset`
 //!   can push one past 65535), every command line with those values filled in, and waits
 //!   (`nc -w`) that are not a sensible number of seconds.
+//! - translations: every text of the lessons (and, for the shipped lessons, every message
+//!   and every paragraph of the book) has a current translation in each language's
+//!   catalogue: none missing, none stale.
 
 use std::fmt;
 use std::path::PathBuf;
@@ -370,6 +373,97 @@ fn quiz_test(
     Ok(())
 }
 
+/// Every text without a current translation, per language: the lessons' (from the shipped
+/// catalogues, or `DIR/po/<lang>.po` for a lesson directory) and, for the shipped lessons,
+/// socklab's messages and the book's paragraphs. Prints each language's tally on stderr.
+fn translations(dir: Option<&std::path::Path>) -> Result<Vec<Finding>, Failure> {
+    use crate::language::{self, Domain, State};
+    use crate::lesson::translation;
+    let english = match dir {
+        Some(dir) => crate::lesson::load_dir_english(dir),
+        None => crate::lesson::shipped_english(),
+    }
+    .map_err(|problems| {
+        let list: Vec<String> = problems.iter().map(ToString::to_string).collect();
+        Failure::usage(list.join("\n"))
+    })?;
+    let catalogues: Vec<(String, String, language::Translations)> = match dir {
+        Some(dir) => translation::catalogues_in(dir)
+            .into_iter()
+            .map(|(lang, path)| {
+                let read = translation::read_catalogue(dir, &lang)
+                    .map_err(|problem| Failure::usage(problem.to_string()))?;
+                Ok((lang, path.display().to_string(), read))
+            })
+            .collect::<Result<_, Failure>>()?,
+        None => language::available()
+            .into_iter()
+            .skip(1)
+            .map(|lang| {
+                let path = format!("po/lessons/{lang}.po");
+                (lang.to_owned(), path, translation::shipped(lang).clone())
+            })
+            .collect(),
+    };
+    let state_text = |state: State, lang: &str| match state {
+        State::Stale => t!("lint.translation_stale", lang = lang),
+        _ => t!("lint.translation_missing", lang = lang),
+    };
+    let mut findings = Vec::new();
+    for (lang, path, catalogue) in &catalogues {
+        let untranslated = translation::report(&english, catalogue);
+        let total: usize = english.iter().map(|l| translation::texts(l).len()).sum();
+        let mut missing = untranslated.len();
+        for text in untranslated {
+            findings.push(Finding {
+                file: path.clone(),
+                lesson: text.lesson,
+                item: Some(text.item),
+                message: state_text(text.state, lang),
+            });
+        }
+        let mut counted = total;
+        if dir.is_none() {
+            // The book: keyed by its English paragraphs (shown shortened).
+            let template = language::Translations::parse(language::BOOK_TEMPLATE)
+                .map_err(|err| Failure::new(format!("po/book/messages.pot: {err}")))?;
+            counted += template.keys().count();
+            for (english, state) in language::book_report(lang) {
+                missing += 1;
+                let mut short: String = english.chars().take(60).collect();
+                if short.len() < english.len() {
+                    short.push('…');
+                }
+                findings.push(Finding {
+                    file: format!("po/book/{lang}.po"),
+                    lesson: format!("book «{short}»"),
+                    item: None,
+                    message: state_text(state, lang),
+                });
+            }
+            let messages = language::shipped(lang, Domain::Messages);
+            for (key, english) in crate::text::all_texts() {
+                let state = messages.state(&key, &english);
+                counted += 1;
+                if state != State::Current {
+                    missing += 1;
+                    findings.push(Finding {
+                        file: format!("po/messages/{lang}.po"),
+                        lesson: key,
+                        item: None,
+                        message: state_text(state, lang),
+                    });
+                }
+            }
+        }
+        eprintln!(
+            "{}",
+            t!("lint.translation_tally", lang = lang, current = counted - missing, total = counted)
+        );
+    }
+    Ok(findings)
+}
+
 /// `socklab lint [DIR]`.
 pub fn main(args: &LintArgs) -> Result<ExitCode, Failure> {
     let mut options = args.lab.clone();
@@ -382,7 +476,8 @@ pub fn main(args: &LintArgs) -> Result<ExitCode, Failure> {
     cleanup::install_signal_handler();
     let rule = if options.lessons.is_none() { BookRule::Required } else { BookRule::WherePresent };
     let chapter = |path: &str| book::chapter(path).map(str::to_owned);
-    let (findings, counts) = lint(&lessons, &env, &placement, rule, &chapter);
+    let (mut findings, counts) = lint(&lessons, &env, &placement, rule, &chapter);
+    findings.extend(translations(options.lessons.as_deref())?);
     for finding in &findings {
         if !lab::say(finding) {
             break;

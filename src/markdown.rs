@@ -27,15 +27,26 @@ pub fn render(markdown: &str, width: usize, styled: bool) -> String {
     out + "\n"
 }
 
+/// Closing punctuation: a line never starts with it.
+const CLOSING: &str = "，。、；：！？）」』》】”’…";
+/// Opening punctuation: a line never ends with it.
+const OPENING: &str = "（「『《【“‘";
+
 #[derive(Default)]
 struct Renderer {
     styled: bool,
     width: usize,
     out: String,
-    /// The words of the paragraph being built, already styled.
-    words: Vec<(String, usize)>,
+    /// The words of the paragraph being built, already styled: text, display width, and
+    /// whether it is glued to the word before (no space between: Chinese text breaks
+    /// between characters, not at spaces).
+    words: Vec<(String, usize, bool)>,
     /// Text being built for the current word (styles can change inside a word).
-    pending: (String, usize),
+    pending: (String, usize, bool),
+    /// The last character added was a wide (CJK) one: a line may break after it.
+    after_wide: bool,
+    /// The last character added opens a bracket or quote (`（`, `“`): no break after it.
+    no_break: bool,
     styles: Vec<Attr>,
     lists: Vec<Option<u64>>,
     quote_depth: usize,
@@ -68,6 +79,9 @@ impl Renderer {
         prefix
     }
 
+    /// Adds text to the paragraph: words end at spaces, and a line may also break before and
+    /// after each wide character (never before closing punctuation such as `，` or `。`,
+    /// never after an opening bracket).
     fn push_text(&mut self, text: &str) {
         let style = self.style();
         let mut first = true;
@@ -76,11 +90,36 @@ impl Renderer {
                 self.end_word();
             }
             first = false;
-            if !piece.is_empty() {
-                let painted = self.paint(piece, &style);
-                self.pending.0.push_str(&painted);
-                self.pending.1 += textwrap::core::display_width(piece);
+            let mut run = String::new();
+            for c in piece.chars() {
+                let wide = textwrap::core::display_width(c.encode_utf8(&mut [0; 4])) >= 2;
+                let breaks = if wide { !CLOSING.contains(c) } else { self.after_wide };
+                if breaks && !self.no_break {
+                    self.add_run(&mut run, &style);
+                    self.break_glued();
+                }
+                run.push(c);
+                self.after_wide = wide;
+                self.no_break = OPENING.contains(c);
             }
+            self.add_run(&mut run, &style);
+        }
+    }
+
+    fn add_run(&mut self, run: &mut String, style: &Style) {
+        if !run.is_empty() {
+            let painted = self.paint(run, style);
+            self.pending.0.push_str(&painted);
+            self.pending.1 += textwrap::core::display_width(run);
+            run.clear();
+        }
+    }
+
+    /// Ends the current word; the next one follows it without a space.
+    fn break_glued(&mut self) {
+        if self.pending.1 > 0 {
+            self.words.push(std::mem::take(&mut self.pending));
+            self.pending.2 = true;
         }
     }
 
@@ -88,6 +127,9 @@ impl Renderer {
         if self.pending.1 > 0 {
             self.words.push(std::mem::take(&mut self.pending));
         }
+        self.pending.2 = false;
+        self.after_wide = false;
+        self.no_break = false;
     }
 
     fn flush_paragraph(&mut self) {
@@ -103,15 +145,16 @@ impl Renderer {
         let mut line = first_prefix.clone();
         let mut used = textwrap::core::display_width(&first_prefix);
         let mut empty = true;
-        for (word, len) in std::mem::take(&mut self.words) {
-            if !empty && used + 1 + len > self.width {
+        for (word, len, glued) in std::mem::take(&mut self.words) {
+            let space = usize::from(!glued);
+            if !empty && used + space + len > self.width {
                 self.out.push_str(line.trim_end());
                 self.out.push('\n');
                 line = indent.clone();
                 used = textwrap::core::display_width(&indent);
                 empty = true;
             }
-            if !empty {
+            if !empty && !glued {
                 line.push(' ');
                 used += 1;
             }
@@ -232,9 +275,12 @@ impl Renderer {
             }
             Event::End(TagEnd::Heading(_)) => {
                 self.styles.truncate(self.styles.len().saturating_sub(2));
+                let start = self.out.len();
                 self.flush_paragraph();
                 if self.heading.take() == Some(HeadingLevel::H1) {
-                    self.out.push_str(&"=".repeat(self.width.min(60)));
+                    // As wide as the title's longest line, in display columns.
+                    let title = self.out[start..].lines().map(console::measure_text_width);
+                    self.out.push_str(&"=".repeat(title.max().unwrap_or(0)));
                     self.out.push('\n');
                 }
                 self.out.push('\n');
@@ -310,6 +356,10 @@ impl Renderer {
                 let style = Attr::Cyan.apply(self.style());
                 let text = if self.styled { code.to_string() } else { format!("`{code}`") };
                 let painted = self.paint(&text, &style);
+                if self.after_wide && !self.no_break {
+                    self.break_glued();
+                }
+                self.after_wide = false;
                 // Inline code is one unit: it is not split across lines.
                 self.pending.0.push_str(&painted);
                 self.pending.1 += textwrap::core::display_width(&text);
@@ -361,7 +411,7 @@ mod tests {
         let text = render(markdown, 40, false);
         assert_eq!(
             text,
-            "Title\n========================================\n\n\
+            "Title\n=====\n\n\
              Some emphasis and `code` in a paragraph\nthat is long enough to wrap.\n\n\
              • one\n• two with a link\n\n1. first\n2. second\n\n    $ ss -tln\n\n│ quoted\n"
         );
@@ -382,9 +432,30 @@ mod tests {
 
     #[test]
     fn wraps_by_display_width_not_by_characters() {
-        // Each of these words is 4 characters but 8 columns wide.
+        // Chinese breaks between characters: each is 2 columns wide.
         let text = render("漢字漢字 漢字漢字 漢字漢字", 20, false);
-        assert_eq!(text, "漢字漢字 漢字漢字\n漢字漢字\n");
+        assert_eq!(text, "漢字漢字 漢字漢字 漢\n字漢字\n");
+        let text = render("监听套接字在端口 8080 上等待连接，内核替它完成握手。", 20, false);
+        assert_eq!(text, "监听套接字在端口\n8080 上等待连接，内\n核替它完成握手。\n");
+        // The comma would end a line at 22 columns: it stays with the character before.
+        let text = render("一二三四五六七八九十，百", 20, false);
+        assert_eq!(text, "一二三四五六七八九\n十，百\n");
+        for line in text.lines() {
+            assert!(textwrap::core::display_width(line) <= 20, "{line}");
+            assert!(!line.starts_with('，') && !line.starts_with('。'), "{text}");
+        }
+    }
+
+    #[test]
+    fn a_title_is_underlined_as_wide_as_it_is() {
+        assert_eq!(
+            render("# 实验需要什么\n\ntext", 80, false),
+            "实验需要什么\n============\n\ntext\n"
+        );
+        assert_eq!(
+            render("# What the lab needs", 80, false),
+            "What the lab needs\n==================\n"
+        );
     }
 
     #[test]

@@ -2,18 +2,17 @@
 //!
 //! Every message a user reads (explanations of errors, hints, prompts, verdicts) is a keyed
 //! entry in `locale/<lang>/<group>.toml`, embedded in the binary. Code names the key and fills in the
-//! `{placeholders}`; it never spells the sentence out. English is complete; another language
-//! may leave keys out, and those fall back to English, so a translation can grow step by step.
-//!
-//! The language is chosen from `SOCKLAB_LANG`, then `LC_ALL`, `LC_MESSAGES` and `LANG`
-//! (`zh_CN.UTF-8` picks `zh`).
+//! `{placeholders}`; it never spells the sentence out. English is complete; other languages
+//! translate it in the gettext catalogue `po/messages/<lang>.po` (see
+//! [`language`](crate::language)), keyed by the same `group.key`; an entry missing or stale
+//! there falls back to English, so a translation can grow step by step.
 
 use std::collections::HashMap;
 use std::fmt::Display;
 use std::sync::OnceLock;
 
-/// The catalogues shipped in the binary: language code, then each group's name and TOML text
-/// (`locale/<lang>/<group>.toml`; a key `k` in group `g` is used as `t!("g.k")`).
+/// The English messages shipped in the binary: each group's name and TOML text
+/// (`locale/en/<group>.toml`; a key `k` in group `g` is used as `t!("g.k")`).
 const CATALOGUES: &[(&str, &[(&str, &str)])] = &[(
     "en",
     &[
@@ -74,20 +73,6 @@ fn catalogues() -> &'static HashMap<&'static str, Catalogue> {
     })
 }
 
-/// The language code chosen by the environment, among those shipped.
-pub fn language() -> &'static str {
-    static LANG: OnceLock<&'static str> = OnceLock::new();
-    LANG.get_or_init(|| {
-        let wanted = ["SOCKLAB_LANG", "LC_ALL", "LC_MESSAGES", "LANG"]
-            .iter()
-            .filter_map(|var| std::env::var(var).ok())
-            .find(|value| !value.is_empty())
-            .unwrap_or_default();
-        let code = wanted.split(['_', '.', '-']).next().unwrap_or_default().to_lowercase();
-        CATALOGUES.iter().map(|(lang, _)| *lang).find(|lang| *lang == code).unwrap_or(FALLBACK)
-    })
-}
-
 /// Every key of the fallback catalogue (for tests and `lint`).
 pub fn keys() -> Vec<&'static str> {
     let mut keys: Vec<_> = catalogues()[FALLBACK].entries.keys().map(String::as_str).collect();
@@ -95,16 +80,46 @@ pub fn keys() -> Vec<&'static str> {
     keys
 }
 
+/// The gettext template (`.pot`) of the messages: one entry per key, the key as `msgctxt`,
+/// its English as `msgid`. `po/messages/messages.pot` is this; a translator updates a
+/// catalogue from it with `msgmerge`.
+pub fn template_pot() -> String {
+    let groups = CATALOGUES[0].1;
+    let messages = keys().into_iter().map(|key| {
+        let group = key.split('.').next().unwrap_or_default();
+        let file = groups.iter().find(|(g, _)| *g == group).map_or(group, |(g, _)| g);
+        (format!("locale/en/{file}.toml"), key.to_owned(), english(key).unwrap_or_default().into())
+    });
+    let help = help_texts().into_iter().map(|(key, text)| ("src/cli.rs".to_owned(), key, text));
+    crate::language::pot(messages.chain(help))
+}
+
+/// `--help`'s texts (key, English), which the messages catalogue translates too.
+fn help_texts() -> Vec<(String, String)> {
+    use clap::CommandFactory;
+    crate::help::texts(&crate::cli::Cli::command())
+}
+
+/// Every text of the messages catalogue: (key, English), the messages and then `--help`'s.
+pub fn all_texts() -> Vec<(String, String)> {
+    let messages = keys().into_iter().map(|key| (key.to_owned(), english(key).unwrap_or_default()));
+    messages.map(|(key, text)| (key, text.to_owned())).chain(help_texts()).collect()
+}
+
+/// The English template of `key`, if it exists.
+pub fn english(key: &str) -> Option<&'static str> {
+    catalogues()[FALLBACK].entries.get(key).map(String::as_str)
+}
+
 /// The raw template for `key` in the chosen language, falling back to English.
 ///
 /// A missing key is a bug in socklab, caught by the test that checks every key used in the
 /// source; at run time it shows the key itself rather than crashing a student's session.
 pub fn template(key: &str) -> &'static str {
-    let all = catalogues();
-    all.get(language())
-        .and_then(|catalogue| catalogue.entries.get(key))
-        .or_else(|| all[FALLBACK].entries.get(key))
-        .map_or_else(|| leak_missing(key), String::as_str)
+    let Some(english) = english(key) else { return leak_missing(key) };
+    crate::language::shipped(crate::language::current(), crate::language::Domain::Messages)
+        .get(key, english)
+        .unwrap_or(english)
 }
 
 fn leak_missing(key: &str) -> &'static str {

@@ -149,12 +149,16 @@ _socklab() {
 
     case "${cmd}" in
         socklab)
-            opts="-h -V --lessons --port-offset --socket-dir --isolation --class --help --version run check practice lint shell list reset explain lab-holder config class book-preprocessor listen inspect probe stat help"
+            opts="-h -V --lang --lessons --port-offset --socket-dir --isolation --class --help --version run check practice lint shell list reset explain lab-holder config class book-preprocessor listen inspect probe stat help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --lang)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --lessons)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -183,12 +187,16 @@ _socklab() {
             return 0
             ;;
         socklab__subcmd__book__subcmd__preprocessor)
-            opts="-h --lessons --port-offset --socket-dir --isolation --class --help"
+            opts="-h --lang --lessons --port-offset --socket-dir --isolation --class --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --lang)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --lessons)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -217,7 +225,7 @@ _socklab() {
             return 0
             ;;
         socklab__subcmd__check)
-            opts="-h --format --wait --user --lessons --port-offset --socket-dir --isolation --class --help"
+            opts="-h --format --wait --user --lang --lessons --port-offset --socket-dir --isolation --class --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -232,6 +240,10 @@ _socklab() {
                     return 0
                     ;;
                 --user)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --lang)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -263,12 +275,16 @@ _socklab() {
             return 0
             ;;
         socklab__subcmd__class)
-            opts="-h --lessons --port-offset --socket-dir --isolation --class --help init report help"
+            opts="-h --lang --lessons --port-offset --socket-dir --isolation --class --help init report help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --lang)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --lessons)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -353,12 +369,16 @@ _socklab() {
             return 0
             ;;
         socklab__subcmd__class__subcmd__init)
-            opts="-h --lessons --port-offset --socket-dir --isolation --class --help"
+            opts="-h --lang --lessons --port-offset --socket-dir --isolation --class --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --lang)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --lessons)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -387,7 +407,7 @@ _socklab() {
             return 0
             ;;
         socklab__subcmd__class__subcmd__report)
-            opts="-h --watch --format --lessons --port-offset --socket-dir --isolation --class --help"
+            opts="-h --watch --format --lang --lessons --port-offset --socket-dir --isolation --class --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -395,6 +415,10 @@ _socklab() {
             case "${prev}" in
                 --format)
                     COMPREPLY=($(compgen -W "text csv json junit" -- "${cur}"))
+                    return 0
+                    ;;
+                --lang)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --lessons)
@@ -425,12 +449,16 @@ _socklab() {
             return 0
             ;;
         socklab__subcmd__config)
-            opts="-h --lessons --port-offset --socket-dir --isolation --class --help"
+            opts="-h --lang --lessons --port-offset --socket-dir --isolation --class --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --lang)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --lessons)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -459,13 +487,17 @@ _socklab() {
             return 0
             ;;
         socklab__subcmd__explain)
-            opts="-h --glossary --lessons --port-offset --socket-dir --isolation --class --help"
+            opts="-h --glossary --lang --lessons --port-offset --socket-dir --isolation --class --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --glossary)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --lang)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -777,7 +809,7 @@ _socklab() {
             return 0
             ;;
         socklab__subcmd__inspect)
-            opts="-4 -6 -t -u -x -l -a -n -H -p -o -e -m -i -s -A -f -w -0 -d -S -M -r -T -K -E -O -b -Z -z -N -h --ipv4 --ipv6 --tcp --udp --unix --listening --all --numeric --no-header --processes --options --extended --memory --info --summary --query --family --port --raw --packet --dccp --sctp --mptcp --resolve --threads --kill --events --oneline --bpf --context --contexts --net --notes --lessons --port-offset --socket-dir --isolation --class --help"
+            opts="-4 -6 -t -u -x -l -a -n -H -p -o -e -m -i -s -A -f -w -0 -d -S -M -r -T -K -E -O -b -Z -z -N -h --ipv4 --ipv6 --tcp --udp --unix --listening --all --numeric --no-header --processes --options --extended --memory --info --summary --query --family --port --raw --packet --dccp --sctp --mptcp --resolve --threads --kill --events --oneline --bpf --context --contexts --net --notes --lang --lessons --port-offset --socket-dir --isolation --class --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -811,6 +843,10 @@ _socklab() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --lang)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --lessons)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -839,12 +875,16 @@ _socklab() {
             return 0
             ;;
         socklab__subcmd__lab__subcmd__holder)
-            opts="-h --held --probe --lessons --port-offset --socket-dir --isolation --class --help"
+            opts="-h --held --probe --lang --lessons --port-offset --socket-dir --isolation --class --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --lang)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --lessons)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -873,12 +913,16 @@ _socklab() {
             return 0
             ;;
         socklab__subcmd__lint)
-            opts="-h --lessons --port-offset --socket-dir --isolation --class --help"
+            opts="-h --lang --lessons --port-offset --socket-dir --isolation --class --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --lang)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --lessons)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -907,12 +951,16 @@ _socklab() {
             return 0
             ;;
         socklab__subcmd__list)
-            opts="-h --lessons --port-offset --socket-dir --isolation --class --help"
+            opts="-h --lang --lessons --port-offset --socket-dir --isolation --class --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --lang)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --lessons)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -941,12 +989,16 @@ _socklab() {
             return 0
             ;;
         socklab__subcmd__listen)
-            opts="-h --notes --lessons --port-offset --socket-dir --isolation --class --help"
+            opts="-h --notes --lang --lessons --port-offset --socket-dir --isolation --class --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --lang)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --lessons)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -975,12 +1027,16 @@ _socklab() {
             return 0
             ;;
         socklab__subcmd__practice)
-            opts="-h --lessons --port-offset --socket-dir --isolation --class --help"
+            opts="-h --lang --lessons --port-offset --socket-dir --isolation --class --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --lang)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --lessons)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1009,13 +1065,17 @@ _socklab() {
             return 0
             ;;
         socklab__subcmd__probe)
-            opts="-4 -6 -u -v -z -n -U -w -h --notes --lessons --port-offset --socket-dir --isolation --class --help"
+            opts="-4 -6 -u -v -z -n -U -w -h --notes --lang --lessons --port-offset --socket-dir --isolation --class --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 -w)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --lang)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1047,12 +1107,16 @@ _socklab() {
             return 0
             ;;
         socklab__subcmd__reset)
-            opts="-h --lessons --port-offset --socket-dir --isolation --class --help"
+            opts="-h --lang --lessons --port-offset --socket-dir --isolation --class --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --lang)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --lessons)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1081,7 +1145,7 @@ _socklab() {
             return 0
             ;;
         socklab__subcmd__run)
-            opts="-y -h --yes --format --lessons --port-offset --socket-dir --isolation --class --help"
+            opts="-y -h --yes --format --lang --lessons --port-offset --socket-dir --isolation --class --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1089,6 +1153,10 @@ _socklab() {
             case "${prev}" in
                 --format)
                     COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                --lang)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --lessons)
@@ -1119,12 +1187,16 @@ _socklab() {
             return 0
             ;;
         socklab__subcmd__shell)
-            opts="-h --lessons --port-offset --socket-dir --isolation --class --help"
+            opts="-h --lang --lessons --port-offset --socket-dir --isolation --class --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --lang)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --lessons)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1153,12 +1225,16 @@ _socklab() {
             return 0
             ;;
         socklab__subcmd__stat)
-            opts="-d -h --ls --directory --notes --lessons --port-offset --socket-dir --isolation --class --help"
+            opts="-d -h --ls --directory --notes --lang --lessons --port-offset --socket-dir --isolation --class --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --lang)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --lessons)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

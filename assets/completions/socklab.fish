@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_socklab_global_optspecs
-    string join \n lessons= port-offset= socket-dir= isolation= class= h/help V/version
+    string join \n lang= lessons= port-offset= socket-dir= isolation= class= h/help V/version
 end
 
 function __fish_socklab_needs_command
@@ -24,6 +24,7 @@ function __fish_socklab_using_subcommand
     contains -- $cmd[1] $argv
 end
 
+complete -c socklab -n "__fish_socklab_needs_command" -l lang -d 'The language to speak: en or zh-CN (default: SOCKLAB_LANG, else LC_ALL, LC_MESSAGES, LANG)' -r
 complete -c socklab -n "__fish_socklab_needs_command" -l lessons -d 'Run the lessons in DIR instead of the shipped ones' -r -F
 complete -c socklab -n "__fish_socklab_needs_command" -l port-offset -d 'Add N to every port the lessons use (a lab has its own ports; this is for the host)' -r
 complete -c socklab -n "__fish_socklab_needs_command" -l socket-dir -d 'Put the lessons\' socket files in DIR (created if missing) instead of /tmp' -r -F
@@ -52,6 +53,7 @@ complete -c socklab -n "__fish_socklab_needs_command" -f -a "stat" -d 'Describe 
 complete -c socklab -n "__fish_socklab_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c socklab -n "__fish_socklab_using_subcommand run" -l format -d 'How to print the results' -r -f -a "text\t'Readable text'
 json\t'One JSON object per step, one per line'"
+complete -c socklab -n "__fish_socklab_using_subcommand run" -l lang -d 'The language to speak: en or zh-CN (default: SOCKLAB_LANG, else LC_ALL, LC_MESSAGES, LANG)' -r
 complete -c socklab -n "__fish_socklab_using_subcommand run" -l lessons -d 'Run the lessons in DIR instead of the shipped ones' -r -F
 complete -c socklab -n "__fish_socklab_using_subcommand run" -l port-offset -d 'Add N to every port the lessons use (a lab has its own ports; this is for the host)' -r
 complete -c socklab -n "__fish_socklab_using_subcommand run" -l socket-dir -d 'Put the lessons\' socket files in DIR (created if missing) instead of /tmp' -r -F
@@ -66,6 +68,7 @@ json\t'One JSON object per exercise, one per line'
 junit\t'JUnit XML: a test suite per lesson, a test case per exercise'"
 complete -c socklab -n "__fish_socklab_using_subcommand check" -l wait -d 'Give the sockets up to SECS seconds to appear (one deadline for the whole run)' -r
 complete -c socklab -n "__fish_socklab_using_subcommand check" -l user -d 'Grade user NAME (a name or a uid; root only): only their sockets and files count, and nothing is recorded' -r
+complete -c socklab -n "__fish_socklab_using_subcommand check" -l lang -d 'The language to speak: en or zh-CN (default: SOCKLAB_LANG, else LC_ALL, LC_MESSAGES, LANG)' -r
 complete -c socklab -n "__fish_socklab_using_subcommand check" -l lessons -d 'Run the lessons in DIR instead of the shipped ones' -r -F
 complete -c socklab -n "__fish_socklab_using_subcommand check" -l port-offset -d 'Add N to every port the lessons use (a lab has its own ports; this is for the host)' -r
 complete -c socklab -n "__fish_socklab_using_subcommand check" -l socket-dir -d 'Put the lessons\' socket files in DIR (created if missing) instead of /tmp' -r -F
@@ -74,6 +77,7 @@ namespace\t'A lab of the student\'s own, or a clear error saying why the kernel 
 none\t'On the host, as the tutorial is written (ports and paths shared with everyone)'"
 complete -c socklab -n "__fish_socklab_using_subcommand check" -l class -d 'Record your verdicts in the class directory DIR (`socklab class init` makes one) [env: SOCKLAB_CLASS]' -r -F
 complete -c socklab -n "__fish_socklab_using_subcommand check" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c socklab -n "__fish_socklab_using_subcommand practice" -l lang -d 'The language to speak: en or zh-CN (default: SOCKLAB_LANG, else LC_ALL, LC_MESSAGES, LANG)' -r
 complete -c socklab -n "__fish_socklab_using_subcommand practice" -l lessons -d 'Run the lessons in DIR instead of the shipped ones' -r -F
 complete -c socklab -n "__fish_socklab_using_subcommand practice" -l port-offset -d 'Add N to every port the lessons use (a lab has its own ports; this is for the host)' -r
 complete -c socklab -n "__fish_socklab_using_subcommand practice" -l socket-dir -d 'Put the lessons\' socket files in DIR (created if missing) instead of /tmp' -r -F
@@ -82,6 +86,7 @@ namespace\t'A lab of the student\'s own, or a clear error saying why the kernel 
 none\t'On the host, as the tutorial is written (ports and paths shared with everyone)'"
 complete -c socklab -n "__fish_socklab_using_subcommand practice" -l class -d 'Record your verdicts in the class directory DIR (`socklab class init` makes one) [env: SOCKLAB_CLASS]' -r -F
 complete -c socklab -n "__fish_socklab_using_subcommand practice" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c socklab -n "__fish_socklab_using_subcommand lint" -l lang -d 'The language to speak: en or zh-CN (default: SOCKLAB_LANG, else LC_ALL, LC_MESSAGES, LANG)' -r
 complete -c socklab -n "__fish_socklab_using_subcommand lint" -l lessons -d 'Run the lessons in DIR instead of the shipped ones' -r -F
 complete -c socklab -n "__fish_socklab_using_subcommand lint" -l port-offset -d 'Add N to every port the lessons use (a lab has its own ports; this is for the host)' -r
 complete -c socklab -n "__fish_socklab_using_subcommand lint" -l socket-dir -d 'Put the lessons\' socket files in DIR (created if missing) instead of /tmp' -r -F
@@ -90,6 +95,7 @@ namespace\t'A lab of the student\'s own, or a clear error saying why the kernel 
 none\t'On the host, as the tutorial is written (ports and paths shared with everyone)'"
 complete -c socklab -n "__fish_socklab_using_subcommand lint" -l class -d 'Record your verdicts in the class directory DIR (`socklab class init` makes one) [env: SOCKLAB_CLASS]' -r -F
 complete -c socklab -n "__fish_socklab_using_subcommand lint" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c socklab -n "__fish_socklab_using_subcommand shell" -l lang -d 'The language to speak: en or zh-CN (default: SOCKLAB_LANG, else LC_ALL, LC_MESSAGES, LANG)' -r
 complete -c socklab -n "__fish_socklab_using_subcommand shell" -l lessons -d 'Run the lessons in DIR instead of the shipped ones' -r -F
 complete -c socklab -n "__fish_socklab_using_subcommand shell" -l port-offset -d 'Add N to every port the lessons use (a lab has its own ports; this is for the host)' -r
 complete -c socklab -n "__fish_socklab_using_subcommand shell" -l socket-dir -d 'Put the lessons\' socket files in DIR (created if missing) instead of /tmp' -r -F
@@ -98,6 +104,7 @@ namespace\t'A lab of the student\'s own, or a clear error saying why the kernel 
 none\t'On the host, as the tutorial is written (ports and paths shared with everyone)'"
 complete -c socklab -n "__fish_socklab_using_subcommand shell" -l class -d 'Record your verdicts in the class directory DIR (`socklab class init` makes one) [env: SOCKLAB_CLASS]' -r -F
 complete -c socklab -n "__fish_socklab_using_subcommand shell" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c socklab -n "__fish_socklab_using_subcommand list" -l lang -d 'The language to speak: en or zh-CN (default: SOCKLAB_LANG, else LC_ALL, LC_MESSAGES, LANG)' -r
 complete -c socklab -n "__fish_socklab_using_subcommand list" -l lessons -d 'Run the lessons in DIR instead of the shipped ones' -r -F
 complete -c socklab -n "__fish_socklab_using_subcommand list" -l port-offset -d 'Add N to every port the lessons use (a lab has its own ports; this is for the host)' -r
 complete -c socklab -n "__fish_socklab_using_subcommand list" -l socket-dir -d 'Put the lessons\' socket files in DIR (created if missing) instead of /tmp' -r -F
@@ -106,6 +113,7 @@ namespace\t'A lab of the student\'s own, or a clear error saying why the kernel 
 none\t'On the host, as the tutorial is written (ports and paths shared with everyone)'"
 complete -c socklab -n "__fish_socklab_using_subcommand list" -l class -d 'Record your verdicts in the class directory DIR (`socklab class init` makes one) [env: SOCKLAB_CLASS]' -r -F
 complete -c socklab -n "__fish_socklab_using_subcommand list" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c socklab -n "__fish_socklab_using_subcommand reset" -l lang -d 'The language to speak: en or zh-CN (default: SOCKLAB_LANG, else LC_ALL, LC_MESSAGES, LANG)' -r
 complete -c socklab -n "__fish_socklab_using_subcommand reset" -l lessons -d 'Run the lessons in DIR instead of the shipped ones' -r -F
 complete -c socklab -n "__fish_socklab_using_subcommand reset" -l port-offset -d 'Add N to every port the lessons use (a lab has its own ports; this is for the host)' -r
 complete -c socklab -n "__fish_socklab_using_subcommand reset" -l socket-dir -d 'Put the lessons\' socket files in DIR (created if missing) instead of /tmp' -r -F
@@ -115,6 +123,7 @@ none\t'On the host, as the tutorial is written (ports and paths shared with ever
 complete -c socklab -n "__fish_socklab_using_subcommand reset" -l class -d 'Record your verdicts in the class directory DIR (`socklab class init` makes one) [env: SOCKLAB_CLASS]' -r -F
 complete -c socklab -n "__fish_socklab_using_subcommand reset" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c socklab -n "__fish_socklab_using_subcommand explain" -l glossary -d 'Print the glossary\'s entry for TERM (list the terms without TERM)' -r
+complete -c socklab -n "__fish_socklab_using_subcommand explain" -l lang -d 'The language to speak: en or zh-CN (default: SOCKLAB_LANG, else LC_ALL, LC_MESSAGES, LANG)' -r
 complete -c socklab -n "__fish_socklab_using_subcommand explain" -l lessons -d 'Run the lessons in DIR instead of the shipped ones' -r -F
 complete -c socklab -n "__fish_socklab_using_subcommand explain" -l port-offset -d 'Add N to every port the lessons use (a lab has its own ports; this is for the host)' -r
 complete -c socklab -n "__fish_socklab_using_subcommand explain" -l socket-dir -d 'Put the lessons\' socket files in DIR (created if missing) instead of /tmp' -r -F
@@ -123,6 +132,7 @@ namespace\t'A lab of the student\'s own, or a clear error saying why the kernel 
 none\t'On the host, as the tutorial is written (ports and paths shared with everyone)'"
 complete -c socklab -n "__fish_socklab_using_subcommand explain" -l class -d 'Record your verdicts in the class directory DIR (`socklab class init` makes one) [env: SOCKLAB_CLASS]' -r -F
 complete -c socklab -n "__fish_socklab_using_subcommand explain" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c socklab -n "__fish_socklab_using_subcommand lab-holder" -l lang -d 'The language to speak: en or zh-CN (default: SOCKLAB_LANG, else LC_ALL, LC_MESSAGES, LANG)' -r
 complete -c socklab -n "__fish_socklab_using_subcommand lab-holder" -l lessons -d 'Run the lessons in DIR instead of the shipped ones' -r -F
 complete -c socklab -n "__fish_socklab_using_subcommand lab-holder" -l port-offset -d 'Add N to every port the lessons use (a lab has its own ports; this is for the host)' -r
 complete -c socklab -n "__fish_socklab_using_subcommand lab-holder" -l socket-dir -d 'Put the lessons\' socket files in DIR (created if missing) instead of /tmp' -r -F
@@ -133,6 +143,7 @@ complete -c socklab -n "__fish_socklab_using_subcommand lab-holder" -l class -d 
 complete -c socklab -n "__fish_socklab_using_subcommand lab-holder" -l held
 complete -c socklab -n "__fish_socklab_using_subcommand lab-holder" -l probe
 complete -c socklab -n "__fish_socklab_using_subcommand lab-holder" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c socklab -n "__fish_socklab_using_subcommand config" -l lang -d 'The language to speak: en or zh-CN (default: SOCKLAB_LANG, else LC_ALL, LC_MESSAGES, LANG)' -r
 complete -c socklab -n "__fish_socklab_using_subcommand config" -l lessons -d 'Run the lessons in DIR instead of the shipped ones' -r -F
 complete -c socklab -n "__fish_socklab_using_subcommand config" -l port-offset -d 'Add N to every port the lessons use (a lab has its own ports; this is for the host)' -r
 complete -c socklab -n "__fish_socklab_using_subcommand config" -l socket-dir -d 'Put the lessons\' socket files in DIR (created if missing) instead of /tmp' -r -F
@@ -141,6 +152,7 @@ namespace\t'A lab of the student\'s own, or a clear error saying why the kernel 
 none\t'On the host, as the tutorial is written (ports and paths shared with everyone)'"
 complete -c socklab -n "__fish_socklab_using_subcommand config" -l class -d 'Record your verdicts in the class directory DIR (`socklab class init` makes one) [env: SOCKLAB_CLASS]' -r -F
 complete -c socklab -n "__fish_socklab_using_subcommand config" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c socklab -n "__fish_socklab_using_subcommand class; and not __fish_seen_subcommand_from init report help" -l lang -d 'The language to speak: en or zh-CN (default: SOCKLAB_LANG, else LC_ALL, LC_MESSAGES, LANG)' -r
 complete -c socklab -n "__fish_socklab_using_subcommand class; and not __fish_seen_subcommand_from init report help" -l lessons -d 'Run the lessons in DIR instead of the shipped ones' -r -F
 complete -c socklab -n "__fish_socklab_using_subcommand class; and not __fish_seen_subcommand_from init report help" -l port-offset -d 'Add N to every port the lessons use (a lab has its own ports; this is for the host)' -r
 complete -c socklab -n "__fish_socklab_using_subcommand class; and not __fish_seen_subcommand_from init report help" -l socket-dir -d 'Put the lessons\' socket files in DIR (created if missing) instead of /tmp' -r -F
@@ -152,6 +164,7 @@ complete -c socklab -n "__fish_socklab_using_subcommand class; and not __fish_se
 complete -c socklab -n "__fish_socklab_using_subcommand class; and not __fish_seen_subcommand_from init report help" -f -a "init" -d 'Make DIR a class directory (sticky, mode 1733) and print the line to hand out'
 complete -c socklab -n "__fish_socklab_using_subcommand class; and not __fish_seen_subcommand_from init report help" -f -a "report" -d 'One row per student: steps per lesson, exercises, quizzes, hints, last activity'
 complete -c socklab -n "__fish_socklab_using_subcommand class; and not __fish_seen_subcommand_from init report help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c socklab -n "__fish_socklab_using_subcommand class; and __fish_seen_subcommand_from init" -l lang -d 'The language to speak: en or zh-CN (default: SOCKLAB_LANG, else LC_ALL, LC_MESSAGES, LANG)' -r
 complete -c socklab -n "__fish_socklab_using_subcommand class; and __fish_seen_subcommand_from init" -l lessons -d 'Run the lessons in DIR instead of the shipped ones' -r -F
 complete -c socklab -n "__fish_socklab_using_subcommand class; and __fish_seen_subcommand_from init" -l port-offset -d 'Add N to every port the lessons use (a lab has its own ports; this is for the host)' -r
 complete -c socklab -n "__fish_socklab_using_subcommand class; and __fish_seen_subcommand_from init" -l socket-dir -d 'Put the lessons\' socket files in DIR (created if missing) instead of /tmp' -r -F
@@ -164,6 +177,7 @@ complete -c socklab -n "__fish_socklab_using_subcommand class; and __fish_seen_s
 csv\t'A header row and one row per student, safe to open in a spreadsheet'
 json\t'One JSON document: the students, the totals and the entries skipped'
 junit\t'JUnit XML: a test suite per student, a test case per step and exercise'"
+complete -c socklab -n "__fish_socklab_using_subcommand class; and __fish_seen_subcommand_from report" -l lang -d 'The language to speak: en or zh-CN (default: SOCKLAB_LANG, else LC_ALL, LC_MESSAGES, LANG)' -r
 complete -c socklab -n "__fish_socklab_using_subcommand class; and __fish_seen_subcommand_from report" -l lessons -d 'Run the lessons in DIR instead of the shipped ones' -r -F
 complete -c socklab -n "__fish_socklab_using_subcommand class; and __fish_seen_subcommand_from report" -l port-offset -d 'Add N to every port the lessons use (a lab has its own ports; this is for the host)' -r
 complete -c socklab -n "__fish_socklab_using_subcommand class; and __fish_seen_subcommand_from report" -l socket-dir -d 'Put the lessons\' socket files in DIR (created if missing) instead of /tmp' -r -F
@@ -176,6 +190,7 @@ complete -c socklab -n "__fish_socklab_using_subcommand class; and __fish_seen_s
 complete -c socklab -n "__fish_socklab_using_subcommand class; and __fish_seen_subcommand_from help" -f -a "init" -d 'Make DIR a class directory (sticky, mode 1733) and print the line to hand out'
 complete -c socklab -n "__fish_socklab_using_subcommand class; and __fish_seen_subcommand_from help" -f -a "report" -d 'One row per student: steps per lesson, exercises, quizzes, hints, last activity'
 complete -c socklab -n "__fish_socklab_using_subcommand class; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c socklab -n "__fish_socklab_using_subcommand book-preprocessor" -l lang -d 'The language to speak: en or zh-CN (default: SOCKLAB_LANG, else LC_ALL, LC_MESSAGES, LANG)' -r
 complete -c socklab -n "__fish_socklab_using_subcommand book-preprocessor" -l lessons -d 'Run the lessons in DIR instead of the shipped ones' -r -F
 complete -c socklab -n "__fish_socklab_using_subcommand book-preprocessor" -l port-offset -d 'Add N to every port the lessons use (a lab has its own ports; this is for the host)' -r
 complete -c socklab -n "__fish_socklab_using_subcommand book-preprocessor" -l socket-dir -d 'Put the lessons\' socket files in DIR (created if missing) instead of /tmp' -r -F
@@ -184,6 +199,7 @@ namespace\t'A lab of the student\'s own, or a clear error saying why the kernel 
 none\t'On the host, as the tutorial is written (ports and paths shared with everyone)'"
 complete -c socklab -n "__fish_socklab_using_subcommand book-preprocessor" -l class -d 'Record your verdicts in the class directory DIR (`socklab class init` makes one) [env: SOCKLAB_CLASS]' -r -F
 complete -c socklab -n "__fish_socklab_using_subcommand book-preprocessor" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c socklab -n "__fish_socklab_using_subcommand listen" -l lang -d 'The language to speak: en or zh-CN (default: SOCKLAB_LANG, else LC_ALL, LC_MESSAGES, LANG)' -r
 complete -c socklab -n "__fish_socklab_using_subcommand listen" -l lessons -d 'Run the lessons in DIR instead of the shipped ones' -r -F
 complete -c socklab -n "__fish_socklab_using_subcommand listen" -l port-offset -d 'Add N to every port the lessons use (a lab has its own ports; this is for the host)' -r
 complete -c socklab -n "__fish_socklab_using_subcommand listen" -l socket-dir -d 'Put the lessons\' socket files in DIR (created if missing) instead of /tmp' -r -F
@@ -197,6 +213,7 @@ complete -c socklab -n "__fish_socklab_using_subcommand inspect" -s A -l query -
 complete -c socklab -n "__fish_socklab_using_subcommand inspect" -s f -l family -d 'Address family: inet, inet6, unix (link, netlink, vsock, tipc, xdp are not in socklab)' -r
 complete -c socklab -n "__fish_socklab_using_subcommand inspect" -l port -d 'socklab\'s alias for the filter `sport = :PORT` (TCP and UDP only)' -r
 complete -c socklab -n "__fish_socklab_using_subcommand inspect" -s N -l net -r
+complete -c socklab -n "__fish_socklab_using_subcommand inspect" -l lang -d 'The language to speak: en or zh-CN (default: SOCKLAB_LANG, else LC_ALL, LC_MESSAGES, LANG)' -r
 complete -c socklab -n "__fish_socklab_using_subcommand inspect" -l lessons -d 'Run the lessons in DIR instead of the shipped ones' -r -F
 complete -c socklab -n "__fish_socklab_using_subcommand inspect" -l port-offset -d 'Add N to every port the lessons use (a lab has its own ports; this is for the host)' -r
 complete -c socklab -n "__fish_socklab_using_subcommand inspect" -l socket-dir -d 'Put the lessons\' socket files in DIR (created if missing) instead of /tmp' -r -F
@@ -235,6 +252,7 @@ complete -c socklab -n "__fish_socklab_using_subcommand inspect" -s z -l context
 complete -c socklab -n "__fish_socklab_using_subcommand inspect" -l notes -d 'Print socklab\'s notes even when standard error is not a terminal'
 complete -c socklab -n "__fish_socklab_using_subcommand inspect" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c socklab -n "__fish_socklab_using_subcommand probe" -s w -d 'Give up after SECS seconds' -r
+complete -c socklab -n "__fish_socklab_using_subcommand probe" -l lang -d 'The language to speak: en or zh-CN (default: SOCKLAB_LANG, else LC_ALL, LC_MESSAGES, LANG)' -r
 complete -c socklab -n "__fish_socklab_using_subcommand probe" -l lessons -d 'Run the lessons in DIR instead of the shipped ones' -r -F
 complete -c socklab -n "__fish_socklab_using_subcommand probe" -l port-offset -d 'Add N to every port the lessons use (a lab has its own ports; this is for the host)' -r
 complete -c socklab -n "__fish_socklab_using_subcommand probe" -l socket-dir -d 'Put the lessons\' socket files in DIR (created if missing) instead of /tmp' -r -F
@@ -251,6 +269,7 @@ complete -c socklab -n "__fish_socklab_using_subcommand probe" -s n -d 'Do not l
 complete -c socklab -n "__fish_socklab_using_subcommand probe" -s U -d 'The target is a Unix socket path'
 complete -c socklab -n "__fish_socklab_using_subcommand probe" -l notes -d 'Print socklab\'s notes even when stderr is not a terminal (piped, socklab prints only what nc prints)'
 complete -c socklab -n "__fish_socklab_using_subcommand probe" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c socklab -n "__fish_socklab_using_subcommand stat" -l lang -d 'The language to speak: en or zh-CN (default: SOCKLAB_LANG, else LC_ALL, LC_MESSAGES, LANG)' -r
 complete -c socklab -n "__fish_socklab_using_subcommand stat" -l lessons -d 'Run the lessons in DIR instead of the shipped ones' -r -F
 complete -c socklab -n "__fish_socklab_using_subcommand stat" -l port-offset -d 'Add N to every port the lessons use (a lab has its own ports; this is for the host)' -r
 complete -c socklab -n "__fish_socklab_using_subcommand stat" -l socket-dir -d 'Put the lessons\' socket files in DIR (created if missing) instead of /tmp' -r -F

@@ -234,10 +234,10 @@ pub fn main(args: &CheckArgs) -> Result<ExitCode, Failure> {
 
 fn write_text(out: &mut dyn Write, checked: &[Checked<'_>], tally: &Tally) {
     for item in checked {
-        let label = format!("[{}]", item.result.verdict().name());
+        let label = item.result.verdict().tag();
         let name = format!("{}/{}", item.lesson.id, item.exercise.id);
         let title = crate::ui::render::clean(&item.exercise.title);
-        let _ = writeln!(out, "{label:<10}{name:<32} {title}");
+        let _ = writeln!(out, "{label}{name:<32} {title}");
         for line in item.result.details() {
             for part in crate::ui::render::clean(&line).lines() {
                 let _ = writeln!(out, "          {part}");

@@ -13,12 +13,14 @@
 //! - [`values`]: named ports and paths, and how a run moves them.
 //! - [`exercise`]: exercises and quizzes, where the student acts and socklab checks.
 //! - [`diagnostic`]: problems with their positions.
+//! - [`translation`]: the pass that puts the run's language in place after loading.
 
 pub mod command;
 pub mod diagnostic;
 pub mod exercise;
 pub mod expect;
 pub mod format;
+pub mod translation;
 pub mod values;
 
 use std::path::Path;
@@ -38,13 +40,41 @@ pub const SHIPPED: &[(&str, &str)] = &[
 /// The newest lesson format this socklab reads.
 pub const FORMAT_VERSION: i64 = 1;
 
-/// Loads the shipped lessons.
+/// Loads the shipped lessons, in this run's language.
 pub fn shipped() -> Result<Vec<Lesson>, Vec<Diagnostic>> {
+    shipped_in(crate::language::current())
+}
+
+/// Loads the shipped lessons in `lang` (English where a text has no current translation).
+pub fn shipped_in(lang: &str) -> Result<Vec<Lesson>, Vec<Diagnostic>> {
+    let mut lessons = shipped_english()?;
+    for lesson in &mut lessons {
+        translation::apply(lesson, translation::shipped(lang));
+    }
+    Ok(lessons)
+}
+
+/// Loads the shipped lessons as written, in English.
+pub fn shipped_english() -> Result<Vec<Lesson>, Vec<Diagnostic>> {
     collect(SHIPPED.iter().map(|(name, text)| (format!("lessons/{name}"), (*text).to_owned())))
 }
 
-/// Loads every `*.toml` in `dir`, in file-name order.
+/// Loads every `*.toml` in `dir`, in file-name order, in this run's language (from the
+/// directory's own catalogue, `DIR/po/<lang>.po`).
 pub fn load_dir(dir: &Path) -> Result<Vec<Lesson>, Vec<Diagnostic>> {
+    let mut lessons = load_dir_english(dir)?;
+    let lang = crate::language::current();
+    if lang != crate::language::ENGLISH {
+        let translations = translation::read_catalogue(dir, lang).map_err(|found| vec![found])?;
+        for lesson in &mut lessons {
+            translation::apply(lesson, &translations);
+        }
+    }
+    Ok(lessons)
+}
+
+/// Loads every `*.toml` in `dir` as written, in English.
+pub fn load_dir_english(dir: &Path) -> Result<Vec<Lesson>, Vec<Diagnostic>> {
     let entries = std::fs::read_dir(dir).map_err(|err| {
         vec![Diagnostic {
             file: dir.display().to_string(),

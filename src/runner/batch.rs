@@ -101,9 +101,9 @@ pub fn run(
 }
 
 fn write_text(out: &mut dyn Write, step: &crate::lesson::Step, result: &StepRun) {
-    let label = format!("[{}]", result.verdict.name());
+    let label = result.verdict.tag();
     let what = result.command.as_deref().map_or_else(|| step.title.clone(), |c| format!("$ {c}"));
-    let _ = writeln!(out, "{label:<10}{:<22} {}", step.id, render::clean(&what));
+    let _ = writeln!(out, "{label}{:<22} {}", step.id, render::clean(&what));
     let pad = |text: &str| {
         render::clean(text).lines().map(|l| format!("          {l}\n")).collect::<String>()
     };

@@ -31,6 +31,14 @@ impl Verdict {
         }
     }
 
+    /// The verdict in the reader's language between brackets (`[pass]` in English), padded
+    /// by display width to the 10 columns of the text reports.
+    pub fn tag(&self) -> String {
+        let tag = format!("[{}]", crate::t!(&format!("runner.tag_{}", self.name())));
+        let pad = 10usize.saturating_sub(textwrap::core::display_width(&tag));
+        format!("{tag}{}", " ".repeat(pad))
+    }
+
     /// Whether the step counts as done for progress (passed, or skipped for a reason of
     /// the host's).
     pub fn is_done(&self) -> bool {

@@ -12,6 +12,7 @@ mod firewall;
 mod hardening;
 mod inspect;
 mod lab;
+mod language;
 mod listen;
 mod packaging;
 mod probe;

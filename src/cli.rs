@@ -182,7 +182,9 @@ fn configure(matches: &ArgMatches) -> Result<(Cli, Config), Failure> {
 /// Runs socklab with this process's arguments.
 pub fn main() -> ExitCode {
     // --help in the reader's language: the language is found before clap parses.
-    let args: Vec<String> = std::env::args().collect();
+    // (args_os: a file name need not be UTF-8, and only `--lang`'s value is looked at here.)
+    let args: Vec<String> =
+        std::env::args_os().map(|arg| arg.to_string_lossy().into_owned()).collect();
     let command = crate::help::localized(Cli::command(), crate::help::language_of(&args));
     let matches = command.get_matches();
     let code = match configure(&matches).and_then(|(cli, config)| run(cli, &config)) {

@@ -135,6 +135,13 @@ pub struct Prepared {
     _moved: Option<fallback::Moved>,
 }
 
+impl Prepared {
+    /// Values placed as `placement` says, with no slot taken.
+    pub fn on_host(placement: Placement) -> Self {
+        Self { placement, _moved: None }
+    }
+}
+
 /// Enters the lab `purpose` needs (call it while the process has one thread: before the
 /// signal handler, listeners or prompts), then places the lessons' values: as asked inside a
 /// lab or on the host with `--isolation none`; moved for this student, with a one-line

@@ -112,11 +112,15 @@ impl Student {
 }
 
 /// Where root grades `student` (`--user`), as the notice printed before grading: today the
-/// host's socket tables and files, filtered to the student's uid. The lasting lab a student
-/// keeps with `socklab shell` (the isolation work) connects here: look it up by the
-/// student's uid, enter it before any thread starts, and say so instead.
-pub fn where_to_grade(student: &Student) -> String {
-    t!("class.graded_other", user = crate::exercise::found::user_label(student.uid))
+/// host's socket tables and files, or in the lasting lab the student keeps with `socklab
+/// shell` when one runs (`in_lab`), filtered to the student's uid.
+pub fn where_to_grade(student: &Student, in_lab: bool) -> String {
+    let user = crate::exercise::found::user_label(student.uid);
+    if in_lab {
+        t!("class.graded_other_in_lab", user = user)
+    } else {
+        t!("class.graded_other", user = user)
+    }
 }
 
 #[derive(Serialize)]
@@ -186,12 +190,16 @@ pub fn main(args: &CheckArgs) -> Result<ExitCode, Failure> {
         None => Student::me(),
     };
     let myself = student.uid == crate::net::privilege::euid();
-    if !myself {
-        eprintln!("{}", crate::ui::render::clean(&where_to_grade(&student)));
-    }
-    // Into the student's lasting lab, if one is running (before any thread).
-    let prepared =
-        lab::prepare(&args.lab, &lessons, crate::isolation::Purpose::Exercises { create: false })?;
+    // Into the student's lasting lab, if one is running (before any thread): one's own, or,
+    // for root grading a student, theirs.
+    let prepared = if myself {
+        lab::prepare(&args.lab, &lessons, crate::isolation::Purpose::Exercises { create: false })?
+    } else {
+        let in_lab = crate::isolation::lasting::join_of(student.uid)
+            .map_err(|error| Failure::new(t!("runner.lab.unreachable", error = error)))?;
+        eprintln!("{}", crate::ui::render::clean(&where_to_grade(&student, in_lab)));
+        lab::Prepared::on_host(lab::placement(&args.lab)?)
+    };
     let placement = &prepared.placement;
     let env = Environment::detect();
     // Another student's progress lives in their home: it is neither read nor written.

@@ -69,6 +69,18 @@ pub fn reach(create: bool) -> Result<(Reached, Option<Handles>), Trouble> {
     Ok((Reached::Created, Some(handles)))
 }
 
+/// Root grading the student `uid` (`socklab check --user`): joins that student's lasting lab,
+/// if one is running, trusting the holder only when it is theirs and still holds the recorded
+/// namespaces. Whether a lab was joined. Must run while the process has a single thread.
+pub fn join_of(uid: u32) -> Result<bool, String> {
+    let Some(dir) = private_dir::of(uid) else { return Ok(false) };
+    let Some(handles) = Record::read(&dir).and_then(|record| record.open_for(uid)) else {
+        return Ok(false);
+    };
+    handles.enter().map_err(|errno| errno.desc().to_owned())?;
+    Ok(true)
+}
+
 fn other(dir: &std::path::Path, err: &std::io::Error) -> Trouble {
     Trouble::Other(format!("{}: {err}", PathBuf::from(dir).display()))
 }

@@ -33,6 +33,18 @@ pub fn get() -> io::Result<PathBuf> {
     }
 }
 
+/// Where socklab keeps the lab record of the student `uid`, for root grading that student:
+/// `/run/user/UID/socklab` (the usual `$XDG_RUNTIME_DIR`), else `/dev/shm/socklab-UID`; only
+/// a directory that is theirs and private counts. Nothing is created.
+pub fn of(uid: u32) -> Option<PathBuf> {
+    [
+        PathBuf::from(format!("/run/user/{uid}/socklab")),
+        PathBuf::from(format!("/dev/shm/socklab-{uid}")),
+    ]
+    .into_iter()
+    .find(|dir| owned_private(dir, uid))
+}
+
 /// Whether `dir` is a real directory (not a symbolic link) owned by `uid` that nobody else
 /// may enter or write.
 fn owned_private(dir: &Path, uid: u32) -> bool {

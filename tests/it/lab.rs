@@ -316,3 +316,44 @@ fn run_shaping_options_work_before_and_after_the_subcommand() {
     let said = &bad_run.stderr;
     assert!(said.contains("SOCKLAB_ISOLATION") && said.contains("`sometimes`"), "{said}");
 }
+
+/// Root grades a student in the lab the student keeps with `socklab shell` (`check --user`):
+/// the student's listener there passes, although the host's tables do not have it.
+#[test]
+fn root_grades_a_student_in_the_students_own_lab() {
+    if !is_root() || which::which("setpriv").is_err() || !labs_allowed() {
+        eprintln!("notice: needs root, setpriv and labs to grade another user's lab; skipping");
+        return;
+    }
+    // A uid of this test's own, so that no other test's lab of that uid is joined.
+    let uid = 40_000 + std::process::id() % 20_000;
+    let home = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(home.path(), std::os::unix::fs::PermissionsExt::from_mode(0o777))
+        .unwrap();
+    let mut shell = Command::new("setpriv")
+        .args([format!("--reuid={uid}"), format!("--regid={uid}"), "--clear-groups".into()])
+        .arg(env!("CARGO_BIN_EXE_socklab"))
+        .args(["shell", "--", env!("CARGO_BIN_EXE_socklab"), "listen", "--notes"])
+        .arg("TCP4-LISTEN:9091,bind=127.0.0.1,fork")
+        .env("HOME", home.path())
+        .env_remove("XDG_RUNTIME_DIR")
+        .env_remove("SOCKLAB_ISOLATION")
+        .stdin(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(shell.stderr.take().unwrap()).lines();
+    let first = lines.next().and_then(Result::ok).unwrap_or_default();
+    assert!(first.contains("listening on"), "the student's listener did not start: {first}");
+    let graded = outcome_of(
+        socklab()
+            .args(["check", "--user", &uid.to_string(), "tcp"])
+            .env_remove("SOCKLAB_ISOLATION"),
+    );
+    let pid = rustix::process::Pid::from_raw(shell.id() as i32).unwrap();
+    let _ = rustix::process::kill_process(pid, rustix::process::Signal::TERM);
+    let _ = shell.wait();
+    assert!(graded.stderr.contains("in the lab they keep"), "{}", graded.stderr);
+    let row = graded.stdout.lines().find(|l| l.contains("tcp/loopback-listener")).unwrap_or("");
+    assert!(row.contains("pass"), "{}\n{}", graded.stdout, graded.stderr);
+}

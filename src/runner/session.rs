@@ -56,6 +56,9 @@ pub struct Session<'a> {
     /// written, and as shown. `fg` echoes a job as it was typed, so the expected output
     /// follows.
     unsudoed: Vec<(String, String)>,
+    /// The privileged ports whose refusal this lesson has shown (once is enough, not again
+    /// at the IPv6 twin).
+    refusals_shown: Vec<u16>,
     /// The simulated hosts (`ip netns exec HOST …`), made when a step first names one.
     hosts: topology::OnDemand,
 }
@@ -83,6 +86,7 @@ impl<'a> Session<'a> {
             opened: Vec::new(),
             halted: None,
             unsudoed: Vec::new(),
+            refusals_shown: Vec::new(),
             hosts: topology::OnDemand::default(),
         })
     }
@@ -321,7 +325,9 @@ impl<'a> Session<'a> {
                 .iter()
                 .find(|p| p.port == port)
                 .and_then(|p| p.moved_from_privileged)
+            && !self.refusals_shown.contains(&from)
         {
+            self.refusals_shown.push(from);
             // Show the refusal the tutorial's port really gets from the kernel, then go on
             // with the port this student may bind.
             let tutorial = ListenSpec { target: ListenTarget::Port(from), ..spec.clone() };

@@ -103,7 +103,6 @@ fn run_lesson(
     let (lesson, count) = (&lessons[index], lessons.len());
     let mut steps_tally = Tally::default();
     let mut commands: Vec<String> = Vec::new();
-    let mut prefaces: Vec<String> = Vec::new();
     let mut session = Session::new(lesson, env, placement)?;
     ui.show(Show::Lesson { title: &lesson.title, number: index + 1, count });
     ui.show(Show::Text(&Standing::of_lab(lessons, progress).line()));
@@ -160,7 +159,7 @@ fn run_lesson(
                 merge(tally, &steps_tally);
                 return Ok(Ending::Quit);
             };
-            show_result(step, &result, &session, &mut prefaces, ui);
+            show_result(step, &result, &session, ui);
             // A port taken by another program: the way out, there and then, rather than an
             // error followed by a lesson of skipped steps.
             if let Some(port) = taken_port(&result) {
@@ -238,21 +237,11 @@ fn merge(into: &mut Tally, from: &Tally) {
 }
 
 /// Shows what a step did: the output, the verdict, and what to make of it.
-fn show_result(
-    step: &Step,
-    result: &StepRun,
-    session: &Session<'_>,
-    prefaces: &mut Vec<String>,
-    ui: &mut dyn Ui,
-) {
+fn show_result(step: &Step, result: &StepRun, session: &Session<'_>, ui: &mut dyn Ui) {
     // A preface says why the lesson does something (the privileged port it moved, shown by
-    // the kernel's refusal): once per lesson is enough, not again at the IPv6 twin.
-    let first = result.preface.first();
-    if let Some(first) = first.filter(|first| !prefaces.contains(first)) {
-        prefaces.push(first.clone());
-        for line in &result.preface {
-            ui.show(Show::Note(line));
-        }
+    // the kernel's refusal; the session gives it once per lesson).
+    for line in &result.preface {
+        ui.show(Show::Note(line));
     }
     if !result.observed.is_empty() {
         ui.show(Show::Output(&result.observed));

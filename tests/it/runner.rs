@@ -247,6 +247,15 @@ fn an_unprivileged_run_shows_the_refusal_then_moves_the_privileged_port() {
     assert!(outcome.stdout.contains("needs privilege"), "{}", outcome.stdout);
     assert!(outcome.stdout.contains(&format!("UDP4-LISTEN:{moved},fork")), "{}", outcome.stdout);
     assert!(outcome.stdout.contains(&format!("{tutorial}")), "{}", outcome.stdout);
+    // The kernel's refusal is shown once, not again at the IPv6 twin; no sudo is shown for
+    // the moved port, which needs none.
+    let refusals = outcome.stdout.matches("is a privileged port").count();
+    assert_eq!(refusals, 1, "{}", outcome.stdout);
+    assert!(
+        !outcome.stdout.contains(&format!("sudo socat UDP4-LISTEN:{moved}")),
+        "{}",
+        outcome.stdout
+    );
 }
 
 #[test]

@@ -156,7 +156,8 @@ fn config_precedence_flag_env_user_file_system_file_default_both_ways() {
     );
     assert!(line(&out, "isolation").contains("none"), "{out}");
     assert!(line(&out, "lang").contains("zh_CN"), "{out}");
-    assert!(line(&out, "socket-dir").contains("(default)"), "{out}");
+    // The user's file chose zh_CN, so `config` itself speaks Chinese here.
+    assert!(line(&out, "socket-dir").contains("(默认)"), "{out}");
     let out =
         config(&[("SOCKLAB_PORT_OFFSET", "300"), ("SOCKLAB_CLASS", "/env/class")], &["config"]);
     assert!(

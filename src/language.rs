@@ -175,6 +175,14 @@ impl Translations {
     /// Reads a `.po` text; `Err` says what is wrong with it.
     pub fn parse(text: &str) -> Result<Self, String> {
         check_lines(text)?;
+        // A bare `#` is an empty translator comment to gettext, but polib 0.3 panics on it:
+        // give it the space polib expects.
+        let text: String = text
+            .lines()
+            .map(
+                |line| if line.trim_end() == "#" { "# \n".to_owned() } else { format!("{line}\n") },
+            )
+            .collect();
         let catalog: Catalog =
             polib::po_file::parse_from_reader(text.as_bytes()).map_err(|err| err.to_string())?;
         let mut entries = HashMap::new();
@@ -321,6 +329,14 @@ mod tests {
 
     fn env<'a>(pairs: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
         move |name| pairs.iter().find(|(n, _)| *n == name).map(|(_, v)| (*v).to_owned())
+    }
+
+    #[test]
+    fn a_bare_comment_line_is_read_not_a_panic() {
+        let header = "msgid \"\"\nmsgstr \"Content-Type: text/plain; charset=UTF-8\\n\"\n";
+        let text = format!("#\n{header}\n#\nmsgctxt \"k\"\nmsgid \"Hello\"\nmsgstr \"你好\"\n");
+        let read = Translations::parse(&text).unwrap();
+        assert_eq!(read.get("k", "Hello"), Some("你好"));
     }
 
     #[test]

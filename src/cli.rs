@@ -172,7 +172,12 @@ fn configure(matches: &ArgMatches) -> Result<(Cli, Config), Failure> {
         lessons: cli.lab.lessons.clone(),
         socket_dir: cli.lab.socket_dir.clone(),
         port_offset: written.iter().any(|w| *w).then_some(cli.lab.port_offset),
-        ..Flags::default()
+        lang: cli.lang.clone(),
+        isolation: cli.lab.isolation.and_then(|mode| {
+            use clap::ValueEnum;
+            let name = mode.to_possible_value()?.get_name().to_owned();
+            crate::config::Isolation::from_str(&name, true).ok()
+        }),
     };
     // The options stay as typed here: each command refuses those it has no use for, and
     // takes the configured values after that (see `run`).

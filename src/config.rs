@@ -392,9 +392,12 @@ pub fn language_tag(text: &str) -> bool {
 /// `socklab config`: every effective value, where it came from, and the files looked at.
 pub fn main(config: &Config) -> Result<std::process::ExitCode, Failure> {
     let rows = config.rows();
-    let width = rows.iter().map(|(_, value, _)| value.chars().count()).max().unwrap_or(0);
+    // By display width: a Chinese value's characters take two columns each.
+    let shown = |text: &str| console::measure_text_width(text);
+    let width = rows.iter().map(|(_, value, _)| shown(value)).max().unwrap_or(0);
     for (key, value, origin) in &rows {
-        if !crate::lab::say(format!("{key:<12} {value:<width$}  ({origin})")) {
+        let pad = " ".repeat(width - shown(value));
+        if !crate::lab::say(format!("{key:<12} {value}{pad}  ({origin})")) {
             return Ok(std::process::ExitCode::SUCCESS);
         }
     }

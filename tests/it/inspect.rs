@@ -811,3 +811,28 @@ fn compare_with_ss_inside_a_namespace() {
     assert!(differences.is_empty(), "{}", differences.join("\n"));
     drop((client, server, stream));
 }
+
+/// On a terminal, a socket path another user chose is shown with its control characters
+/// written out (`^[`), never sent raw to the student's terminal; into a pipe the bytes are
+/// ss's (issue 10, item 2).
+#[test]
+fn control_characters_in_socket_paths_are_shown_not_obeyed_on_a_terminal() {
+    if which::which("script").is_err() {
+        eprintln!("notice: script(1) is missing; cannot give socklab a terminal; skipping");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("x\u{1b}]0;pwned\u{7}.sock");
+    let _listener = std::os::unix::net::UnixListener::bind(&path).unwrap();
+    let command = format!("{} inspect -xl", env!("CARGO_BIN_EXE_socklab"));
+    let shown = std::process::Command::new("script")
+        .args(["-qc", &command, "/dev/null"])
+        .env("SOCKLAB_ISOLATION", "none")
+        .output()
+        .unwrap();
+    let shown = String::from_utf8_lossy(&shown.stdout);
+    assert!(shown.contains("x^[]0;pwned^G.sock"), "{shown}");
+    assert!(!shown.contains('\u{1b}') || !shown.contains("\u{1b}]0;pwned"), "{shown}");
+    let piped = crate::support::socklab().args(["inspect", "-xl"]).output().unwrap();
+    assert!(String::from_utf8_lossy(&piped.stdout).contains("x\u{1b}]0;pwned\u{7}.sock"));
+}

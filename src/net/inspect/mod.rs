@@ -660,7 +660,10 @@ fn list(
 pub fn main(args: &InspectArgs) -> Result<ExitCode, Failure> {
     let plan = checked_plan(args)?;
     let stdout = std::io::stdout();
-    let mut out = std::io::BufWriter::new(stdout.lock());
+    // On a terminal, names other users chose (socket paths) are shown, never obeyed.
+    let active = stdout.is_terminal();
+    let mut out =
+        std::io::BufWriter::new(crate::net::TerminalSafe { inner: stdout.lock(), active });
     // A closed pipe (`socklab inspect | head`) is not an error worth reporting.
     if args.summary {
         let _ = std::io::Write::write_all(&mut out, summary::text().as_bytes());

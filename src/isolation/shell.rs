@@ -28,6 +28,16 @@ pub fn main(args: &ShellArgs, mode: Mode) -> Result<ExitCode, Failure> {
         );
     }
     let cwd = std::env::current_dir().ok();
+    let (program, rest) = match args.command.split_first() {
+        Some((program, rest)) => (program.clone(), rest.to_vec()),
+        None => (std::env::var("SHELL").unwrap_or_else(|_| "/bin/sh".to_owned()), Vec::new()),
+    };
+    // A program under the host's /tmp is hidden by the lab's own /tmp: it is opened here,
+    // on the host, and run through that descriptor (`/proc/self/fd/N`) once in the lab.
+    let hidden = which::which(&program)
+        .ok()
+        .filter(|path| path.starts_with("/tmp"))
+        .and_then(|path| std::fs::File::open(path).ok());
     let reached = lasting::reach(true).map_err(|trouble| match trouble {
         Trouble::Refused(super::namespace::Refusal::Refused(errno)) => {
             Failure::new(t!("runner.lab.shell_refused", why = why(errno)))
@@ -47,10 +57,16 @@ pub fn main(args: &ShellArgs, mode: Mode) -> Result<ExitCode, Failure> {
             let _ = std::env::set_current_dir("/");
         }
     }
-    let (program, rest) = match args.command.split_first() {
-        Some((program, rest)) => (program.clone(), rest.to_vec()),
-        None => (std::env::var("SHELL").unwrap_or_else(|_| "/bin/sh".to_owned()), Vec::new()),
+    let mut command = match &hidden {
+        Some(file) => {
+            use std::os::fd::AsRawFd;
+            let mut command =
+                std::process::Command::new(format!("/proc/self/fd/{}", file.as_raw_fd()));
+            command.arg0(&program);
+            command
+        }
+        None => std::process::Command::new(&program),
     };
-    let error = std::process::Command::new(&program).args(&rest).env("SOCKLAB_LAB", "1").exec();
+    let error = command.args(&rest).env("SOCKLAB_LAB", "1").exec();
     Err(Failure::new(t!("runner.lab.exec_failed", program = program, error = error)))
 }

@@ -190,8 +190,9 @@ pub fn main() -> ExitCode {
     // (args_os: a file name need not be UTF-8, and only `--lang`'s value is looked at here.)
     let args: Vec<String> =
         std::env::args_os().map(|arg| arg.to_string_lossy().into_owned()).collect();
-    let command = crate::help::localized(Cli::command(), crate::help::language_of(&args));
-    let matches = command.get_matches();
+    let lang = crate::help::language_of(&args);
+    let command = crate::help::localized(Cli::command(), lang);
+    let matches = command.try_get_matches().unwrap_or_else(|err| usage_error(&err, lang));
     let code = match configure(&matches).and_then(|(cli, config)| run(cli, &config)) {
         Ok(code) => code,
         Err(failure) => {
@@ -202,6 +203,55 @@ pub fn main() -> ExitCode {
     // A signal's clean-up may still be under way in its thread: never exit halfway through.
     crate::runner::cleanup::settle();
     code
+}
+
+/// Ends the run on a command line clap could not parse: clap's own words in English, and in
+/// another language the same facts in that language's words (help and version are printed
+/// as clap prints them, already translated by [`crate::help`]). Exit status 2.
+fn usage_error(err: &clap::Error, lang: &'static str) -> ! {
+    use clap::error::{ContextKind, ErrorKind};
+    let told = |kind| err.get(kind).map(ToString::to_string).unwrap_or_default();
+    let message = (lang != crate::language::ENGLISH)
+        .then(|| {
+            crate::language::set_from_locale(lang);
+            Some(match err.kind() {
+                ErrorKind::UnknownArgument => {
+                    t!("common.parse_unknown_argument", arg = told(ContextKind::InvalidArg))
+                }
+                ErrorKind::InvalidSubcommand => {
+                    t!("common.parse_unknown_command", name = told(ContextKind::InvalidSubcommand))
+                }
+                ErrorKind::InvalidValue | ErrorKind::ValueValidation => t!(
+                    "common.parse_invalid_value",
+                    value = told(ContextKind::InvalidValue),
+                    arg = told(ContextKind::InvalidArg)
+                ),
+                ErrorKind::MissingRequiredArgument => {
+                    t!("common.parse_missing", args = told(ContextKind::InvalidArg))
+                }
+                ErrorKind::ArgumentConflict => t!(
+                    "common.parse_conflict",
+                    arg = told(ContextKind::InvalidArg),
+                    other = told(ContextKind::PriorArg)
+                ),
+                ErrorKind::TooManyValues
+                | ErrorKind::TooFewValues
+                | ErrorKind::WrongNumberOfValues
+                | ErrorKind::NoEquals => {
+                    t!("common.parse_values", arg = told(ContextKind::InvalidArg))
+                }
+                _ => return None,
+            })
+        })
+        .flatten();
+    match message {
+        Some(message) => {
+            let failure = Failure::usage(message).hint(t!("common.parse_help"));
+            eprintln!("{}", crate::ui::render::clean(&failure.to_string()));
+            std::process::exit(i32::from(crate::error::EXIT_USAGE));
+        }
+        None => err.exit(),
+    }
 }
 
 /// Runs one parsed command line with the configuration in effect. The run-shaping options

@@ -49,9 +49,10 @@ impl Failure {
 
 impl fmt::Display for Failure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "socklab: error: {}", self.message)?;
+        // `error:` and `hint:` in the run's language, as localized git and coreutils do.
+        write!(f, "socklab: {} {}", crate::t!("common.error_label"), self.message)?;
         for hint in &self.hints {
-            write!(f, "\n  hint: {hint}")?;
+            write!(f, "\n  {} {hint}", crate::t!("runner.hint_label"))?;
         }
         Ok(())
     }

@@ -1,7 +1,8 @@
 //! The [`Ui`] for a real terminal: dialoguer prompts, console styles.
 
 use console::Term;
-use dialoguer::{Confirm, Select, theme::ColorfulTheme};
+use dialoguer::theme::{ColorfulTheme, Theme};
+use dialoguer::{Confirm, Select};
 
 use super::{Show, StepChoice, Ui, render};
 use crate::t;
@@ -11,7 +12,78 @@ use crate::t;
 pub struct TerminalUi {
     term: Term,
     styled: bool,
-    theme: ColorfulTheme,
+    theme: Words,
+}
+
+/// dialoguer's colourful theme with its words (`(y/n)`, `yes`, `no`) in the run's language.
+struct Words(ColorfulTheme);
+
+impl Words {
+    fn confirm(&self, f: &mut dyn std::fmt::Write, prefix: &str, prompt: &str) -> std::fmt::Result {
+        if prompt.is_empty() {
+            return Ok(());
+        }
+        write!(f, "{prefix} {} ", self.0.prompt_style.apply_to(prompt))
+    }
+}
+
+impl Theme for Words {
+    fn format_select_prompt(&self, f: &mut dyn std::fmt::Write, prompt: &str) -> std::fmt::Result {
+        self.0.format_select_prompt(f, prompt)
+    }
+
+    fn format_select_prompt_selection(
+        &self,
+        f: &mut dyn std::fmt::Write,
+        prompt: &str,
+        selection: &str,
+    ) -> std::fmt::Result {
+        self.0.format_select_prompt_selection(f, prompt, selection)
+    }
+
+    fn format_select_prompt_item(
+        &self,
+        f: &mut dyn std::fmt::Write,
+        text: &str,
+        active: bool,
+    ) -> std::fmt::Result {
+        self.0.format_select_prompt_item(f, text, active)
+    }
+
+    fn format_confirm_prompt(
+        &self,
+        f: &mut dyn std::fmt::Write,
+        prompt: &str,
+        default: Option<bool>,
+    ) -> std::fmt::Result {
+        let theme = &self.0;
+        self.confirm(f, &theme.prompt_prefix.to_string(), prompt)?;
+        let keys = theme.hint_style.apply_to(t!("runner.confirm_keys"));
+        write!(f, "{keys} {}", theme.prompt_suffix)?;
+        match default {
+            Some(answer) => write!(f, " {}", theme.defaults_style.apply_to(answer_word(answer))),
+            None => Ok(()),
+        }
+    }
+
+    fn format_confirm_prompt_selection(
+        &self,
+        f: &mut dyn std::fmt::Write,
+        prompt: &str,
+        selection: Option<bool>,
+    ) -> std::fmt::Result {
+        let theme = &self.0;
+        self.confirm(f, &theme.success_prefix.to_string(), prompt)?;
+        write!(f, "{}", theme.success_suffix)?;
+        match selection {
+            Some(answer) => write!(f, " {}", theme.values_style.apply_to(answer_word(answer))),
+            None => Ok(()),
+        }
+    }
+}
+
+fn answer_word(answer: bool) -> String {
+    if answer { t!("runner.confirm_yes") } else { t!("runner.confirm_no") }
 }
 
 impl Default for TerminalUi {
@@ -24,7 +96,7 @@ impl TerminalUi {
     pub fn new() -> Self {
         let styled = render::colours_wanted();
         console::set_colors_enabled(styled);
-        Self { term: Term::stdout(), styled, theme: ColorfulTheme::default() }
+        Self { term: Term::stdout(), styled, theme: Words(ColorfulTheme::default()) }
     }
 }
 

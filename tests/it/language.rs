@@ -367,3 +367,19 @@ fn help_is_in_the_readers_language() {
     assert!(english.stdout.contains("Usage: socklab run"), "{}", english.stdout);
     assert!(english.stdout.contains("Run lessons without prompts"), "{}", english.stdout);
 }
+
+/// A command line clap cannot parse is explained in the reader's language too, with the
+/// usage status; in English it stays clap's own text.
+#[test]
+fn a_command_line_error_is_in_the_readers_language() {
+    let chinese = run_with(CHINESE, &["run", "--bogus"]);
+    assert_eq!(chinese.status, Some(2), "{}", chinese.stderr);
+    assert!(chinese.stderr.contains("socklab: 错误："), "{}", chinese.stderr);
+    assert!(chinese.stderr.contains("--bogus"), "{}", chinese.stderr);
+    assert!(!chinese.stderr.contains("unexpected argument"), "{}", chinese.stderr);
+    let unknown = run_with(CHINESE, &["frob"]);
+    assert!(unknown.stderr.contains("没有 frob 这个命令"), "{}", unknown.stderr);
+    let english = run_with(&[("LANG", "en_US.UTF-8")], &["run", "--bogus"]);
+    assert_eq!(english.status, Some(2));
+    assert!(english.stderr.contains("unexpected argument '--bogus'"), "{}", english.stderr);
+}

@@ -54,17 +54,6 @@ pub struct ToolOutput {
 }
 
 impl ToolOutput {
-    /// Prints the output to this process's stdout and stderr.
-    pub fn print(&self) {
-        use std::io::Write;
-        // A closed pipe (`socklab inspect | head`) is not an error worth reporting.
-        let _ = std::io::stdout().write_all(self.stdout.as_bytes());
-        let _ = std::io::stderr().write_all(self.stderr.as_bytes());
-        for note in self.notes.iter().chain(&self.advice) {
-            eprintln!("socklab: note: {note}");
-        }
-    }
-
     /// Prints exactly what the real tool prints, and socklab's notes only when asked for or
     /// when stderr is a terminal (a piped tool stands in for the real one); returns the exit
     /// status to end with.

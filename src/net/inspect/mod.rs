@@ -674,8 +674,8 @@ pub fn main(args: &InspectArgs) -> Result<ExitCode, Failure> {
     }
     if let Some(output) = nothing_to_show(&plan) {
         let _ = std::io::Write::flush(&mut out);
-        output.print();
-        return Ok(ExitCode::SUCCESS);
+        drop(out);
+        return Ok(output.print_with_notes(args.notes));
     }
     // On a terminal ss spreads the columns over its width; into a pipe it packs them.
     let screen = console::Term::stdout()

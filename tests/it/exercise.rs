@@ -472,7 +472,7 @@ fn predictions_and_multiple_choice_are_graded_right_through_the_prompt_interface
     let done = progress.lesson("udp").done;
     assert!(done.contains("another-loopback-address") && done.contains("why-unconn"), "{done:?}");
     // The prediction's listener is gone with its session.
-    assert!(crate::support::port_is_free(port));
+    assert!(crate::support::port_is_released(port));
 }
 
 #[test]

@@ -151,7 +151,7 @@ fn every_signal_in_the_tcp_lesson_leaves_no_listener() {
             let code = output.status.code();
             assert!(code == Some(status) || code == Some(0), "{sig:?}: {:?}", output.status);
             assert!(
-                crate::support::port_is_free(8080 + offset),
+                crate::support::port_is_released(8080 + offset),
                 "{sig:?} after step {steps_seen} left a listener on {}",
                 8080 + offset
             );

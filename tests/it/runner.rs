@@ -182,7 +182,7 @@ fn interrupted_run_leaves_nothing(signal: rustix::process::Signal, expected_stat
     let status = child.wait().unwrap();
     assert_eq!(status.code(), Some(expected_status));
     assert!(!socket_file.exists(), "the socket file was left behind");
-    assert!(port_is_free(8080 + offset), "the listener was left behind");
+    assert!(crate::support::port_is_released(8080 + offset), "the listener was left behind");
     drop(stuck);
 }
 

@@ -180,8 +180,9 @@ pub fn free_offset_for(ports: &[u16], range: std::ops::Range<u16>) -> u16 {
 /// so the answer is the same for root and for a user who may not bind the port at all. A
 /// TIME-WAIT entry (left by a connection the server closed first) holds nothing: a listener
 /// with SO_REUSEADDR, as socklab's and socat's are, binds over it.
-pub fn port_is_free(port: u16) -> bool {
-    use socklab::net::inspect::{self, InspectArgs, SockState};
+/// Every TCP and UDP socket of either family on `port`, as the kernel lists it.
+fn rows_on(port: u16) -> Vec<socklab::net::inspect::SocketRow> {
+    use socklab::net::inspect::{self, InspectArgs};
     let query = InspectArgs {
         tcp: true,
         udp: true,
@@ -190,7 +191,30 @@ pub fn port_is_free(port: u16) -> bool {
         port: Some(port),
         ..InspectArgs::default()
     };
-    inspect::snapshot(&query).rows.iter().all(|row| row.state == SockState::TimeWait)
+    inspect::snapshot(&query).rows
+}
+
+pub fn port_is_free(port: u16) -> bool {
+    use socklab::net::inspect::SockState;
+    rows_on(port).iter().all(|row| row.state == SockState::TimeWait)
+}
+
+/// Whether every socket on `port` is gone from its process: no listener, no bound UDP socket,
+/// no connection a process still holds. What the kernel keeps on its own after the last close
+/// (FIN-WAIT, CLOSING, LAST-ACK, TIME-WAIT: a connection finishing its goodbye) is not a leftover
+/// of the program: those rows vanish by themselves, and a listener binds over them.
+pub fn port_is_released(port: u16) -> bool {
+    use socklab::net::inspect::SockState;
+    rows_on(port).iter().all(|row| {
+        matches!(
+            row.state,
+            SockState::FinWait1
+                | SockState::FinWait2
+                | SockState::Closing
+                | SockState::LastAck
+                | SockState::TimeWait
+        )
+    })
 }
 
 /// Whether this process runs as root.

@@ -86,7 +86,7 @@ fn quitting_mid_lesson_stops_its_listeners() {
     let read_more = |_: &socklab::lesson::Lesson, _: &socklab::lesson::Step| None;
     tour::run(&lessons, Some(index), &env, &placement, &mut progress, &read_more, &mut ui).unwrap();
     assert!(ui.transcript.contains("Stopped."), "{}", ui.transcript);
-    assert!(crate::support::port_is_free(8080 + offset), "the listener outlived the quit");
+    assert!(crate::support::port_is_released(8080 + offset), "the listener outlived the quit");
 }
 
 /// A tmux server of our own, so tests never touch a user's sessions.

@@ -126,6 +126,31 @@ fn leak_missing(key: &str) -> &'static str {
     Box::leak(format!("<{key}>").into_boxed_str())
 }
 
+/// `value` without the ` (os error N)` that Rust's `io::Error` adds to the system's own words
+/// (`Permission denied (os error 13)`): the real tools print only the words, and so does every
+/// message of socklab's, whichever value carried the error into it.
+fn without_os_error_numbers(value: &str) -> std::borrow::Cow<'_, str> {
+    const MARK: &str = " (os error ";
+    if !value.contains(MARK) {
+        return std::borrow::Cow::Borrowed(value);
+    }
+    let mut out = String::with_capacity(value.len());
+    let mut rest = value;
+    while let Some(at) = rest.find(MARK) {
+        out.push_str(&rest[..at]);
+        let after = &rest[at + MARK.len()..];
+        let digits = after.bytes().take_while(u8::is_ascii_digit).count();
+        if digits > 0 && after[digits..].starts_with(')') {
+            rest = &after[digits + 1..];
+        } else {
+            out.push_str(MARK);
+            rest = after;
+        }
+    }
+    out.push_str(rest);
+    std::borrow::Cow::Owned(out)
+}
+
 /// Fills `{name}` placeholders of `key`'s template with `args`.
 pub fn fill(key: &str, args: &[(&str, &dyn Display)]) -> String {
     let template = template(key);
@@ -154,7 +179,7 @@ pub fn fill(key: &str, args: &[(&str, &dyn Display)]) -> String {
                     continue;
                 }
                 match args.iter().find(|(arg, _)| *arg == name) {
-                    Some((_, value)) => out.push_str(&value.to_string()),
+                    Some((_, value)) => out.push_str(&without_os_error_numbers(&value.to_string())),
                     None => {
                         out.push('{');
                         out.push_str(name);
@@ -198,6 +223,19 @@ macro_rules! t {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn messages_keep_the_systems_words_without_rusts_error_numbers() {
+        let denied = std::io::Error::from_raw_os_error(13);
+        assert_eq!(super::without_os_error_numbers(&denied.to_string()), "Permission denied");
+        let nested = "bind: Address already in use (os error 98); retry (os error x)";
+        assert_eq!(
+            super::without_os_error_numbers(nested),
+            "bind: Address already in use; retry (os error x)"
+        );
+        assert_eq!(super::without_os_error_numbers("plain"), "plain");
+    }
+
     use super::*;
 
     #[test]

@@ -601,7 +601,12 @@ fn tools_report(env: &Environment) -> String {
 
 fn environment_report(env: &Environment) -> String {
     let ipv6 = if env.ipv6 { t!("runner.env_ipv6_yes") } else { t!("runner.env_ipv6_no") };
-    let privilege = if env.privileged {
+    let privilege = if env.unprivileged_start == 0 {
+        match env.lab_of_host_start {
+            Some(host) => t!("runner.env_privileged_lab", host = host),
+            None => t!("runner.env_privileged_none"),
+        }
+    } else if env.privileged {
         t!("runner.env_privileged_yes", start = env.unprivileged_start)
     } else {
         t!("runner.env_privileged_no", start = env.unprivileged_start)

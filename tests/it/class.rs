@@ -598,6 +598,13 @@ fn watch_needs_a_terminal_and_a_report_needs_a_class() {
     let out = outcome(out);
     out.assert_status(2);
     assert!(out.stderr.contains("no class directory"), "{}", out.stderr);
+    // A directory that is not there: the system's words, as ls would say them, without
+    // Rust's "(os error 2)".
+    let gone = class.join("gone");
+    let out = outcome(socklab().args(["class", "report"]).arg(&gone).output().unwrap());
+    assert_ne!(out.status, Some(0));
+    assert!(out.stderr.contains("No such file or directory"), "{}", out.stderr);
+    assert!(!out.stderr.contains("os error"), "{}", out.stderr);
 }
 
 #[test]

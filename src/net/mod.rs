@@ -63,11 +63,20 @@ impl ToolOutput {
         let _ = std::io::stderr().write_all(self.stderr.as_bytes());
         if asked || std::io::stderr().is_terminal() {
             for note in self.notes.iter().chain(&self.advice) {
-                eprintln!("socklab: note: {note}");
+                say("note: ", note);
             }
         }
         std::process::ExitCode::from(u8::try_from(self.status).unwrap_or(1))
     }
+}
+
+/// Writes one line of socklab's own to standard error, `socklab: ` and `label` before `text`.
+/// socklab's lines are never compared with a real tool's, so they always go out
+/// [terminal-safe](terminal_safe): a socket path in them, which another user may have chosen,
+/// cannot drive the terminal.
+pub fn say(label: &str, text: &str) {
+    let text = String::from_utf8_lossy(&terminal_safe(text.as_bytes())).into_owned();
+    eprintln!("socklab: {label}{text}");
 }
 
 /// Bytes as a terminal may show them: control characters (C0 but newline and tab, DEL, the

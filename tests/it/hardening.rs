@@ -268,6 +268,28 @@ fn control_characters_in_a_lesson_are_shown_not_obeyed() {
     assert!(lab.run(&["list"]).stdout.contains("^[]0;pwned^G^[[2JFake"));
 }
 
+/// socklab's own lines about a socket (listen's "listening on" and its notes) write out the
+/// control characters of a path that someone else may have chosen, never send them raw.
+#[test]
+fn control_characters_in_a_socket_path_are_shown_not_obeyed_in_socklabs_own_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("x\u{1b}]0;pwned\u{7}.sock");
+    let mut child = socklab()
+        .args(["listen", "--notes"])
+        .arg(format!("UNIX-LISTEN:{}", path.display()))
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    BufReader::new(child.stderr.take().unwrap()).read_line(&mut first).unwrap();
+    signal(&child, rustix::process::Signal::TERM);
+    let output = wait_within(child, Duration::from_secs(10), "the listener");
+    assert!(output.status.code().is_some(), "{:?}", output.status);
+    assert!(first.contains("listening on") && first.contains("x^[]0;pwned^G.sock"), "{first:?}");
+    assert!(!first.contains(['\u{1b}', '\u{7}']), "{first:?}");
+    assert!(!path.exists(), "the socket file was left behind");
+}
+
 /// Item 12: a closed stdout ends the commands without a panic.
 #[test]
 fn a_closed_stdout_is_a_normal_end() {

@@ -512,9 +512,9 @@ pub fn main(args: &ListenArgs) -> Result<ExitCode, Failure> {
         // On failure, `listeners` is dropped on the way out, which closes and cleans up.
         let listener = Listener::open(spec)?;
         if talk {
-            eprintln!("socklab: {}", listener.ready_message());
+            super::say("", &listener.ready_message());
             for note in listener.notes() {
-                eprintln!("socklab: note: {note}");
+                super::say("note: ", &note);
             }
         }
         listeners.push(listener);

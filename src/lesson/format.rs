@@ -39,16 +39,16 @@
 //! A lesson may also have `[[exercises]]` and `[[quizzes]]`, described in
 //! [`crate::lesson::exercise`].
 //!
-//! The reader is split by what it reads, each part adding to one [`reader::Reader`]:
+//! The reader is split by what it reads, each part adding to one `reader::Reader`:
 //!
-//! - [`header`]: the top-level table (format version, id, texts, `extra`), which reads the
+//! - `header`: the top-level table (format version, id, texts, `extra`), which reads the
 //!   parts below and builds the [`Lesson`]; ids shared by steps, exercises and quizzes.
-//! - [`values`]: `[ports]` and `[paths]`.
-//! - [`steps`]: `[[steps]]`, and the order of background jobs.
-//! - [`exercises`]: `[[exercises]]` and their `[[exercises.mistakes]]` rules.
-//! - [`facts`]: the tables of facts about a socket that exercises expect and mistakes name.
-//! - [`quizzes`]: `[[quizzes]]`, multiple choice or predict-then-run.
-//! - [`reader`]: what they all share: walking toml's tables, each problem at its
+//! - `values`: `[ports]` and `[paths]`.
+//! - `steps`: `[[steps]]`, and the order of background jobs.
+//! - `exercises`: `[[exercises]]` and their `[[exercises.mistakes]]` rules.
+//! - `facts`: the tables of facts about a socket that exercises expect and mistakes name.
+//! - `quizzes`: `[[quizzes]]`, multiple choice or predict-then-run.
+//! - `reader`: what they all share: walking toml's tables, each problem at its
 //!   file:line:column, keys and values of each kind, `{value}` names, command lines.
 //!
 //! Each part only calls parts listed after it, down to `reader`; the data types they build

@@ -10,7 +10,7 @@
 //! The data types are at the bottom and know nothing of files: [`model`] (the [`Lesson`]),
 //! [`step`], [`exercise`] and [`values`]. Above them:
 //!
-//! - [`format`]: reading and checking one file, one part of the format per file.
+//! - [`format`](mod@format): reading and checking one file, one part of the format per file.
 //! - [`command`]: the command lines a step runs.
 //! - [`expect`]: expected output and how it is matched.
 //! - [`values`]: named ports and paths, and how a run moves them.

@@ -36,6 +36,7 @@ impl Reader<'_> {
         complete.then_some(built)
     }
 
+    /// One exercise; its `expect` facts must describe a socket that can exist and be found.
     fn exercise(
         &mut self,
         table: &DeTable<'_>,
@@ -74,6 +75,8 @@ impl Reader<'_> {
         })
     }
 
+    /// An exercise's `[[exercises.mistakes]]` (none when absent): each a `when` table of facts
+    /// and what to `say`.
     fn mistakes(&mut self, table: &DeTable<'_>, values: &Values) -> Option<Vec<Mistake>> {
         let items = self.tables(table, "mistakes", "[[exercises.mistakes]]")?;
         let mut built = Vec::new();

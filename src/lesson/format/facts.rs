@@ -24,6 +24,7 @@ pub(super) enum FactsRole {
 }
 
 impl Reader<'_> {
+    /// The table of facts at `key`, read as an exercise's `expect` or a mistake's `when`.
     pub(super) fn facts(
         &mut self,
         value: &Spanned<DeValue<'_>>,
@@ -174,6 +175,7 @@ impl Reader<'_> {
         }
     }
 
+    /// A `port` fact: a number, or the name of one of the lesson's ports as `"{name}"`.
     fn port_fact(&mut self, fact: &Spanned<DeValue<'_>>, values: &Values) -> Option<PortRef> {
         if let Some(number) = fact.get_ref().as_integer() {
             let port = number.as_str().parse::<u16>().ok().map(PortRef::Number);

@@ -30,6 +30,8 @@ const LESSON_KEYS: &[&str] = &[
 ];
 
 impl Reader<'_> {
+    /// The whole lesson from the top-level table `root` (spanning `whole`): its own keys,
+    /// then each part; `None` when any part has a problem (all of them are reported).
     pub(super) fn lesson(&mut self, root: &DeTable<'_>, whole: Range<usize>) -> Option<Lesson> {
         self.unknown_keys(root.iter(), LESSON_KEYS, "lesson");
         match root.get("format_version") {

@@ -32,6 +32,7 @@ impl Reader<'_> {
         complete.then_some(built)
     }
 
+    /// One quiz: graded by `answer` or by `run`, never both.
     fn quiz(&mut self, table: &DeTable<'_>, span: &Range<usize>, values: &Values) -> Option<Quiz> {
         self.unknown_keys(table.iter(), QUIZ_KEYS, "quiz");
         let id = self.required_id(table, span, "quiz");
@@ -76,6 +77,7 @@ impl Reader<'_> {
         })
     }
 
+    /// A multiple-choice answer, written 1-based among `count` choices; kept 0-based.
     fn answer(&mut self, value: &Spanned<DeValue<'_>>, count: Option<usize>) -> Option<usize> {
         let number = value.get_ref().as_integer().and_then(|i| i.as_str().parse::<usize>().ok());
         let count = count?;
@@ -88,6 +90,8 @@ impl Reader<'_> {
         }
     }
 
+    /// A predict-then-run quiz: `setup` listeners (optional), the `run` line (not a
+    /// listener) and one outcome per choice.
     fn prediction(
         &mut self,
         table: &DeTable<'_>,
@@ -126,6 +130,7 @@ impl Reader<'_> {
         })
     }
 
+    /// The outcome of each choice, as many as there are choices.
     fn outcomes(
         &mut self,
         value: &Spanned<DeValue<'_>>,

@@ -31,6 +31,8 @@ const STEP_KEYS: &[&str] = &[
 ];
 
 impl Reader<'_> {
+    /// The lesson's steps (at least one), with the checks across them: each id once, `fg` only
+    /// with a background job before it, and a `released` check after the last listener.
     pub(super) fn steps(
         &mut self,
         root: &DeTable<'_>,
@@ -112,6 +114,7 @@ impl Reader<'_> {
         complete.then_some(built)
     }
 
+    /// One step, with what its `run` line parses to, for the checks across steps.
     fn step(
         &mut self,
         table: &DeTable<'_>,

@@ -14,6 +14,8 @@ use crate::t;
 const PORT_KEYS: &[&str] = &["port", "unprivileged"];
 
 impl Reader<'_> {
+    /// The lesson's `[ports]` and `[paths]` (none when absent); a bad one is reported and left
+    /// out, so that the rest of the file is still checked against the others.
     pub(super) fn values(&mut self, root: &DeTable<'_>) -> Values {
         let mut values = Values::default();
         if let Some(ports) = root.get("ports") {
@@ -61,6 +63,7 @@ impl Reader<'_> {
         values
     }
 
+    /// A port number at `key`: 0 to 65535.
     fn port_number(&mut self, value: &Spanned<DeValue<'_>>, key: &str) -> Option<u16> {
         let number = value.get_ref().as_integer().and_then(|i| i.as_str().parse::<u16>().ok());
         if number.is_none() {
@@ -69,6 +72,7 @@ impl Reader<'_> {
         number
     }
 
+    /// One named port: `name = 8080`, or `name = { port = 123, unprivileged = 1123 }`.
     fn port_value(
         &mut self,
         name: &Spanned<Cow<'_, str>>,

@@ -12,7 +12,7 @@
 //! predict-then-run, where socklab runs a command and the kernel's answer grades the
 //! prediction.
 //!
-//! The TOML form (read by [`format`](super::format)):
+//! The TOML form (read by [`format`](super::format)'s `exercises`, `facts` and `quizzes`):
 //!
 //! ```toml
 //! [ports]
@@ -45,7 +45,7 @@
 
 use std::net::IpAddr;
 
-use super::format::Need;
+use super::step::Need;
 
 /// A task for the real tools, checked against the live system.
 #[derive(Debug, Clone, PartialEq)]

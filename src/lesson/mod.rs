@@ -7,11 +7,15 @@
 //! parsed by the engine's own parsers, every `{value}` defined, job order) and reports all
 //! problems of a file at once, each with file:line:column.
 //!
-//! - [`format`]: reading and checking one file.
+//! The data types are at the bottom and know nothing of files: [`model`] (the [`Lesson`]),
+//! [`step`], [`exercise`] and [`values`]. Above them:
+//!
+//! - [`format`](mod@format): reading and checking one file, one part of the format per file.
 //! - [`command`]: the command lines a step runs.
 //! - [`expect`]: expected output and how it is matched.
 //! - [`values`]: named ports and paths, and how a run moves them.
 //! - [`exercise`]: exercises and quizzes, where the student acts and socklab checks.
+//! - [`step`]: a step's action, checks and needs.
 //! - [`diagnostic`]: problems with their positions.
 //! - [`translation`]: the pass that puts the run's language in place after loading.
 
@@ -20,13 +24,17 @@ pub mod diagnostic;
 pub mod exercise;
 pub mod expect;
 pub mod format;
+pub mod model;
+pub mod step;
 pub mod translation;
 pub mod values;
 
 use std::path::Path;
 
 pub use diagnostic::Diagnostic;
-pub use format::{Action, Check, Lesson, Need, Step};
+pub use format::FORMAT_VERSION;
+pub use model::Lesson;
+pub use step::{Action, Check, Need, Step};
 
 /// The lessons shipped with socklab, embedded at build time: (file name, text), in order.
 pub const SHIPPED: &[(&str, &str)] = &[
@@ -36,9 +44,6 @@ pub const SHIPPED: &[(&str, &str)] = &[
     ("04-unix.toml", include_str!("../../lessons/04-unix.toml")),
     ("05-firewall.toml", include_str!("../../lessons/05-firewall.toml")),
 ];
-
-/// The newest lesson format this socklab reads.
-pub const FORMAT_VERSION: i64 = 1;
 
 /// Loads the shipped lessons, in this run's language.
 pub fn shipped() -> Result<Vec<Lesson>, Vec<Diagnostic>> {

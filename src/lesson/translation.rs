@@ -11,8 +11,8 @@
 
 use std::path::{Path, PathBuf};
 
-use super::Lesson;
 use super::diagnostic::Diagnostic;
+use super::model::Lesson;
 use crate::language::{self, Domain, State, Translations};
 
 /// Every translatable text of `lesson`, mutably, with its key.

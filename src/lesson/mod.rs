@@ -14,12 +14,14 @@
 //! - [`exercise`]: exercises and quizzes, where the student acts and socklab checks.
 //! - [`diagnostic`]: problems with their positions.
 //! - [`translation`]: the pass that puts the run's language in place after loading.
+//! - [`resolve`]: a lesson with its values placed and filled in, as one run uses it.
 
 pub mod command;
 pub mod diagnostic;
 pub mod exercise;
 pub mod expect;
 pub mod format;
+pub mod resolve;
 pub mod translation;
 pub mod values;
 

@@ -209,3 +209,165 @@ impl ConcreteStep {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lesson::command::{self, Invocation};
+    use crate::lesson::values::references;
+    use crate::net::listen::ListenTarget;
+
+    /// A run that moves everything: ports by 100, socket files into a directory with a space,
+    /// without the privilege to bind ports below 1024.
+    fn moved() -> Placement {
+        Placement {
+            port_offset: 100,
+            socket_dir: Some("/tmp/a b".into()),
+            privileged: false,
+            unprivileged_start: 1024,
+        }
+    }
+
+    fn tutorial(privileged: bool) -> Placement {
+        Placement { privileged, unprivileged_start: 1024, ..Placement::default() }
+    }
+
+    fn shipped(id: &str) -> Lesson {
+        crate::lesson::shipped_english().unwrap().into_iter().find(|l| l.id == id).unwrap()
+    }
+
+    fn command_of<'a>(lesson: &'a ConcreteLesson, step: &str) -> &'a Command {
+        lesson.steps.iter().find(|s| s.id == step).and_then(ConcreteStep::command).unwrap()
+    }
+
+    /// Every text of a resolved lesson a reader or a command could see, with where it is.
+    fn every_text(lesson: &ConcreteLesson) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        let mut add = |place: String, text: &str| out.push((place, text.to_owned()));
+        for (name, text) in [
+            ("title", &lesson.title),
+            ("summary", &lesson.summary),
+            ("intro", &lesson.intro),
+            ("outro", &lesson.outro),
+        ] {
+            add(name.to_owned(), text);
+        }
+        let mut lines: Vec<(String, &Command)> = Vec::new();
+        for step in &lesson.steps {
+            let texts = [&step.title, &step.explain, &step.notice].into_iter();
+            for text in texts.chain(&step.expect).chain(&step.example) {
+                add(step.id.clone(), text);
+            }
+            lines.extend(step.command().map(|c| (step.id.clone(), c)));
+        }
+        for exercise in &lesson.exercises {
+            let texts = [&exercise.title, &exercise.task, &exercise.explain].into_iter();
+            let texts = texts.chain(&exercise.hints).chain(&exercise.expect.path);
+            for text in texts.chain(exercise.mistakes.iter().map(|m| &m.say)) {
+                add(exercise.id.clone(), text);
+            }
+            lines.extend(exercise.solution.iter().map(|c| (exercise.id.clone(), c)));
+        }
+        for quiz in &lesson.quizzes {
+            let texts = [&quiz.title, &quiz.question, &quiz.explain].into_iter();
+            for text in texts.chain(&quiz.choices) {
+                add(quiz.id.clone(), text);
+            }
+            if let ConcreteQuizKind::Predict { setup, run, .. } = &quiz.kind {
+                lines.extend(setup.iter().chain([run]).map(|c| (quiz.id.clone(), c)));
+            }
+        }
+        for (place, line) in lines {
+            add(place.clone(), &line.shown);
+            add(place, &line.plain);
+        }
+        out
+    }
+
+    #[test]
+    fn no_placeholder_survives_in_any_shipped_lesson_in_any_language() {
+        for lang in crate::language::available() {
+            for lesson in crate::lesson::shipped_in(lang).unwrap() {
+                let placed = resolve(&lesson, &moved()).unwrap();
+                for resolved in [&placed, &as_written(&lesson)] {
+                    for (place, text) in every_text(resolved) {
+                        let left = references(&text);
+                        assert!(
+                            left.is_empty(),
+                            "{lang} {}/{place}: {left:?} in {text}",
+                            lesson.id
+                        );
+                        // Wildcards belong to expected outputs, which are matched, not shown.
+                        let wildcard = resolved
+                            .steps
+                            .iter()
+                            .any(|s| s.expect.as_deref() == Some(text.as_str()));
+                        assert!(wildcard || !text.contains("{?"), "{}/{place}: {text}", lesson.id);
+                    }
+                    let ports = resolved.exercises.iter().filter_map(|e| e.expect.port.as_ref());
+                    for port in ports {
+                        assert!(matches!(port, PortRef::Number(_)), "{}: {port:?}", lesson.id);
+                    }
+                }
+                // Every command still parses with the moved values.
+                for step in &placed.steps {
+                    if let Some(line) = step.command() {
+                        assert!(line.parse().is_ok(), "{}/{}: {}", lesson.id, step.id, line.shown);
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_socket_path_with_a_space_stays_one_word_and_is_shown_quoted() {
+        let unix = resolve(&shipped("unix"), &moved()).unwrap();
+        let stream = std::path::PathBuf::from("/tmp/a b/stream.sock");
+        let listen = command_of(&unix, "listen-stream");
+        assert_eq!(listen.shown, "socat unix-listen:'/tmp/a b/stream.sock',fork /dev/null &");
+        assert_eq!(listen.plain, "socat unix-listen:/tmp/a b/stream.sock,fork /dev/null &");
+        let Invocation::Listen(spec) = listen.parse().unwrap().invocation else {
+            panic!("not a listener")
+        };
+        assert_eq!(spec.target, ListenTarget::Path(stream.clone()));
+        // What the student copies splits back, as a shell would, into the same command.
+        let stat = command_of(&unix, "stat");
+        let run = stat.parse().unwrap();
+        assert_eq!(command::parse(&stat.shown).unwrap().invocation, run.invocation);
+        let Invocation::Stat(args) = run.invocation else { panic!("not stat") };
+        assert_eq!(args.paths, [stream, "/tmp/a b/datagram.sock".into()]);
+        // The exercise looks where the student was told to make the socket.
+        let private = unix.exercise("private-datagram-socket").unwrap();
+        assert_eq!(private.expect.path.as_deref(), Some("/tmp/a b/private.sock"));
+    }
+
+    #[test]
+    fn the_udp_port_moves_where_the_run_may_not_bind_it_and_nowhere_else() {
+        let lesson = shipped("udp");
+        let unprivileged = resolve(&lesson, &tutorial(false)).unwrap();
+        let udp = unprivileged.values.ports.iter().find(|p| p.name == "udp").unwrap();
+        assert_eq!((udp.port, udp.moved_from_privileged), (1123, Some(123)));
+        let listen = command_of(&unprivileged, "listen-ipv4");
+        assert_eq!(listen.shown, "sudo socat UDP4-LISTEN:1123,fork /dev/null &");
+        assert!(unprivileged.outro.contains("port 1123 "), "{}", unprivileged.outro);
+        let privileged = resolve(&lesson, &tutorial(true)).unwrap();
+        assert_eq!(
+            command_of(&privileged, "listen-ipv4").shown,
+            "sudo socat UDP4-LISTEN:123,fork /dev/null &"
+        );
+        assert!(privileged.outro.contains("port 123 "), "{}", privileged.outro);
+        // As written (the book), the tutorial's port.
+        assert_eq!(as_written(&lesson).values, lesson.values.as_written());
+        // A run moved by 1000 (the tour after a taken port) resolves again: 1123 needs no
+        // privilege, so nothing moves away from it.
+        let again = resolve(&lesson, &Placement { port_offset: 1000, ..tutorial(false) }).unwrap();
+        let udp = again.values.ports.iter().find(|p| p.name == "udp").unwrap();
+        assert_eq!((udp.port, udp.moved_from_privileged), (1123, None));
+    }
+
+    #[test]
+    fn an_offset_past_65535_cannot_be_resolved() {
+        let lesson = shipped("tcp");
+        assert!(resolve(&lesson, &Placement { port_offset: 60_000, ..tutorial(true) }).is_err());
+    }
+}

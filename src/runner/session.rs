@@ -1,5 +1,5 @@
-//! A session: one lesson being run, step by step, with its values placed and its background
-//! listeners held.
+//! A session: one lesson being run, step by step, resolved for this run (its values placed
+//! and filled in, see [`resolve()`]) and its background listeners held.
 //!
 //! [`Session::run_step`] does what the step says with the engine (never a shell), compares
 //! the output with what the tutorial says it should be, and returns a [`StepRun`]. Dropping

@@ -75,7 +75,7 @@ pub fn resolve(
 }
 
 impl<'a> Session<'a> {
-    /// Starts a session for `lesson`, resolved for this run (see [`resolve`]).
+    /// Starts a session for `lesson`, resolved for this run (see [`resolve()`]).
     pub fn new(lesson: &ConcreteLesson, env: &'a Environment) -> Result<Self, Failure> {
         let values = lesson.values.clone();
         // Wherever the socket files go (a lesson may name its own directories), nobody else

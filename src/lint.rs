@@ -33,7 +33,7 @@ use crate::exercise::check::{self, CheckResult};
 use crate::exercise::quiz::{self, NotGraded};
 use crate::lab::{self, LabOptions};
 use crate::lesson::command::Invocation;
-use crate::lesson::exercise::{Exercise, PortRef};
+use crate::lesson::exercise::{Exercise, PortRef, QuizKind};
 use crate::lesson::resolve::{
     self, ConcreteExercise, ConcreteLesson, ConcreteQuiz, ConcreteQuizKind,
 };
@@ -153,30 +153,39 @@ pub fn lint(
         };
         anchors(lesson, &as_written, rule, chapter, &mut found);
         examples(written, &mut found);
-        shared_targets(lesson, written, &mut found);
-        for exercise in &lesson.exercises {
-            last_hint(exercise, &mut found);
+        // The self-tests run the lesson as this run places it.
+        let placed = crate::runner::session::resolve(lesson, env, placement);
+        match &placed {
+            Ok(placed) => placed_values(placed, &mut found),
+            Err(failure) => found(None, failure.message.clone()),
         }
-        // What follows runs the lesson as this run places it.
-        let placed = match crate::runner::session::resolve(lesson, env, placement) {
-            Ok(placed) => placed,
-            Err(failure) => {
-                unplaceable(lesson, &failure.message, &mut found);
-                counts.exercises += lesson.exercises.len();
-                counts.quizzes += lesson.quizzes.len();
-                continue;
-            }
-        };
-        placed_values(&placed, &mut found);
-        for exercise in &placed.exercises {
+        shared_targets(lesson, written, &mut found);
+        for (index, exercise) in lesson.exercises.iter().enumerate() {
             counts.exercises += 1;
-            if !self_test(&placed, exercise, env, &mut found) {
+            last_hint(exercise, &mut found);
+            let ran = match &placed {
+                Ok(placed) => self_test(placed, &placed.exercises[index], env, &mut found),
+                Err(failure) => unplaced(&exercise.needs, env, &mut || {
+                    found(Some(&exercise.id), failure.message.clone());
+                }),
+            };
+            if !ran {
                 counts.skip(t!("runner.no_ipv6"));
             }
         }
-        for quiz in &placed.quizzes {
+        for (index, quiz) in lesson.quizzes.iter().enumerate() {
             counts.quizzes += 1;
-            if let Err(reason) = quiz_test(&placed, quiz, env, &mut found) {
+            let tested = match &placed {
+                Ok(placed) => quiz_test(placed, &placed.quizzes[index], env, &mut found),
+                Err(_) if !matches!(quiz.kind, QuizKind::Predict { .. }) => Ok(()),
+                Err(failure) => {
+                    let message = t!("lint.quiz_error", message = failure.message);
+                    let ran =
+                        unplaced(&quiz.needs, env, &mut || found(Some(&quiz.id), message.clone()));
+                    if ran { Ok(()) } else { Err(t!("runner.no_ipv6")) }
+                }
+            };
+            if let Err(reason) = tested {
                 counts.skip(reason);
             }
         }
@@ -195,18 +204,15 @@ impl Counts {
 
 type Found<'f> = dyn FnMut(Option<&str>, String) + 'f;
 
-/// A lesson this run cannot place (`--port-offset` pushing a port past 65535): said of the
-/// lesson, and of each exercise and prediction quiz, none of which can run.
-fn unplaceable(lesson: &Lesson, message: &str, found: &mut Found<'_>) {
-    found(None, message.to_owned());
-    for exercise in &lesson.exercises {
-        found(Some(&exercise.id), message.to_owned());
+/// The self-test of an exercise or quiz of a lesson this run cannot place (`--port-offset`
+/// pushing a port past 65535): `say` why it cannot run, unless the host could not have run
+/// it anyway (false then).
+fn unplaced(needs: &[Need], env: &Environment, say: &mut dyn FnMut()) -> bool {
+    if needs.contains(&Need::Ipv6) && !env.ipv6 {
+        return false;
     }
-    for quiz in &lesson.quizzes {
-        if matches!(quiz.kind, crate::lesson::exercise::QuizKind::Predict { .. }) {
-            found(Some(&quiz.id), t!("lint.quiz_error", message = message));
-        }
-    }
+    say();
+    true
 }
 
 /// Every step has its section in the lesson's chapter, and the chapter's directives resolve.

@@ -68,7 +68,7 @@ fn the_tour_and_practice_write_every_verdict_into_the_record() {
         let mut ui = ScriptedUi::new(answers.map(|n| Answer::Select(Some(n))));
         let lesson = socklab::runner::session::resolve(lesson, &env, &placement).unwrap();
         let practice = socklab::exercise::practice::run_lesson;
-        practice(&lesson, &env, &mut progress, &mut ui, &mut tally).unwrap();
+        practice(&lesson, &env, &mut progress, &mut ui, &mut tally);
     }
 
     let uid = rustix::process::geteuid().as_raw();

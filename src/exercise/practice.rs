@@ -49,7 +49,7 @@ pub fn run_lesson(
     progress: &mut Progress,
     ui: &mut dyn Ui,
     tally: &mut Tally,
-) -> Result<Ending, Failure> {
+) -> Ending {
     // In a tour, the exercises are checked in the student's lasting lab, not the tour's own.
     let _side = crate::isolation::exercises_side();
     if env.lab_of_host_start.is_some() && !lesson.exercises.is_empty() {
@@ -68,7 +68,7 @@ pub fn run_lesson(
         );
         ui.show(Show::Heading(&heading));
         let Some((verdict, hints)) = exercise_prompt(exercise, env, ui) else {
-            return Ok(Ending::Quit);
+            return Ending::Quit;
         };
         if hints > 0 {
             progress.note_hints(&lesson.id, &exercise.id, hints);
@@ -90,7 +90,7 @@ pub fn run_lesson(
             t!("exercise.quiz_heading", number = index + 1, count = count, title = quiz.title);
         ui.show(Show::Heading(&heading));
         let Some(verdict) = quiz_prompt(quiz, lesson, env, ui) else {
-            return Ok(Ending::Quit);
+            return Ending::Quit;
         };
         crate::class::note(Event::Quiz { lesson: &lesson.id, quiz: &quiz.id, verdict: &verdict });
         if verdict == Verdict::Pass {
@@ -98,7 +98,7 @@ pub fn run_lesson(
         }
         tally.add(&verdict);
     }
-    Ok(Ending::Finished)
+    Ending::Finished
 }
 
 /// One exercise: the task, then the prompt until it passes or the student moves on. The
@@ -306,7 +306,7 @@ pub fn main(args: &PracticeArgs) -> Result<std::process::ExitCode, Failure> {
     for (index, lesson) in chosen.into_iter().enumerate() {
         let lesson = crate::runner::session::resolve(lesson, &env, placement)?;
         ui.show(Show::Lesson { title: &lesson.title, number: index + 1, count });
-        let ending = run_lesson(&lesson, &env, &mut progress, &mut ui, &mut tally)?;
+        let ending = run_lesson(&lesson, &env, &mut progress, &mut ui, &mut tally);
         progress.save()?;
         if ending == Ending::Quit {
             ui.show(Show::Text(&t!("runner.quit_saved")));

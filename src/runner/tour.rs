@@ -219,7 +219,7 @@ fn run_lesson(
         };
         ui.show(Show::Text(&t!("exercise.offer", practice = what)));
         if ui.confirm(&t!("exercise.offer_prompt"), true)
-            && practice::run_lesson(lesson, env, progress, ui, tally)? == practice::Ending::Quit
+            && practice::run_lesson(lesson, env, progress, ui, tally) == practice::Ending::Quit
         {
             return Ok(Ending::Quit);
         }

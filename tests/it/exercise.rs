@@ -414,7 +414,7 @@ fn an_exercise_in_the_tour_gives_hints_tells_the_mistake_then_passes() {
     let mut ui = ActingUi { script, acts };
     let mut progress = Progress::load_from(state.path().join("progress.toml")).unwrap();
     let mut tally = Tally::default();
-    let ending = practice::run_lesson(&lesson, &env, &mut progress, &mut ui, &mut tally).unwrap();
+    let ending = practice::run_lesson(&lesson, &env, &mut progress, &mut ui, &mut tally);
     let transcript = &ui.script.transcript;
     assert_eq!(ending, practice::Ending::Finished, "{transcript}");
     assert!(ui.script.is_done(), "{transcript}");
@@ -442,7 +442,7 @@ fn giving_up_shows_the_solution_with_this_runs_values() {
     let mut ui = ScriptedUi::new([Answer::Select(Some(2))]);
     let mut progress = Progress::in_memory();
     let mut tally = Tally::default();
-    practice::run_lesson(&lesson, &env, &mut progress, &mut ui, &mut tally).unwrap();
+    practice::run_lesson(&lesson, &env, &mut progress, &mut ui, &mut tally);
     let path = sockets.path().join("private.sock");
     let transcript = &ui.transcript;
     assert!(
@@ -474,7 +474,7 @@ fn predictions_and_multiple_choice_are_graded_right_through_the_prompt_interface
     let mut ui = ScriptedUi::new([Answer::Select(Some(1)), Answer::Select(Some(1))]);
     let mut progress = Progress::in_memory();
     let mut tally = Tally::default();
-    practice::run_lesson(&lesson, &env, &mut progress, &mut ui, &mut tally).unwrap();
+    practice::run_lesson(&lesson, &env, &mut progress, &mut ui, &mut tally);
     let transcript = &ui.transcript;
     assert_eq!((tally.passed, tally.failed, tally.errors), (2, 0, 0), "{transcript}");
     let port = 9096 + placement.port_offset;
@@ -498,7 +498,7 @@ fn predictions_and_multiple_choice_are_graded_wrong_through_the_prompt_interface
     let mut ui = ScriptedUi::new([Answer::Select(Some(0)), Answer::Select(Some(2))]);
     let mut progress = Progress::in_memory();
     let mut tally = Tally::default();
-    practice::run_lesson(&lesson, &env, &mut progress, &mut ui, &mut tally).unwrap();
+    practice::run_lesson(&lesson, &env, &mut progress, &mut ui, &mut tally);
     let transcript = &ui.transcript;
     assert_eq!((tally.passed, tally.failed), (0, 2), "{transcript}");
     assert!(transcript.contains("Not this time. The right answer: No:"), "{transcript}");
@@ -705,7 +705,7 @@ fn an_exercise_says_when_its_socket_is_there_before_the_student_acts() {
         let mut ui = ScriptedUi::new([Answer::Select(Some(3))]);
         let mut tally = Tally::default();
         let mut progress = Progress::in_memory();
-        practice::run_lesson(&lesson, &env, &mut progress, &mut ui, &mut tally).unwrap();
+        practice::run_lesson(&lesson, &env, &mut progress, &mut ui, &mut tally);
         drop(listener);
         assert!(ui.transcript.contains(said), "{}", ui.transcript);
         assert_eq!(tally.skipped, 1);

@@ -12,8 +12,8 @@ use std::fmt::Write as _;
 use std::io::{Read, Write};
 
 use crate::error::Failure;
-use crate::lesson::values::Resolved;
-use crate::lesson::{Action, Check, Lesson};
+use crate::lesson::Check;
+use crate::lesson::resolve::{self, ConcreteAction, ConcreteLesson};
 use crate::t;
 
 /// `markdown` (a chapter as written) in this run's language, from the book's catalogue
@@ -173,13 +173,9 @@ pub fn chapter_of(lesson: &str) -> String {
     format!("lessons/{lesson}.md")
 }
 
-/// Expands every `{{#socklab-step LESSON/STEP}}` line of `markdown`, with each lesson's
-/// values as `values_of` gives them (as written for the book; as placed for a run).
-pub fn expand(
-    markdown: &str,
-    lessons: &[Lesson],
-    values_of: &dyn Fn(&Lesson) -> Resolved,
-) -> Result<String, Vec<String>> {
+/// Expands every `{{#socklab-step LESSON/STEP}}` line of `markdown` from `lessons`, resolved
+/// as the reader should see them (as written for the book; as placed for a run).
+pub fn expand(markdown: &str, lessons: &[ConcreteLesson]) -> Result<String, Vec<String>> {
     let mut out = String::with_capacity(markdown.len() * 2);
     let mut problems = Vec::new();
     for (number, line) in markdown.lines().enumerate() {
@@ -200,13 +196,12 @@ pub fn expand(
             problems.push(t!("book.unknown_step", line = number + 1, reference = reference));
             continue;
         };
-        let values = values_of(lesson);
         let _ = writeln!(out, "## {} {{#{}}}\n", step.title, step_anchor(&lesson.id, &step.id));
         match &step.action {
-            Action::Run(command) => {
-                let _ = writeln!(out, "```console\n$ {}\n```\n", values.substitute(command));
+            ConcreteAction::Run(command) => {
+                let _ = writeln!(out, "```console\n$ {}\n```\n", command.plain);
             }
-            Action::Check(check) => {
+            ConcreteAction::Check(check) => {
                 let what = match check {
                     Check::Tools => t!("book.check_tools"),
                     Check::Environment => t!("book.check_environment"),
@@ -217,8 +212,7 @@ pub fn expand(
         }
         // Readers see a real output: the example where the expectation has patterns.
         if let Some(expected) = step.example.as_ref().or(step.expect.as_ref()) {
-            let shown = values.substitute(expected);
-            let shown = shown.trim_matches('\n');
+            let shown = expected.trim_matches('\n');
             if shown.is_empty() {
                 let _ = writeln!(out, "{}\n", t!("book.expect_nothing"));
             } else {
@@ -265,12 +259,11 @@ pub fn chapter(path: &str) -> Option<&'static str> {
     CHAPTERS.iter().find(|(p, _)| *p == path).map(|(_, text)| *text)
 }
 
-/// The markdown of a lesson's chapter, or of one step's section, expanded with `values_of`.
+/// The markdown of a lesson's chapter, or of one step's section, expanded from `lessons`.
 pub fn lookup(
-    lessons: &[Lesson],
+    lessons: &[ConcreteLesson],
     lesson_id: &str,
     step_id: Option<&str>,
-    values_of: &dyn Fn(&Lesson) -> Resolved,
 ) -> Result<String, Failure> {
     let lesson = lessons.iter().find(|l| l.id == lesson_id).ok_or_else(|| {
         let known: Vec<&str> = lessons.iter().map(|l| l.id.as_str()).collect();
@@ -281,8 +274,7 @@ pub fn lookup(
     let text =
         chapter(&path).ok_or_else(|| Failure::new(t!("book.no_chapter", lesson = lesson_id)))?;
     let text = translated(text);
-    let expanded =
-        expand(&text, lessons, values_of).map_err(|problems| Failure::new(problems.join("\n")))?;
+    let expanded = expand(&text, lessons).map_err(|problems| Failure::new(problems.join("\n")))?;
     match step_id {
         None => Ok(expanded),
         Some(step_id) => {
@@ -344,7 +336,7 @@ pub fn glossary_index() -> String {
 
 /// What `socklab explain` can explain: every lesson and its steps, with their ids, as
 /// markdown.
-pub fn explain_index(lessons: &[Lesson]) -> String {
+pub fn explain_index(lessons: &[ConcreteLesson]) -> String {
     let mut out = format!("{}\n\n", t!("book.explain_index"));
     for lesson in lessons {
         let _ = writeln!(out, "- `{}`: {}", lesson.id, lesson.title);
@@ -388,8 +380,12 @@ pub fn preprocess_json(input: &str) -> Result<String, Failure> {
     let language = context.pointer("/config/book/language").and_then(|l| l.as_str());
     crate::language::set_from_locale(language.unwrap_or(crate::language::ENGLISH));
     let extracting = context.get("renderer").and_then(|r| r.as_str()) == Some("xgettext");
-    let loaded =
-        if extracting { None } else { Some(crate::lab::load(&crate::lab::LabOptions::default())?) };
+    let loaded = if extracting {
+        None
+    } else {
+        let lessons = crate::lab::load(&crate::lab::LabOptions::default())?;
+        Some(lessons.iter().map(resolve::as_written).collect::<Vec<_>>())
+    };
     let lessons = loaded.as_deref();
     let mut problems = Vec::new();
     // mdBook 0.5 calls the chapter list `items`; 0.4 called it `sections`.
@@ -411,7 +407,7 @@ pub fn preprocess_json(input: &str) -> Result<String, Failure> {
 /// extracted: then the directive lines are dropped).
 fn expand_item(
     item: &mut serde_json::Value,
-    lessons: Option<&[Lesson]>,
+    lessons: Option<&[ConcreteLesson]>,
     problems: &mut Vec<String>,
 ) {
     let Some(chapter) = item.get_mut("Chapter") else { return };
@@ -420,7 +416,7 @@ fn expand_item(
         && let Some(text) = content.as_str()
     {
         let expanded = match lessons {
-            Some(lessons) => expand(text, lessons, &|lesson: &Lesson| lesson.values.as_written()),
+            Some(lessons) => expand(text, lessons),
             None => Ok(text
                 .lines()
                 .filter(|line| !line.trim().starts_with(DIRECTIVE))

@@ -211,12 +211,18 @@ pub fn default_command(options: &LabOptions) -> Result<ExitCode, Failure> {
     let mut progress = Progress::load()?;
     cleanup::install_signal_handler();
     let mut ui = TerminalUi::new();
-    let env_placement = env.placement(&placement);
-    // The book's section in markdown; the interface renders it like all prose.
-    let read_more = |lesson: &Lesson, step: &lesson::Step| {
-        let values_of =
-            |l: &Lesson| l.values.place(&env_placement).unwrap_or_else(|_| l.values.as_written());
-        crate::book::lookup(&lessons, &lesson.id, Some(&step.id), &values_of).ok()
+    // The book's section in markdown, with this run's values; the interface renders it like
+    // all prose.
+    let explained: Vec<_> = lessons
+        .iter()
+        .map(|l| {
+            crate::runner::session::resolve(l, &env, &placement)
+                .unwrap_or_else(|_| lesson::resolve::as_written(l))
+        })
+        .collect();
+    let read_more = |lesson: &lesson::resolve::ConcreteLesson,
+                     step: &lesson::resolve::ConcreteStep| {
+        crate::book::lookup(&explained, &lesson.id, Some(&step.id)).ok()
     };
     let tally = tour::run(&lessons, None, &env, &placement, &mut progress, &read_more, &mut ui)?;
     if let Some(signal) = cleanup::interrupted() {
@@ -338,7 +344,7 @@ pub fn explain(
     topic: Option<&str>,
     glossary: Option<&str>,
 ) -> Result<ExitCode, Failure> {
-    let lessons = load(options)?;
+    let lessons: Vec<_> = load(options)?.iter().map(lesson::resolve::as_written).collect();
     let markdown = match (topic, glossary) {
         (_, Some("")) => crate::book::glossary_index(),
         (_, Some(term)) => crate::book::glossary_entry(term)?,
@@ -348,7 +354,7 @@ pub fn explain(
                 Some((lesson, step)) => (lesson, Some(step)),
                 None => (topic, None),
             };
-            crate::book::lookup(&lessons, lesson, step, &|l: &Lesson| l.values.as_written())?
+            crate::book::lookup(&lessons, lesson, step)?
         }
     };
     let styled = crate::ui::render::colours_wanted();

@@ -32,8 +32,11 @@ use crate::error::{EXIT_FAILURE, Failure};
 use crate::exercise::check::{self, CheckResult};
 use crate::exercise::quiz::{self, NotGraded};
 use crate::lab::{self, LabOptions};
-use crate::lesson::command::{self, Invocation};
-use crate::lesson::exercise::{Exercise, PortRef, Quiz, QuizKind};
+use crate::lesson::command::Invocation;
+use crate::lesson::exercise::{Exercise, PortRef, QuizKind};
+use crate::lesson::resolve::{
+    self, ConcreteExercise, ConcreteLesson, ConcreteQuiz, ConcreteQuizKind,
+};
 use crate::lesson::values::Placement;
 use crate::lesson::{Lesson, Need};
 use crate::runner::cleanup;
@@ -49,22 +52,19 @@ pub fn has_pattern(expected: &str) -> bool {
 /// Every step whose expectation has patterns carries an example output, and the expectation
 /// matches it (with the lesson's values as written): the book shows the example, so it cannot
 /// drift from what the step checks.
-fn examples(lesson: &Lesson, found: &mut dyn FnMut(Option<&str>, String)) {
-    let values = lesson.values.as_written();
+fn examples(lesson: &ConcreteLesson, found: &mut dyn FnMut(Option<&str>, String)) {
     for step in &lesson.steps {
         match (&step.expect, &step.example) {
             (Some(expected), None) if has_pattern(expected) => {
                 found(Some(&step.id), t!("lint.example_missing"));
             }
             (Some(expected), Some(example)) => {
-                let mut expectation =
-                    crate::lesson::expect::Expected::parse(&values.substitute(expected));
+                let mut expectation = crate::lesson::expect::Expected::parse(expected);
                 if step.any_order {
                     expectation = expectation.in_any_order();
                 }
-                let example = values.substitute(example);
-                if !expectation.matches(&example) {
-                    let difference = expectation.difference(&example);
+                if !expectation.matches(example) {
+                    let difference = expectation.difference(example);
                     found(Some(&step.id), t!("lint.example_mismatch", difference = difference));
                 }
             }
@@ -140,7 +140,9 @@ pub fn lint(
 ) -> (Vec<Finding>, Counts) {
     let mut findings = Vec::new();
     let mut counts = Counts { lessons: lessons.len(), ..Counts::default() };
-    for lesson in lessons {
+    // The book and the examples show the lessons as written.
+    let as_written: Vec<ConcreteLesson> = lessons.iter().map(resolve::as_written).collect();
+    for (lesson, written) in lessons.iter().zip(&as_written) {
         let mut found = |item: Option<&str>, message: String| {
             findings.push(Finding {
                 file: lesson.file.clone(),
@@ -149,20 +151,41 @@ pub fn lint(
                 message,
             });
         };
-        anchors(lesson, lessons, rule, chapter, &mut found);
-        examples(lesson, &mut found);
-        placed_values(lesson, env, placement, &mut found);
-        shared_targets(lesson, &mut found);
-        for exercise in &lesson.exercises {
+        anchors(lesson, &as_written, rule, chapter, &mut found);
+        examples(written, &mut found);
+        // The self-tests run the lesson as this run places it.
+        let placed = crate::runner::session::resolve(lesson, env, placement);
+        match &placed {
+            Ok(placed) => placed_values(placed, &mut found),
+            Err(failure) => found(None, failure.message.clone()),
+        }
+        shared_targets(lesson, written, &mut found);
+        for (index, exercise) in lesson.exercises.iter().enumerate() {
             counts.exercises += 1;
             last_hint(exercise, &mut found);
-            if !self_test(lesson, exercise, env, placement, &mut found) {
+            let ran = match &placed {
+                Ok(placed) => self_test(placed, &placed.exercises[index], env, &mut found),
+                Err(failure) => unplaced(&exercise.needs, env, &mut || {
+                    found(Some(&exercise.id), failure.message.clone());
+                }),
+            };
+            if !ran {
                 counts.skip(t!("runner.no_ipv6"));
             }
         }
-        for quiz in &lesson.quizzes {
+        for (index, quiz) in lesson.quizzes.iter().enumerate() {
             counts.quizzes += 1;
-            if let Err(reason) = quiz_test(lesson, quiz, env, placement, &mut found) {
+            let tested = match &placed {
+                Ok(placed) => quiz_test(placed, &placed.quizzes[index], env, &mut found),
+                Err(_) if !matches!(quiz.kind, QuizKind::Predict { .. }) => Ok(()),
+                Err(failure) => {
+                    let message = t!("lint.quiz_error", message = failure.message);
+                    let ran =
+                        unplaced(&quiz.needs, env, &mut || found(Some(&quiz.id), message.clone()));
+                    if ran { Ok(()) } else { Err(t!("runner.no_ipv6")) }
+                }
+            };
+            if let Err(reason) = tested {
                 counts.skip(reason);
             }
         }
@@ -181,10 +204,21 @@ impl Counts {
 
 type Found<'f> = dyn FnMut(Option<&str>, String) + 'f;
 
+/// The self-test of an exercise or quiz of a lesson this run cannot place (`--port-offset`
+/// pushing a port past 65535): `say` why it cannot run, unless the host could not have run
+/// it anyway (false then).
+fn unplaced(needs: &[Need], env: &Environment, say: &mut dyn FnMut()) -> bool {
+    if needs.contains(&Need::Ipv6) && !env.ipv6 {
+        return false;
+    }
+    say();
+    true
+}
+
 /// Every step has its section in the lesson's chapter, and the chapter's directives resolve.
 fn anchors(
     lesson: &Lesson,
-    lessons: &[Lesson],
+    lessons: &[ConcreteLesson],
     rule: BookRule,
     chapter: &dyn Fn(&str) -> Option<String>,
     found: &mut Found<'_>,
@@ -196,7 +230,7 @@ fn anchors(
         }
         return;
     };
-    match book::expand(&text, lessons, &|l: &Lesson| l.values.as_written()) {
+    match book::expand(&text, lessons) {
         Err(problems) => {
             for problem in problems {
                 found(None, t!("lint.book_problem", path = path, problem = problem));
@@ -216,33 +250,27 @@ fn anchors(
 /// The longest wait a lesson's `nc -w` may ask for, in seconds.
 pub const MAX_WAIT_SECONDS: f64 = 60.0;
 
-/// The lesson's values as this run places them, and every command line of the lesson with
-/// them filled in: what would only fail once a student runs it.
-fn placed_values(lesson: &Lesson, env: &Environment, placement: &Placement, found: &mut Found<'_>) {
-    let values = match lesson.values.place(&env.placement(placement)) {
-        Ok(values) => values,
-        Err(message) => return found(None, message),
-    };
-    let steps = lesson.steps.iter().filter_map(|step| match &step.action {
-        crate::lesson::Action::Run(line) => Some((step.id.as_str(), line)),
-        crate::lesson::Action::Check(_) => None,
-    });
+/// Every command line of the lesson as this run places it: what would only fail once a
+/// student runs it (the lesson's values placed at all is checked before).
+fn placed_values(lesson: &ConcreteLesson, found: &mut Found<'_>) {
+    let steps = lesson.steps.iter().filter_map(|step| Some((step.id.as_str(), step.command()?)));
     let solutions = lesson
         .exercises
         .iter()
         .flat_map(|e| e.solution.iter().map(move |line| (e.id.as_str(), line)));
     let quizzes = lesson.quizzes.iter().flat_map(|q| {
-        let lines: Vec<&String> = match &q.kind {
-            QuizKind::Predict { setup, run, .. } => setup.iter().chain([run]).collect(),
-            QuizKind::Choice { .. } => Vec::new(),
+        let lines: Vec<_> = match &q.kind {
+            ConcreteQuizKind::Predict { setup, run, .. } => setup.iter().chain([run]).collect(),
+            ConcreteQuizKind::Choice { .. } => Vec::new(),
         };
         lines.into_iter().map(move |line| (q.id.as_str(), line))
     });
     for (id, line) in steps.chain(solutions).chain(quizzes) {
-        match command::parse_template(line, &values) {
-            Err(err) => {
-                found(Some(id), t!("lint.placed_command", command = line, message = err.message))
-            }
+        match line.parse() {
+            Err(err) => found(
+                Some(id),
+                t!("lint.placed_command", command = line.shown, message = err.message),
+            ),
             Ok(parsed) => {
                 if let Invocation::Probe(args) = &parsed.invocation
                     && let Some(wait) = args.timeout
@@ -264,11 +292,11 @@ fn placed_values(lesson: &Lesson, env: &Environment, placement: &Placement, foun
 }
 
 /// No two exercises of a lesson look at the same port or path.
-fn shared_targets(lesson: &Lesson, found: &mut Found<'_>) {
-    let written = lesson.values.as_written();
+fn shared_targets(lesson: &Lesson, written: &ConcreteLesson, found: &mut Found<'_>) {
     let mut seen: Vec<(check::Target, &str)> = Vec::new();
-    for exercise in &lesson.exercises {
-        let Ok(target) = check::target(&exercise.expect, &written) else { continue };
+    // The place is named as the author wrote it (`{ex_port}`).
+    for (exercise, resolved) in lesson.exercises.iter().zip(&written.exercises) {
+        let Ok(target) = check::target(&resolved.expect) else { continue };
         if let Some((_, other)) = seen.iter().find(|(t, _)| *t == target) {
             let place = match (&exercise.expect.port, &target) {
                 (Some(PortRef::Value(name)), _) => format!("{{{name}}}"),
@@ -296,25 +324,23 @@ fn last_hint(exercise: &Exercise, found: &mut Found<'_>) {
 
 /// The exercise's self-test; false when the host cannot run it.
 fn self_test(
-    lesson: &Lesson,
-    exercise: &Exercise,
+    lesson: &ConcreteLesson,
+    exercise: &ConcreteExercise,
     env: &Environment,
-    placement: &Placement,
     found: &mut Found<'_>,
 ) -> bool {
     if exercise.needs.contains(&Need::Ipv6) && !env.ipv6 {
         return false;
     }
     let id = Some(exercise.id.as_str());
-    let mut session = match Session::new(lesson, env, placement) {
+    let mut session = match Session::new(lesson, env) {
         Ok(session) => session,
         Err(failure) => {
             found(id, failure.message);
             return true;
         }
     };
-    let values = session.values().clone();
-    match check::check(exercise, &values, env) {
+    match check::check(exercise, env) {
         CheckResult::Pass { found: what } => {
             found(id, t!("lint.passes_before", found = what));
         }
@@ -324,17 +350,17 @@ fn self_test(
     for line in &exercise.solution {
         let run = quiz::run_line(&mut session, &exercise.id, line);
         if let crate::runner::verdict::Verdict::Error { message, .. } = run.verdict {
-            let command = run.command.unwrap_or_else(|| line.clone());
+            let command = run.command.unwrap_or_else(|| line.shown.clone());
             found(id, t!("lint.solution_error", command = command, message = message));
             return true;
         }
     }
-    let after = check::check_until(exercise, &values, env, Instant::now() + SOLUTION_WAIT);
+    let after = check::check_until(exercise, env, Instant::now() + SOLUTION_WAIT);
     if !after.passed() {
         found(id, t!("lint.solution_fails", details = after.details().join("; ")));
     }
     drop(session);
-    if let CheckResult::Pass { found: what } = check::check(exercise, &values, env) {
+    if let CheckResult::Pass { found: what } = check::check(exercise, env) {
         found(id, t!("lint.passes_after", found = what));
     }
     true
@@ -343,15 +369,14 @@ fn self_test(
 /// A prediction quiz's run gives an outcome some choice predicts, and not every choice;
 /// the reason when the host cannot run it.
 fn quiz_test(
-    lesson: &Lesson,
-    quiz: &Quiz,
+    lesson: &ConcreteLesson,
+    quiz: &ConcreteQuiz,
     env: &Environment,
-    placement: &Placement,
     found: &mut Found<'_>,
 ) -> Result<(), String> {
-    let QuizKind::Predict { outcomes, .. } = &quiz.kind else { return Ok(()) };
+    let ConcreteQuizKind::Predict { outcomes, .. } = &quiz.kind else { return Ok(()) };
     let id = Some(quiz.id.as_str());
-    match quiz::observe(quiz, lesson, env, placement) {
+    match quiz::observe(quiz, lesson, env) {
         Err(NotGraded::Skipped(reason)) => return Err(reason),
         Err(NotGraded::Error(failure)) => {
             found(id, t!("lint.quiz_error", message = failure.message));

@@ -42,7 +42,8 @@ fn the_tour_and_practice_write_every_verdict_into_the_record() {
     let fixture = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
     let lessons = socklab::lesson::load_dir(&fixture.join("wrong-expectation")).unwrap();
     let mut ui = ScriptedUi::new(vec![Answer::Step(StepChoice::Run); 4]);
-    let read_more = |_: &socklab::lesson::Lesson, _: &socklab::lesson::Step| None;
+    use socklab::lesson::resolve::{ConcreteLesson, ConcreteStep};
+    let read_more = |_: &ConcreteLesson, _: &ConcreteStep| None;
     socklab::runner::tour::run(
         &lessons,
         Some(0),
@@ -65,8 +66,9 @@ fn the_tour_and_practice_write_every_verdict_into_the_record() {
     // The unix exercise: hint 1, then give up. The UDP quizzes: the right answers.
     for (lesson, answers) in [(&unix, [1, 2]), (&udp, [1, 1])] {
         let mut ui = ScriptedUi::new(answers.map(|n| Answer::Select(Some(n))));
+        let lesson = socklab::runner::session::resolve(lesson, &env, &placement).unwrap();
         let practice = socklab::exercise::practice::run_lesson;
-        practice(lesson, &env, &placement, &mut progress, &mut ui, &mut tally).unwrap();
+        practice(&lesson, &env, &mut progress, &mut ui, &mut tally);
     }
 
     let uid = rustix::process::geteuid().as_raw();

@@ -21,8 +21,8 @@ use serde::Serialize;
 
 use super::found::{Comparison, Found, user_label};
 use crate::lesson::Need;
-use crate::lesson::exercise::{Exercise, Facts, PortRef};
-use crate::lesson::values::Resolved;
+use crate::lesson::exercise::{Facts, PortRef};
+use crate::lesson::resolve::ConcreteExercise;
 use crate::net::inspect::{self, Endpoint, InspectArgs, Source, UnixName};
 use crate::net::stat::{self, FileKind};
 use crate::runner::environment::Environment;
@@ -95,39 +95,30 @@ impl CheckResult {
     }
 }
 
-/// Where `facts` say the socket is, with the run's `values`.
-pub fn target(facts: &Facts, values: &Resolved) -> Result<Target, String> {
+/// Where resolved `facts` say the socket is.
+pub fn target(facts: &Facts) -> Result<Target, String> {
     match (&facts.port, &facts.path) {
         (Some(PortRef::Number(port)), _) => Ok(Target::Port(*port)),
-        (Some(PortRef::Value(name)), _) => values
-            .ports
-            .iter()
-            .find(|p| &p.name == name)
-            .map(|p| Target::Port(p.port))
-            .ok_or_else(|| t!("exercise.unplaced_value", name = name)),
-        (None, Some(path)) => Ok(Target::Path(values.substitute(path).into())),
+        // A name the run did not place (resolving placed every other one).
+        (Some(PortRef::Value(name)), _) => Err(t!("exercise.unplaced_value", name = name)),
+        (None, Some(path)) => Ok(Target::Path(path.into())),
         (None, None) => Err(t!("exercise.no_target")),
     }
 }
 
 /// Checks `exercise` once, now, for the user running socklab.
-pub fn check(exercise: &Exercise, values: &Resolved, env: &Environment) -> CheckResult {
-    check_for(exercise, values, env, crate::net::privilege::euid())
+pub fn check(exercise: &ConcreteExercise, env: &Environment) -> CheckResult {
+    check_for(exercise, env, crate::net::privilege::euid())
 }
 
 /// Checks `exercise` once, now, for the student `you` (a uid): only their sockets and socket
 /// files count. When only another user's socket is there, it fails and says whose it is
 /// (a classmate's work never passes yours).
-pub fn check_for(
-    exercise: &Exercise,
-    values: &Resolved,
-    env: &Environment,
-    you: u32,
-) -> CheckResult {
+pub fn check_for(exercise: &ConcreteExercise, env: &Environment, you: u32) -> CheckResult {
     if exercise.needs.contains(&Need::Ipv6) && !env.ipv6 {
         return CheckResult::Skipped { reason: t!("runner.no_ipv6") };
     }
-    let target = match target(&exercise.expect, values) {
+    let target = match target(&exercise.expect) {
         Ok(target) => target,
         Err(message) => return CheckResult::Error { message, hints: Vec::new() },
     };
@@ -148,7 +139,7 @@ pub fn check_for(
             .mistakes
             .iter()
             .find(|rule| other.has(&rule.when, you))
-            .map(|rule| values.substitute(&rule.say));
+            .map(|rule| rule.say.clone());
         return CheckResult::Fail {
             found: Some(other.describe()),
             differences: vec![t!("class.not_yours", owner = owner, you = user_label(you))],
@@ -189,7 +180,7 @@ pub fn check_for(
                 .mistakes
                 .iter()
                 .find(|rule| best.has(&rule.when, you))
-                .map(|rule| values.substitute(&rule.say));
+                .map(|rule| rule.say.clone());
             CheckResult::Fail { found: Some(best.describe()), differences, mistake }
         }
     }
@@ -197,29 +188,27 @@ pub fn check_for(
 
 /// Checks `exercise` until it passes or `deadline` comes; the last result.
 pub fn check_until(
-    exercise: &Exercise,
-    values: &Resolved,
+    exercise: &ConcreteExercise,
     env: &Environment,
     deadline: Instant,
 ) -> CheckResult {
-    check_until_for(exercise, values, env, deadline, crate::net::privilege::euid())
+    check_until_for(exercise, env, deadline, crate::net::privilege::euid())
 }
 
 /// [`check_until`] for the student `you` (see [`check_for`]).
 pub fn check_until_for(
-    exercise: &Exercise,
-    values: &Resolved,
+    exercise: &ConcreteExercise,
     env: &Environment,
     deadline: Instant,
     you: u32,
 ) -> CheckResult {
-    let target = target(&exercise.expect, values).ok();
+    let target = target(&exercise.expect).ok();
     loop {
         if Instant::now() + POLL > deadline {
-            return check_for(exercise, values, env, you);
+            return check_for(exercise, env, you);
         }
         if target.as_ref().is_none_or(|target| could_pass(&exercise.expect, target)) {
-            let result = check_for(exercise, values, env, you);
+            let result = check_for(exercise, env, you);
             if matches!(result, CheckResult::Pass { .. } | CheckResult::Skipped { .. }) {
                 return result;
             }

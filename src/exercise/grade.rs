@@ -14,12 +14,10 @@ use serde::Serialize;
 
 use super::check::{self, CheckResult};
 use super::junit;
-use super::practice::values_for;
 use crate::error::{EXIT_FAILURE, Failure};
 use crate::lab::{self, LabOptions};
 use crate::lesson::Lesson;
-use crate::lesson::exercise::Exercise;
-use crate::lesson::values::Placement;
+use crate::lesson::resolve::{ConcreteExercise, ConcreteLesson};
 use crate::runner::cleanup;
 use crate::runner::environment::Environment;
 use crate::runner::progress::Progress;
@@ -69,8 +67,8 @@ fn parse_seconds(text: &str) -> Result<Duration, String> {
 /// One exercise, checked.
 #[derive(Debug, Clone)]
 pub struct Checked<'a> {
-    pub lesson: &'a Lesson,
-    pub exercise: &'a Exercise,
+    pub lesson: &'a ConcreteLesson,
+    pub exercise: &'a ConcreteExercise,
     pub result: CheckResult,
     /// How long its check took (waiting included).
     pub seconds: f64,
@@ -140,19 +138,17 @@ struct Record<'a> {
 
 /// Checks every exercise of `lessons` in order, all against one deadline `wait` from now.
 pub fn grade<'a>(
-    lessons: &[&'a Lesson],
+    lessons: &'a [ConcreteLesson],
     env: &Environment,
-    placement: &Placement,
     wait: Duration,
     student: &Student,
-) -> Result<Vec<Checked<'a>>, Failure> {
+) -> Vec<Checked<'a>> {
     let deadline = Instant::now() + wait;
     let mut checked = Vec::new();
     for lesson in lessons {
-        let values = values_for(lesson, env, placement)?;
         for exercise in &lesson.exercises {
             let started = Instant::now();
-            let result = check::check_until_for(exercise, &values, env, deadline, student.uid);
+            let result = check::check_until_for(exercise, env, deadline, student.uid);
             checked.push(Checked {
                 lesson,
                 exercise,
@@ -161,7 +157,7 @@ pub fn grade<'a>(
             });
         }
     }
-    Ok(checked)
+    checked
 }
 
 /// The tally of checked exercises.
@@ -205,7 +201,11 @@ pub fn main(args: &CheckArgs) -> Result<ExitCode, Failure> {
     // Another student's progress lives in their home: it is neither read nor written.
     let mut progress = if myself { Progress::load()? } else { Progress::in_memory() };
     cleanup::install_signal_handler();
-    let checked = grade(&with_exercises, &env, placement, args.wait, &student)?;
+    let resolved = with_exercises
+        .iter()
+        .map(|lesson| crate::runner::session::resolve(lesson, &env, placement))
+        .collect::<Result<Vec<_>, _>>()?;
+    let checked = grade(&resolved, &env, args.wait, &student);
     for item in checked.iter().filter(|_| myself) {
         if item.result.passed() {
             progress.mark_done(&item.lesson.id, &item.exercise.id);

@@ -13,8 +13,7 @@ use super::check::{self, CheckResult};
 use super::quiz::{self, NotGraded};
 use crate::class::Event;
 use crate::error::Failure;
-use crate::lesson::exercise::{Exercise, Quiz, QuizKind};
-use crate::lesson::values::{Placement, Resolved};
+use crate::lesson::resolve::{ConcreteExercise, ConcreteLesson, ConcreteQuiz, ConcreteQuizKind};
 use crate::lesson::{Lesson, Need};
 use crate::runner::environment::Environment;
 use crate::runner::progress::Progress;
@@ -42,32 +41,20 @@ enum Move {
     Skip,
 }
 
-/// The run's values for `lesson`, as a session would place them on this host.
-pub fn values_for(
-    lesson: &Lesson,
-    env: &Environment,
-    placement: &Placement,
-) -> Result<Resolved, Failure> {
-    let placement = env.placement(placement);
-    lesson.values.place(&placement).map_err(Failure::usage)
-}
-
 /// Runs `lesson`'s exercises and quizzes with the student; records what they got right in
 /// `progress` and every result in `tally`.
 pub fn run_lesson(
-    lesson: &Lesson,
+    lesson: &ConcreteLesson,
     env: &Environment,
-    placement: &Placement,
     progress: &mut Progress,
     ui: &mut dyn Ui,
     tally: &mut Tally,
-) -> Result<Ending, Failure> {
+) -> Ending {
     // In a tour, the exercises are checked in the student's lasting lab, not the tour's own.
     let _side = crate::isolation::exercises_side();
     if env.lab_of_host_start.is_some() && !lesson.exercises.is_empty() {
         ui.show(Show::Note(&t!("runner.lab.exercises_in_shell")));
     }
-    let values = values_for(lesson, env, placement)?;
     let count = lesson.exercises.len();
     if count > 0 {
         ui.show(Show::Note(&t!("exercise.one_terminal", lesson = lesson.id)));
@@ -80,8 +67,8 @@ pub fn run_lesson(
             title = exercise.title
         );
         ui.show(Show::Heading(&heading));
-        let Some((verdict, hints)) = exercise_prompt(exercise, &values, env, ui) else {
-            return Ok(Ending::Quit);
+        let Some((verdict, hints)) = exercise_prompt(exercise, env, ui) else {
+            return Ending::Quit;
         };
         if hints > 0 {
             progress.note_hints(&lesson.id, &exercise.id, hints);
@@ -102,8 +89,8 @@ pub fn run_lesson(
         let heading =
             t!("exercise.quiz_heading", number = index + 1, count = count, title = quiz.title);
         ui.show(Show::Heading(&heading));
-        let Some(verdict) = quiz_prompt(quiz, lesson, &values, env, placement, ui) else {
-            return Ok(Ending::Quit);
+        let Some(verdict) = quiz_prompt(quiz, lesson, env, ui) else {
+            return Ending::Quit;
         };
         crate::class::note(Event::Quiz { lesson: &lesson.id, quiz: &quiz.id, verdict: &verdict });
         if verdict == Verdict::Pass {
@@ -111,18 +98,17 @@ pub fn run_lesson(
         }
         tally.add(&verdict);
     }
-    Ok(Ending::Finished)
+    Ending::Finished
 }
 
 /// One exercise: the task, then the prompt until it passes or the student moves on. The
 /// verdict and how many hints were shown; `None` when the student quit.
 fn exercise_prompt(
-    exercise: &Exercise,
-    values: &Resolved,
+    exercise: &ConcreteExercise,
     env: &Environment,
     ui: &mut dyn Ui,
 ) -> Option<(Verdict, usize)> {
-    ui.show(Show::Text(&values.substitute(&exercise.task)));
+    ui.show(Show::Text(&exercise.task));
     if exercise.needs.contains(&Need::Ipv6) && !env.ipv6 {
         let verdict = Verdict::Skipped { reason: t!("runner.no_ipv6") };
         ui.show(Show::Verdict(&verdict));
@@ -130,7 +116,7 @@ fn exercise_prompt(
     }
     // Something may be there before the student acts: their own listener from an earlier
     // try, or another program's. Say so now rather than let it pass or spoil the check.
-    match check::check(exercise, values, env) {
+    match check::check(exercise, env) {
         CheckResult::Pass { found } => {
             ui.show(Show::Note(&t!("exercise.already_passes", found = found)));
         }
@@ -152,12 +138,12 @@ fn exercise_prompt(
         let chosen = ui.select(&t!("exercise.move_prompt"), &labels)?;
         match moves.get(chosen).map(|(chosen, _)| *chosen)? {
             Move::Check => {
-                let result = check::check_until(exercise, values, env, Instant::now() + CHECK_WAIT);
+                let result = check::check_until(exercise, env, Instant::now() + CHECK_WAIT);
                 show_result(ui, &result);
                 match result {
                     CheckResult::Pass { .. } => {
                         if !exercise.explain.is_empty() {
-                            ui.show(Show::Text(&values.substitute(&exercise.explain)));
+                            ui.show(Show::Text(&exercise.explain));
                         }
                         ui.show(Show::Note(&t!("exercise.stop_yours")));
                         return Some((Verdict::Pass, hints));
@@ -169,7 +155,7 @@ fn exercise_prompt(
                 }
             }
             Move::Hint => {
-                let hint = values.substitute(&exercise.hints[hints]);
+                let hint = exercise.hints[hints].clone();
                 hints += 1;
                 let line = t!(
                     "exercise.hint_shown",
@@ -182,10 +168,10 @@ fn exercise_prompt(
             Move::GiveUp => {
                 ui.show(Show::Text(&t!("exercise.solution_heading")));
                 for line in &exercise.solution {
-                    ui.show(Show::Command(&values.substitute_quoted(line)));
+                    ui.show(Show::Command(&line.shown));
                 }
                 if !exercise.explain.is_empty() {
-                    ui.show(Show::Text(&values.substitute(&exercise.explain)));
+                    ui.show(Show::Text(&exercise.explain));
                 }
                 let verdict = Verdict::Fail { difference: t!("exercise.gave_up") };
                 return Some((verdict, hints));
@@ -218,27 +204,25 @@ fn show_result(ui: &mut dyn Ui, result: &CheckResult) {
 /// One quiz: the question, the choice, the grading and the explanation. `None` when the
 /// student quit.
 fn quiz_prompt(
-    quiz: &Quiz,
-    lesson: &Lesson,
-    values: &Resolved,
+    quiz: &ConcreteQuiz,
+    lesson: &ConcreteLesson,
     env: &Environment,
-    placement: &Placement,
     ui: &mut dyn Ui,
 ) -> Option<Verdict> {
-    ui.show(Show::Text(&values.substitute(&quiz.question)));
-    if let QuizKind::Predict { setup, run, .. } = &quiz.kind {
+    ui.show(Show::Text(&quiz.question));
+    if let ConcreteQuizKind::Predict { setup, run, .. } = &quiz.kind {
         ui.show(Show::Note(&t!("exercise.quiz_will_run")));
         for line in setup.iter().chain(std::iter::once(run)) {
-            ui.show(Show::Command(&values.substitute_quoted(line)));
+            ui.show(Show::Command(&line.shown));
         }
     }
-    let choices: Vec<String> = quiz.choices.iter().map(|c| values.substitute(c)).collect();
+    let choices = &quiz.choices;
     let prompt = match quiz.kind {
-        QuizKind::Choice { .. } => t!("exercise.quiz_prompt"),
-        QuizKind::Predict { .. } => t!("exercise.quiz_predict_prompt"),
+        ConcreteQuizKind::Choice { .. } => t!("exercise.quiz_prompt"),
+        ConcreteQuizKind::Predict { .. } => t!("exercise.quiz_predict_prompt"),
     };
-    let chosen = ui.select(&prompt, &choices).filter(|&i| i < choices.len())?;
-    let verdict = match quiz::grade(quiz, chosen, lesson, env, placement) {
+    let chosen = ui.select(&prompt, choices).filter(|&i| i < choices.len())?;
+    let verdict = match quiz::grade(quiz, chosen, lesson, env) {
         Ok(graded) => {
             if let Some(seen) = &graded.observation {
                 ui.show(Show::Command(&seen.command));
@@ -277,7 +261,7 @@ fn quiz_prompt(
         }
     };
     if !quiz.explain.is_empty() {
-        ui.show(Show::Text(&values.substitute(&quiz.explain)));
+        ui.show(Show::Text(&quiz.explain));
     }
     Some(verdict)
 }
@@ -320,8 +304,9 @@ pub fn main(args: &PracticeArgs) -> Result<std::process::ExitCode, Failure> {
     let mut tally = Tally::default();
     let count = chosen.len();
     for (index, lesson) in chosen.into_iter().enumerate() {
+        let lesson = crate::runner::session::resolve(lesson, &env, placement)?;
         ui.show(Show::Lesson { title: &lesson.title, number: index + 1, count });
-        let ending = run_lesson(lesson, &env, placement, &mut progress, &mut ui, &mut tally)?;
+        let ending = run_lesson(&lesson, &env, &mut progress, &mut ui, &mut tally);
         progress.save()?;
         if ending == Ending::Quit {
             ui.show(Show::Text(&t!("runner.quit_saved")));

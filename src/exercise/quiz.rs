@@ -7,9 +7,12 @@
 //! student's choice is right when its predicted outcome is the one observed.
 
 use crate::error::Failure;
-use crate::lesson::exercise::{Outcome, Quiz, QuizKind};
-use crate::lesson::values::Placement;
-use crate::lesson::{Action, Lesson, Need, Step};
+use crate::lesson::Need;
+use crate::lesson::command::Command;
+use crate::lesson::exercise::Outcome;
+use crate::lesson::resolve::{
+    ConcreteAction, ConcreteLesson, ConcreteQuiz, ConcreteQuizKind, ConcreteStep,
+};
 use crate::runner::environment::Environment;
 use crate::runner::session::{Session, StepRun};
 use crate::runner::verdict::Verdict;
@@ -51,21 +54,20 @@ pub enum NotGraded {
 /// Grades a multiple-choice answer, or runs a prediction's command in its own session and
 /// grades the prediction by what happened.
 pub fn grade(
-    quiz: &Quiz,
+    quiz: &ConcreteQuiz,
     chosen: usize,
-    lesson: &Lesson,
+    lesson: &ConcreteLesson,
     env: &Environment,
-    placement: &Placement,
 ) -> Result<Graded, NotGraded> {
     match &quiz.kind {
-        QuizKind::Choice { answer } => Ok(Graded {
+        ConcreteQuizKind::Choice { answer } => Ok(Graded {
             chosen,
             correct: chosen == *answer,
             right: vec![*answer],
             observation: None,
         }),
-        QuizKind::Predict { outcomes, .. } => {
-            let observation = observe(quiz, lesson, env, placement)?;
+        ConcreteQuizKind::Predict { outcomes, .. } => {
+            let observation = observe(quiz, lesson, env)?;
             let right: Vec<usize> = outcomes
                 .iter()
                 .enumerate()
@@ -93,18 +95,17 @@ pub fn grade(
 /// Runs a predict-then-run quiz's setup and command in a session of its own (stopped before
 /// this returns) and says what happened.
 pub fn observe(
-    quiz: &Quiz,
-    lesson: &Lesson,
+    quiz: &ConcreteQuiz,
+    lesson: &ConcreteLesson,
     env: &Environment,
-    placement: &Placement,
 ) -> Result<Observation, NotGraded> {
-    let QuizKind::Predict { setup, run, .. } = &quiz.kind else {
+    let ConcreteQuizKind::Predict { setup, run, .. } = &quiz.kind else {
         return Err(NotGraded::Error(Failure::new(t!("exercise.quiz_not_predict", id = quiz.id))));
     };
     if quiz.needs.contains(&Need::Ipv6) && !env.ipv6 {
         return Err(NotGraded::Skipped(t!("runner.no_ipv6")));
     }
-    let mut session = Session::new(lesson, env, placement).map_err(NotGraded::Error)?;
+    let mut session = Session::new(lesson, env).map_err(NotGraded::Error)?;
     for line in setup {
         let done = run_line(&mut session, &quiz.id, line);
         match done.verdict {
@@ -133,12 +134,12 @@ pub fn observe(
     })
 }
 
-/// Runs one command line (a template with the lesson's `{values}`) in `session`.
-pub fn run_line(session: &mut Session<'_>, id: &str, template: &str) -> StepRun {
-    let step = Step {
+/// Runs one command line of the lesson (a solution's, a quiz's) in `session`.
+pub fn run_line(session: &mut Session<'_>, id: &str, command: &Command) -> StepRun {
+    let step = ConcreteStep {
         id: id.to_owned(),
         title: id.to_owned(),
-        action: Action::Run(template.to_owned()),
+        action: ConcreteAction::Run(command.clone()),
         explain: String::new(),
         notice: String::new(),
         expect: None,

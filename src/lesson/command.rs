@@ -106,14 +106,44 @@ pub fn parse(text: &str) -> Result<CommandLine, CommandError> {
     parse_words(text.trim().to_owned(), text.trim().to_owned(), split_words(text)?)
 }
 
-/// Parses a lesson's command line with its `{value}` names filled in from `values`. The line
-/// is split into words first and each word filled in after, so a value is always part of
-/// one word, whatever it holds (a socket directory with a space, `$`, a quote or a
-/// backslash). The text shown quotes such a value as a shell would need it.
+/// A lesson's command line with its `{value}` names filled in, not parsed yet: the text the
+/// student sees and the words socklab runs. The line is split into words first and each word
+/// filled in after, so a value is always part of one word, whatever it holds (a socket
+/// directory with a space, `$`, a quote or a backslash); the text shown quotes such a value
+/// as a shell would need it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Command {
+    /// As the student would type it (a value quoted where a shell needs it).
+    pub shown: String,
+    /// With the values as they are, unquoted: what the book prints, what `fg` echoes.
+    pub plain: String,
+    /// The words to run, or why the line does not split.
+    words: Result<Vec<String>, CommandError>,
+}
+
+impl Command {
+    /// Fills `values` into `template`.
+    pub fn fill(template: &str, values: &Resolved) -> Self {
+        let words = split_words(template)
+            .map(|words| words.iter().map(|word| values.substitute(word)).collect());
+        Self {
+            shown: values.substitute_quoted(template),
+            plain: values.substitute(template),
+            words,
+        }
+    }
+
+    /// Parses the line with the engine's parsers.
+    pub fn parse(&self) -> Result<CommandLine, CommandError> {
+        let words = self.words.clone()?;
+        parse_words(self.shown.trim().to_owned(), self.plain.trim().to_owned(), words)
+    }
+}
+
+/// Parses a lesson's command line with its `{value}` names filled in from `values` (see
+/// [`Command`]).
 pub fn parse_template(template: &str, values: &Resolved) -> Result<CommandLine, CommandError> {
-    let words = split_words(template)?.iter().map(|word| values.substitute(word)).collect();
-    let text = values.substitute_quoted(template).trim().to_owned();
-    parse_words(text, values.substitute(template).trim().to_owned(), words)
+    Command::fill(template, values).parse()
 }
 
 fn parse_words(

@@ -18,6 +18,7 @@
 //! - [`step`]: a step's action, checks and needs.
 //! - [`diagnostic`]: problems with their positions.
 //! - [`translation`]: the pass that puts the run's language in place after loading.
+//! - [`resolve`]: a lesson with its values placed and filled in, as one run uses it.
 
 pub mod command;
 pub mod diagnostic;
@@ -25,6 +26,7 @@ pub mod exercise;
 pub mod expect;
 pub mod format;
 pub mod model;
+pub mod resolve;
 pub mod step;
 pub mod translation;
 pub mod values;

@@ -4,7 +4,9 @@
 //! writes `{tcp}` and `{stream}`, and declares their tutorial values. A run can move them
 //! (`--port-offset`, `--socket-dir`) so that many students share a server, a test avoids a
 //! taken port, and an unprivileged student gets a port they may bind. The student always sees
-//! the command and the expected output with the values really used.
+//! the command and the expected output with the values really used: [`Values::place`] decides
+//! them for a run, and [`resolve`](super::resolve) fills them into the whole lesson, once;
+//! nothing after that substitutes.
 
 use std::path::{Path, PathBuf};
 
@@ -129,7 +131,10 @@ impl Resolved {
     }
 
     /// Replaces every `{name}` of a known value in `template`; `{?…}` wildcards and unknown
-    /// names are left for the caller (the loader reports unknown names).
+    /// names are left for the caller (the loader reports unknown names). socklab calls it
+    /// only while resolving a lesson ([`resolve`](super::resolve), [`Command::fill`]).
+    ///
+    /// [`Command::fill`]: super::command::Command::fill
     pub fn substitute(&self, template: &str) -> String {
         self.substitute_with(template, |value| value)
     }

@@ -8,6 +8,7 @@ use serde::Serialize;
 use crate::class::Event;
 use crate::error::Failure;
 use crate::lesson::Lesson;
+use crate::lesson::resolve::{ConcreteLesson, ConcreteStep};
 use crate::lesson::values::Placement;
 use crate::runner::cleanup;
 use crate::runner::environment::Environment;
@@ -52,7 +53,8 @@ pub fn run(
 ) -> Result<Tally, Failure> {
     let mut tally = Tally::default();
     for (index, lesson) in lessons.iter().enumerate() {
-        let mut session = Session::new(lesson, env, placement)?;
+        let lesson = &crate::runner::session::resolve(lesson, env, placement)?;
+        let mut session = Session::new(lesson, env)?;
         if format == Format::Text {
             let heading =
                 Show::Lesson { title: &lesson.title, number: index + 1, count: lessons.len() };
@@ -100,7 +102,7 @@ pub fn run(
     Ok(tally)
 }
 
-fn write_text(out: &mut dyn Write, step: &crate::lesson::Step, result: &StepRun) {
+fn write_text(out: &mut dyn Write, step: &ConcreteStep, result: &StepRun) {
     let label = result.verdict.tag();
     let what = result.command.as_deref().map_or_else(|| step.title.clone(), |c| format!("$ {c}"));
     let _ = writeln!(out, "{label}{:<22} {}", step.id, render::clean(&what));
@@ -128,7 +130,7 @@ fn write_text(out: &mut dyn Write, step: &crate::lesson::Step, result: &StepRun)
     }
 }
 
-fn write_json(out: &mut dyn Write, lesson: &Lesson, step: &crate::lesson::Step, result: &StepRun) {
+fn write_json(out: &mut dyn Write, lesson: &ConcreteLesson, step: &ConcreteStep, result: &StepRun) {
     let record = StepRecord {
         lesson: &lesson.id,
         step: &step.id,

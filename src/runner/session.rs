@@ -1,5 +1,5 @@
-//! A session: one lesson being run, step by step, with its values placed and its background
-//! listeners held.
+//! A session: one lesson being run, step by step, resolved for this run (its values placed
+//! and filled in, see [`resolve()`]) and its background listeners held.
 //!
 //! [`Session::run_step`] does what the step says with the engine (never a shell), compares
 //! the output with what the tutorial says it should be, and returns a [`StepRun`]. Dropping
@@ -8,10 +8,11 @@
 use std::path::{Path, PathBuf};
 
 use crate::error::Failure;
-use crate::lesson::command::{self, CommandLine, Invocation};
+use crate::lesson::command::{CommandLine, Invocation};
 use crate::lesson::expect::Expected;
+use crate::lesson::resolve::{self, ConcreteAction, ConcreteLesson, ConcreteStep};
 use crate::lesson::values::{Placement, Resolved};
-use crate::lesson::{Action, Check, Lesson, Need, Step};
+use crate::lesson::{Check, Lesson, Need};
 use crate::net::inspect::{self, InspectArgs};
 use crate::net::listen::{ListenKind, ListenSpec, ListenTarget, Listener};
 use crate::net::{ToolOutput, privilege, probe, stat};
@@ -63,15 +64,20 @@ pub struct Session<'a> {
     hosts: topology::OnDemand,
 }
 
+/// Resolves `lesson` for a run placed as `placement` says on this host (its privileged ports
+/// moved where the run may not bind them).
+pub fn resolve(
+    lesson: &Lesson,
+    env: &Environment,
+    placement: &Placement,
+) -> Result<ConcreteLesson, Failure> {
+    resolve::resolve(lesson, &env.placement(placement)).map_err(Failure::usage)
+}
+
 impl<'a> Session<'a> {
-    /// Starts a session: places the lesson's values for this run.
-    pub fn new(
-        lesson: &Lesson,
-        env: &'a Environment,
-        placement: &Placement,
-    ) -> Result<Self, Failure> {
-        let placement = env.placement(placement);
-        let values = lesson.values.place(&placement).map_err(Failure::usage)?;
+    /// Starts a session for `lesson`, resolved for this run (see [`resolve()`]).
+    pub fn new(lesson: &ConcreteLesson, env: &'a Environment) -> Result<Self, Failure> {
+        let values = lesson.values.clone();
         // Wherever the socket files go (a lesson may name its own directories), nobody else
         // may swap them; a directory not there yet is the listener's to report.
         for dir in values.paths.iter().filter_map(|p| p.path.parent()) {
@@ -118,17 +124,15 @@ impl<'a> Session<'a> {
     }
 
     /// The step's command as the student sees it.
-    pub fn command_text(&self, step: &Step) -> Option<String> {
-        match &step.action {
-            Action::Run(template) => Some(self.values.substitute_quoted(template)),
-            Action::Check(_) => None,
-        }
+    pub fn command_text(&self, step: &ConcreteStep) -> Option<String> {
+        step.command().map(|command| command.shown.clone())
     }
 
-    /// The step's expected output as the student sees it.
-    pub fn expected_text(&self, step: &Step) -> Option<String> {
+    /// The step's expected output as the student sees it (without the `sudo` this run did
+    /// not need).
+    pub fn expected_text(&self, step: &ConcreteStep) -> Option<String> {
         step.expect.as_deref().map(|text| {
-            let mut expected = self.values.substitute(text);
+            let mut expected = text.to_owned();
             for (written, shown) in &self.unsudoed {
                 expected = expected.replace(written.as_str(), shown);
             }
@@ -138,16 +142,14 @@ impl<'a> Session<'a> {
 
     /// Records that the student skipped `step` (a skipped listener becomes an empty job, so
     /// that its `fg` is skipped too).
-    pub fn skip_step(&mut self, step: &Step) -> StepRun {
+    pub fn skip_step(&mut self, step: &ConcreteStep) -> StepRun {
         let reason = t!("runner.skipped_by_student");
         self.skipped(step, reason)
     }
 
-    fn skipped(&mut self, step: &Step, reason: String) -> StepRun {
+    fn skipped(&mut self, step: &ConcreteStep, reason: String) -> StepRun {
         let command = self.command_text(step);
-        if let Action::Run(template) = &step.action
-            && let Ok(parsed) = command::parse_template(template, &self.values)
-        {
+        if let Some(parsed) = step.command().and_then(|command| command.parse().ok()) {
             match parsed.invocation {
                 Invocation::Listen(_) => {
                     self.push_job(&parsed, None);
@@ -177,7 +179,7 @@ impl<'a> Session<'a> {
     }
 
     /// Runs one step and judges it.
-    pub fn run_step(&mut self, step: &Step) -> StepRun {
+    pub fn run_step(&mut self, step: &ConcreteStep) -> StepRun {
         if let Some(reason) = &self.halted {
             let reason = t!("runner.halted", reason = reason);
             return self.skipped(step, reason);
@@ -191,9 +193,9 @@ impl<'a> Session<'a> {
             return self.skipped(step, reason);
         }
         let mut run = match &step.action {
-            Action::Check(check) => self.check(*check),
-            Action::Run(template) => {
-                match command::parse_template(template, &self.values) {
+            ConcreteAction::Check(check) => self.check(*check),
+            ConcreteAction::Run(command) => {
+                match command.parse() {
                     Ok(parsed) => self.command(parsed),
                     // The loader parsed this line with the lesson's own values; placed values
                     // are filled into words already split, but say so plainly if they break it.
@@ -496,7 +498,7 @@ pub fn check_socket_dir(dir: &Path) -> Result<(), Failure> {
 }
 
 /// Compares a step's result with the lesson: output first, then exit status.
-fn judge(run: &StepRun, step: &Step) -> Verdict {
+fn judge(run: &StepRun, step: &ConcreteStep) -> Verdict {
     if let Some(expected) = &run.expected {
         let mut expectation = Expected::parse(expected);
         if step.any_order {

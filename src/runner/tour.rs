@@ -8,9 +8,10 @@
 
 use crate::error::Failure;
 use crate::exercise::practice;
+use crate::lesson::Lesson;
 use crate::lesson::command::Invocation;
+use crate::lesson::resolve::{ConcreteAction, ConcreteLesson, ConcreteStep};
 use crate::lesson::values::Placement;
-use crate::lesson::{Action, Lesson, Step};
 use crate::net::listen::ListenSpec;
 use crate::runner::environment::Environment;
 use crate::runner::progress::Progress;
@@ -20,7 +21,7 @@ use crate::t;
 use crate::ui::{Show, StepChoice, Ui, render};
 
 /// Where the "read more" text of a step comes from (the book's section for it, as markdown).
-pub type ReadMore<'a> = &'a dyn Fn(&Lesson, &Step) -> Option<String>;
+pub type ReadMore<'a> = &'a dyn Fn(&ConcreteLesson, &ConcreteStep) -> Option<String>;
 
 /// How a lesson of the tour ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -100,13 +101,16 @@ fn run_lesson(
     ui: &mut dyn Ui,
     tally: &mut Tally,
 ) -> Result<Ending, Failure> {
-    let (lesson, count) = (&lessons[index], lessons.len());
+    let count = lessons.len();
+    // The lesson as this run places it (again, with the new offset, after a move).
+    let resolved = crate::runner::session::resolve(&lessons[index], env, placement)?;
+    let lesson = &resolved;
     let mut steps_tally = Tally::default();
     let mut commands: Vec<String> = Vec::new();
-    let mut session = Session::new(lesson, env, placement)?;
+    let mut session = Session::new(lesson, env)?;
     ui.show(Show::Lesson { title: &lesson.title, number: index + 1, count });
     ui.show(Show::Text(&Standing::of_lab(lessons, progress).line()));
-    let done_before = progress.done_in(lesson);
+    let done_before = progress.done_in(&lessons[index]);
     if done_before > 0 && done_before < lesson.steps.len() {
         ui.show(Show::Note(&t!(
             "runner.lesson_restarts",
@@ -114,10 +118,8 @@ fn run_lesson(
             total = lesson.steps.len()
         )));
     }
-    // Lesson texts name values ({tcp}); the student reads the ones this run really uses.
-    let fill = |text: &str| session.values().substitute(text);
     if !lesson.intro.is_empty() {
-        ui.show(Show::Text(&fill(&lesson.intro)));
+        ui.show(Show::Text(&lesson.intro));
     }
     for note in session.opening_notes() {
         ui.show(Show::Note(&note));
@@ -128,12 +130,12 @@ fn run_lesson(
         let count = lesson.steps.len();
         ui.show(Show::Step { title: &step.title, number: number + 1, count, id: &id });
         if !step.explain.is_empty() {
-            ui.show(Show::Text(&session.values().substitute(&step.explain)));
+            ui.show(Show::Text(&step.explain));
         }
         match session.command_text(step) {
             Some(command) => ui.show(Show::Command(&command)),
             None => {
-                if let Action::Check(_) = step.action {
+                if let ConcreteAction::Check(_) = step.action {
                     ui.show(Show::Note(&t!("runner.check_by_socklab")));
                 }
             }
@@ -159,7 +161,7 @@ fn run_lesson(
                 merge(tally, &steps_tally);
                 return Ok(Ending::Quit);
             };
-            show_result(step, &result, &session, ui);
+            show_result(step, &result, ui);
             // A port taken by another program: the way out, there and then, rather than an
             // error followed by a lesson of skipped steps.
             if let Some(port) = taken_port(&result) {
@@ -197,10 +199,9 @@ fn run_lesson(
         }
     }
     merge(tally, &steps_tally);
-    let outro = session.values().substitute(&lesson.outro);
     drop(session);
-    if !outro.is_empty() {
-        ui.show(Show::Text(&outro));
+    if !lesson.outro.is_empty() {
+        ui.show(Show::Text(&lesson.outro));
     }
     if all_done {
         progress.mark_finished(&lesson.id);
@@ -218,8 +219,7 @@ fn run_lesson(
         };
         ui.show(Show::Text(&t!("exercise.offer", practice = what)));
         if ui.confirm(&t!("exercise.offer_prompt"), true)
-            && practice::run_lesson(lesson, env, placement, progress, ui, tally)?
-                == practice::Ending::Quit
+            && practice::run_lesson(lesson, env, progress, ui, tally) == practice::Ending::Quit
         {
             return Ok(Ending::Quit);
         }
@@ -237,7 +237,7 @@ fn merge(into: &mut Tally, from: &Tally) {
 }
 
 /// Shows what a step did: the output, the verdict, and what to make of it.
-fn show_result(step: &Step, result: &StepRun, session: &Session<'_>, ui: &mut dyn Ui) {
+fn show_result(step: &ConcreteStep, result: &StepRun, ui: &mut dyn Ui) {
     // A preface says why the lesson does something (the privileged port it moved, shown by
     // the kernel's refusal; the session gives it once per lesson).
     for line in &result.preface {
@@ -255,7 +255,7 @@ fn show_result(step: &Step, result: &StepRun, session: &Session<'_>, ui: &mut dy
         match &step.example {
             Some(example) => {
                 ui.show(Show::Text(&t!("runner.example_heading")));
-                ui.show(Show::Output(&session.values().substitute(example)));
+                ui.show(Show::Output(example));
             }
             None => ui.show(Show::Expected(expected)),
         }
@@ -276,7 +276,7 @@ fn show_result(step: &Step, result: &StepRun, session: &Session<'_>, ui: &mut dy
         }
     }
     if passed && !step.notice.is_empty() {
-        ui.show(Show::Text(&session.values().substitute(&step.notice)));
+        ui.show(Show::Text(&step.notice));
     }
 }
 

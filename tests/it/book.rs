@@ -34,12 +34,12 @@ fn summary_chapters() -> Vec<String> {
 
 /// Each chapter expanded as the book shows it.
 fn expanded_chapters() -> BTreeMap<String, String> {
-    let lessons = lessons();
+    let lessons: Vec<_> = lessons().iter().map(socklab::lesson::resolve::as_written).collect();
     summary_chapters()
         .into_iter()
         .map(|path| {
             let text = std::fs::read_to_string(book_src().join(&path)).unwrap();
-            let expanded = book::expand(&text, &lessons, &|l: &Lesson| l.values.as_written())
+            let expanded = book::expand(&text, &lessons)
                 .unwrap_or_else(|problems| panic!("{path}: {problems:?}"));
             (path, expanded)
         })

@@ -640,17 +640,17 @@ fn only_the_students_own_socket_counts_and_an_unknown_user_is_refused() {
     use socklab::runner::environment::Environment;
     let lessons = socklab::lesson::shipped().unwrap();
     let tcp = lessons.iter().find(|l| l.id == "tcp").unwrap();
-    let exercise = tcp.exercises.iter().find(|e| e.id == "loopback-listener").unwrap();
     let offset = free_offset_for(&[9091], 10_000..23_000);
     let placement = Placement { port_offset: offset, ..Placement::default() };
     let env = Environment::detect();
-    let values = socklab::exercise::practice::values_for(tcp, &env, &placement).unwrap();
+    let tcp = socklab::runner::session::resolve(tcp, &env, &placement).unwrap();
+    let exercise = tcp.exercise("loopback-listener").unwrap();
     // This process's listener is the right one, for this user only.
     let _listener = std::net::TcpListener::bind(("127.0.0.1", 9091 + offset)).unwrap();
-    let mine = check::check_for(exercise, &values, &env, me());
+    let mine = check::check_for(exercise, &env, me());
     assert!(mine.passed(), "{mine:?}");
     let someone_else = me().wrapping_add(1);
-    match check::check_for(exercise, &values, &env, someone_else) {
+    match check::check_for(exercise, &env, someone_else) {
         CheckResult::Fail { found: Some(_), differences, .. } => {
             assert!(differences.iter().any(|d| d.contains("not yours")), "{differences:?}");
         }

@@ -12,11 +12,12 @@ use std::rc::Rc;
 use std::time::{Duration, Instant};
 
 use socklab::exercise::check::{self, CheckResult};
-use socklab::exercise::practice::{self, values_for};
+use socklab::exercise::practice;
 use socklab::exercise::quiz;
 use socklab::lesson::Lesson;
 use socklab::lesson::Need;
 use socklab::lesson::exercise::Exercise;
+use socklab::lesson::resolve::ConcreteLesson;
 use socklab::lesson::values::{Placement, Resolved};
 use socklab::net::listen::{ListenSpec, Listener};
 use socklab::runner::environment::Environment;
@@ -78,6 +79,11 @@ fn runnable(exercise: &Exercise, env: &Environment) -> bool {
 fn find<'a>(lessons: &'a [Lesson], lesson: &str, exercise: &str) -> (&'a Lesson, &'a Exercise) {
     let lesson = lessons.iter().find(|l| l.id == lesson).unwrap();
     (lesson, lesson.exercises.iter().find(|e| e.id == exercise).unwrap())
+}
+
+/// `lesson` resolved for this run.
+fn resolved(lesson: &Lesson, env: &Environment, placement: &Placement) -> ConcreteLesson {
+    socklab::runner::session::resolve(lesson, env, placement).unwrap()
 }
 
 /// Opens a listener in-process from a socat address with `{values}` filled in.
@@ -166,22 +172,23 @@ fn every_shipped_exercise_fails_untouched_and_passes_with_its_solution_run_in_pr
         if !runnable(exercise, &env) {
             continue;
         }
-        let values = values_for(lesson, &env, &placement).unwrap();
-        let before = check::check(exercise, &values, &env);
+        let placed = resolved(lesson, &env, &placement);
+        let exercise = placed.exercise(&exercise.id).unwrap();
+        let before = check::check(exercise, &env);
         assert!(
             matches!(&before, CheckResult::Fail { found: None, differences, .. } if differences.len() == 1),
             "{}: doing nothing must fail with 'nothing there': {before:?}",
             exercise.id
         );
-        let mut session = Session::new(lesson, &env, &placement).unwrap();
+        let mut session = Session::new(&placed, &env).unwrap();
         for line in &exercise.solution {
             let run = quiz::run_line(&mut session, &exercise.id, line);
-            assert_eq!(run.verdict, Verdict::Pass, "{}: {line}: {run:?}", exercise.id);
+            assert_eq!(run.verdict, Verdict::Pass, "{}: {}: {run:?}", exercise.id, line.shown);
         }
-        let after = check::check_until(exercise, &values, &env, Instant::now() + WAIT);
+        let after = check::check_until(exercise, &env, Instant::now() + WAIT);
         assert!(after.passed(), "{}: the solution must pass: {after:?}", exercise.id);
         drop(session);
-        let again = check::check(exercise, &values, &env);
+        let again = check::check(exercise, &env);
         assert!(!again.passed(), "{}: passes after the solution stopped: {again:?}", exercise.id);
         passed += 1;
     }
@@ -202,13 +209,14 @@ fn every_shipped_exercise_passes_when_the_real_socat_carries_out_its_solution() 
         if !runnable(exercise, &env) {
             continue;
         }
-        let values = values_for(lesson, &env, &placement).unwrap();
-        assert!(!check::check(exercise, &values, &env).passed(), "{}", exercise.id);
+        let placed = resolved(lesson, &env, &placement);
+        let exercise = placed.exercise(&exercise.id).unwrap();
+        assert!(!check::check(exercise, &env).passed(), "{}", exercise.id);
         let mut children = Children::default();
         for line in &exercise.solution {
-            carry_out_for_real(&values.substitute(line), &mut children);
+            carry_out_for_real(&line.plain, &mut children);
         }
-        let after = check::check_until(exercise, &values, &env, Instant::now() + WAIT);
+        let after = check::check_until(exercise, &env, Instant::now() + WAIT);
         assert!(after.passed(), "{} with the real socat: {after:?}", exercise.id);
     }
 }
@@ -235,7 +243,8 @@ fn the_real_nc_passes_and_fails_as_socklab_says() {
         if !runnable(exercise, &env) {
             continue;
         }
-        let values = values_for(lesson, &env, &placement).unwrap();
+        let placed = resolved(lesson, &env, &placement);
+        let (values, exercise) = (&placed.values, placed.exercise(&exercise.id).unwrap());
         let args: Vec<String> =
             values.substitute(args).split_whitespace().map(str::to_owned).collect();
         let mut children = Children::default();
@@ -243,7 +252,7 @@ fn the_real_nc_passes_and_fails_as_socklab_says() {
         if exercise_id.starts_with("private") {
             carry_out_for_real(&values.substitute("chmod 600 {ex_private}"), &mut children);
         }
-        let result = check::check_until(exercise, &values, &env, Instant::now() + WAIT);
+        let result = check::check_until(exercise, &env, Instant::now() + WAIT);
         if *right {
             assert!(result.passed(), "{exercise_id} with nc {args:?}: {result:?}");
         } else {
@@ -272,11 +281,12 @@ fn wrong_attempts_are_told_what_differs_and_the_likely_mistake() {
     let env = Environment::detect();
     let attempt = |lesson: &str, exercise: &str, address: &str| {
         let (lesson, exercise) = find(&lessons, lesson, exercise);
-        let values = values_for(lesson, &env, &placement).unwrap();
-        let listener = listen(&values, address);
+        let placed = resolved(lesson, &env, &placement);
+        let (values, exercise) = (&placed.values, placed.exercise(&exercise.id).unwrap());
+        let listener = listen(values, address);
         // The wrong socket is in the kernel's tables as soon as `listen` returns; waiting the
         // full deadline for it to turn right would only slow the suite.
-        let result = check::check_until(exercise, &values, &env, Instant::now() + WRONG_WAIT);
+        let result = check::check_until(exercise, &env, Instant::now() + WRONG_WAIT);
         drop(listener);
         assert!(!result.passed(), "{address} must not pass {}", exercise.id);
         result.details().join("\n")
@@ -325,15 +335,16 @@ fn a_left_over_socket_file_or_a_plain_file_is_not_a_socket() {
     let placement = placement(free_offset(&lessons, &[]), sockets.path());
     let env = Environment::detect();
     let (lesson, exercise) = find(&lessons, "unix", "private-datagram-socket");
-    let values = values_for(lesson, &env, &placement).unwrap();
-    let path = values.path("ex_private").unwrap().to_owned();
+    let placed = resolved(lesson, &env, &placement);
+    let exercise = placed.exercise(&exercise.id).unwrap();
+    let path = placed.values.path("ex_private").unwrap().to_owned();
     // std's UnixDatagram leaves its file behind when dropped: a stale socket file.
     drop(std::os::unix::net::UnixDatagram::bind(&path).unwrap());
-    let details = check::check(exercise, &values, &env).details().join("\n");
+    let details = check::check(exercise, &env).details().join("\n");
     assert!(details.contains("no socket is bound to it any more"), "{details}");
     std::fs::remove_file(&path).unwrap();
     std::fs::write(&path, "").unwrap();
-    let details = check::check(exercise, &values, &env).details().join("\n");
+    let details = check::check(exercise, &env).details().join("\n");
     assert!(details.contains("is a regular empty file, not a socket file"), "{details}");
     std::fs::remove_file(&path).unwrap();
 }
@@ -379,7 +390,8 @@ fn an_exercise_in_the_tour_gives_hints_tells_the_mistake_then_passes() {
     let state = tempfile::tempdir().unwrap();
     let placement = placement(free_offset(&lessons, &[]), sockets.path());
     let env = Environment::detect();
-    let values = values_for(&lesson, &env, &placement).unwrap();
+    let lesson = resolved(&lesson, &env, &placement);
+    let values = lesson.values.clone();
     let held: Rc<RefCell<Vec<Listener>>> = Rc::default();
     let (wrong, right) = (held.clone(), held.clone());
     let (v1, v2) = (values.clone(), values.clone());
@@ -402,9 +414,7 @@ fn an_exercise_in_the_tour_gives_hints_tells_the_mistake_then_passes() {
     let mut ui = ActingUi { script, acts };
     let mut progress = Progress::load_from(state.path().join("progress.toml")).unwrap();
     let mut tally = Tally::default();
-    let ending =
-        practice::run_lesson(&lesson, &env, &placement, &mut progress, &mut ui, &mut tally)
-            .unwrap();
+    let ending = practice::run_lesson(&lesson, &env, &mut progress, &mut ui, &mut tally);
     let transcript = &ui.script.transcript;
     assert_eq!(ending, practice::Ending::Finished, "{transcript}");
     assert!(ui.script.is_done(), "{transcript}");
@@ -427,11 +437,12 @@ fn giving_up_shows_the_solution_with_this_runs_values() {
     let sockets = short_tempdir();
     let placement = placement(free_offset(&lessons, &[]), sockets.path());
     let env = Environment::detect();
+    let lesson = resolved(&lesson, &env, &placement);
     // Prompt items: check, hint 1 of 3, give up, skip.
     let mut ui = ScriptedUi::new([Answer::Select(Some(2))]);
     let mut progress = Progress::in_memory();
     let mut tally = Tally::default();
-    practice::run_lesson(&lesson, &env, &placement, &mut progress, &mut ui, &mut tally).unwrap();
+    practice::run_lesson(&lesson, &env, &mut progress, &mut ui, &mut tally);
     let path = sockets.path().join("private.sock");
     let transcript = &ui.transcript;
     assert!(
@@ -457,12 +468,13 @@ fn predictions_and_multiple_choice_are_graded_right_through_the_prompt_interface
     let sockets = short_tempdir();
     let placement = placement(free_offset(&lessons, &[]), sockets.path());
     let env = Environment::detect();
+    let lesson = resolved(&lesson, &env, &placement);
     // The prediction: the second choice ("No"), what the kernel does; the multiple choice:
     // its answer, the second.
     let mut ui = ScriptedUi::new([Answer::Select(Some(1)), Answer::Select(Some(1))]);
     let mut progress = Progress::in_memory();
     let mut tally = Tally::default();
-    practice::run_lesson(&lesson, &env, &placement, &mut progress, &mut ui, &mut tally).unwrap();
+    practice::run_lesson(&lesson, &env, &mut progress, &mut ui, &mut tally);
     let transcript = &ui.transcript;
     assert_eq!((tally.passed, tally.failed, tally.errors), (2, 0, 0), "{transcript}");
     let port = 9096 + placement.port_offset;
@@ -482,10 +494,11 @@ fn predictions_and_multiple_choice_are_graded_wrong_through_the_prompt_interface
     let sockets = short_tempdir();
     let placement = placement(free_offset(&lessons, &[]), sockets.path());
     let env = Environment::detect();
+    let lesson = resolved(&lesson, &env, &placement);
     let mut ui = ScriptedUi::new([Answer::Select(Some(0)), Answer::Select(Some(2))]);
     let mut progress = Progress::in_memory();
     let mut tally = Tally::default();
-    practice::run_lesson(&lesson, &env, &placement, &mut progress, &mut ui, &mut tally).unwrap();
+    practice::run_lesson(&lesson, &env, &mut progress, &mut ui, &mut tally);
     let transcript = &ui.transcript;
     assert_eq!((tally.passed, tally.failed), (0, 2), "{transcript}");
     assert!(transcript.contains("Not this time. The right answer: No:"), "{transcript}");
@@ -504,14 +517,14 @@ fn a_prediction_is_graded_by_what_the_kernel_did() {
     let sockets = short_tempdir();
     let placement = placement(free_offset(&lessons, &[]), sockets.path());
     let env = Environment::detect();
-    let unix = lessons.iter().find(|l| l.id == "unix").unwrap();
-    let quiz = unix.quizzes.iter().find(|q| q.id == "stream-to-datagram").unwrap();
-    let right = quiz::grade(quiz, 1, unix, &env, &placement).unwrap();
+    let unix = &resolved(lessons.iter().find(|l| l.id == "unix").unwrap(), &env, &placement);
+    let quiz = unix.quiz("stream-to-datagram").unwrap();
+    let right = quiz::grade(quiz, 1, unix, &env).unwrap();
     assert!(right.correct);
     let seen = right.observation.unwrap();
     assert_ne!(seen.status, 0, "{seen:?}");
     assert!(seen.command.starts_with("nc -U -z "), "{seen:?}");
-    let wrong = quiz::grade(quiz, 0, unix, &env, &placement).unwrap();
+    let wrong = quiz::grade(quiz, 0, unix, &env).unwrap();
     assert!(!wrong.correct);
     assert_eq!(wrong.right, [1]);
     // The quiz's socket file went with its session.
@@ -529,10 +542,11 @@ fn start_every_solution<'a>(
         if !runnable(exercise, env) {
             continue;
         }
-        let mut session = Session::new(lesson, env, placement).unwrap();
-        for line in &exercise.solution {
+        let placed = resolved(lesson, env, placement);
+        let mut session = Session::new(&placed, env).unwrap();
+        for line in &placed.exercise(&exercise.id).unwrap().solution {
             let run = quiz::run_line(&mut session, &exercise.id, line);
-            assert_eq!(run.verdict, Verdict::Pass, "{line}");
+            assert_eq!(run.verdict, Verdict::Pass, "{}", line.shown);
         }
         sessions.push(session);
     }
@@ -680,18 +694,18 @@ fn an_exercise_says_when_its_socket_is_there_before_the_student_acts() {
     let sockets = short_tempdir();
     let placement = placement(free_offset(&lessons, &[]), sockets.path());
     let env = Environment::detect();
-    let values = values_for(&lesson, &env, &placement).unwrap();
+    let lesson = resolved(&lesson, &env, &placement);
+    let values = &lesson.values;
     for (address, said) in [
         ("TCP4-LISTEN:{ex_backlog},backlog=16", "already finds what the task asks for"),
         ("TCP4-LISTEN:{ex_backlog}", "Something is already there: TCP LISTEN on 0.0.0.0:"),
     ] {
-        let listener = listen(&values, address);
+        let listener = listen(values, address);
         // Prompt items: check, hint 1 of 3, give up, skip.
         let mut ui = ScriptedUi::new([Answer::Select(Some(3))]);
         let mut tally = Tally::default();
         let mut progress = Progress::in_memory();
-        practice::run_lesson(&lesson, &env, &placement, &mut progress, &mut ui, &mut tally)
-            .unwrap();
+        practice::run_lesson(&lesson, &env, &mut progress, &mut ui, &mut tally);
         drop(listener);
         assert!(ui.transcript.contains(said), "{}", ui.transcript);
         assert_eq!(tally.skipped, 1);

@@ -382,7 +382,8 @@ fn the_tour_offers_the_extra_lesson_after_the_tutorial() {
     answers.push(Answer::Confirm(false));
     answers.push(Answer::Confirm(false));
     let mut ui = ScriptedUi::new(answers);
-    let read_more = |_: &socklab::lesson::Lesson, _: &socklab::lesson::Step| None;
+    use socklab::lesson::resolve::{ConcreteLesson, ConcreteStep};
+    let read_more = |_: &ConcreteLesson, _: &ConcreteStep| None;
     socklab::runner::tour::run(
         &lessons,
         Some(last),

@@ -43,9 +43,9 @@ fn a_scripted_tour_runs_reads_skips_and_keeps_progress() {
     answers.push(Answer::Confirm(false));
     answers.push(Answer::Confirm(false));
     let mut ui = ScriptedUi::new(answers);
-    let read_more = |_: &socklab::lesson::Lesson, step: &socklab::lesson::Step| {
-        Some(format!("more about {}", step.id))
-    };
+    use socklab::lesson::resolve::{ConcreteLesson, ConcreteStep};
+    let read_more =
+        |_: &ConcreteLesson, step: &ConcreteStep| Some(format!("more about {}", step.id));
     let tally =
         tour::run(&lessons, Some(index), &env, &placement, &mut progress, &read_more, &mut ui)
             .unwrap();
@@ -83,7 +83,8 @@ fn quitting_mid_lesson_stops_its_listeners() {
     let env = Environment::detect();
     let mut progress = Progress::load_from(state.path().join("progress.toml")).unwrap();
     let mut ui = ScriptedUi::new([Answer::Step(StepChoice::Run), Answer::Step(StepChoice::Quit)]);
-    let read_more = |_: &socklab::lesson::Lesson, _: &socklab::lesson::Step| None;
+    use socklab::lesson::resolve::{ConcreteLesson, ConcreteStep};
+    let read_more = |_: &ConcreteLesson, _: &ConcreteStep| None;
     tour::run(&lessons, Some(index), &env, &placement, &mut progress, &read_more, &mut ui).unwrap();
     assert!(ui.transcript.contains("Stopped."), "{}", ui.transcript);
     assert!(crate::support::port_is_released(8080 + offset), "the listener outlived the quit");

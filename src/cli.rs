@@ -196,7 +196,7 @@ pub fn main() -> ExitCode {
     let code = match configure(&matches).and_then(|(cli, config)| run(cli, &config)) {
         Ok(code) => code,
         Err(failure) => {
-            eprintln!("{}", crate::ui::render::clean(&failure.to_string()));
+            eprintln!("{}", crate::terminal_text::clean(&failure.to_string()));
             failure.exit_code()
         }
     };
@@ -247,7 +247,7 @@ fn usage_error(err: &clap::Error, lang: &'static str) -> ! {
     match message {
         Some(message) => {
             let failure = Failure::usage(message).hint(t!("common.parse_help"));
-            eprintln!("{}", crate::ui::render::clean(&failure.to_string()));
+            eprintln!("{}", crate::terminal_text::clean(&failure.to_string()));
             std::process::exit(i32::from(crate::error::EXIT_USAGE));
         }
         None => err.exit(),

@@ -16,6 +16,7 @@ use crate::runner::environment::Environment;
 use crate::runner::progress::Progress;
 use crate::runner::tour;
 use crate::t;
+use crate::terminal_text::say;
 use crate::ui::terminal::TerminalUi;
 
 /// Options that shape a run, accepted before or after the subcommand (`global`); a command
@@ -82,20 +83,6 @@ pub struct RunArgs {
     /// The run-shaping options (global ones, filled in from the whole command line).
     #[arg(skip)]
     pub lab: LabOptions,
-}
-
-/// Prints `text` (cleaned of control characters) and a newline on stdout. False when stdout
-/// cannot be written any more, as when its reader has gone (`socklab list | head -1`): the
-/// command then ends normally, printing no more, rather than panicking as `println!` would.
-pub fn say(text: impl std::fmt::Display) -> bool {
-    say_raw(&format!("{}\n", crate::ui::render::clean(&text.to_string())))
-}
-
-/// Prints `text` as it is (already rendered for the terminal); false as for [`say`].
-pub fn say_raw(text: &str) -> bool {
-    use std::io::Write;
-    let mut out = std::io::stdout().lock();
-    out.write_all(text.as_bytes()).and_then(|()| out.flush()).is_ok()
 }
 
 /// Loads the lessons; a problem in any file is a usage error listing every problem.

@@ -19,6 +19,7 @@ pub mod lint;
 pub mod markdown;
 pub mod net;
 pub mod runner;
+pub mod terminal_text;
 pub mod text;
 pub mod topology;
 pub mod ui;

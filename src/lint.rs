@@ -479,7 +479,7 @@ pub fn main(args: &LintArgs) -> Result<ExitCode, Failure> {
     let (mut findings, counts) = lint(&lessons, &env, &placement, rule, &chapter);
     findings.extend(translations(options.lessons.as_deref())?);
     for finding in &findings {
-        if !lab::say(finding) {
+        if !crate::terminal_text::say(finding) {
             break;
         }
     }
@@ -488,7 +488,7 @@ pub fn main(args: &LintArgs) -> Result<ExitCode, Failure> {
         eprintln!("{}", t!("lint.skipped", count = counts.skipped, reasons = reasons));
     }
     if findings.is_empty() {
-        lab::say(t!(
+        crate::terminal_text::say(t!(
             "lint.clean",
             lessons = counts.lessons,
             exercises = counts.exercises,
@@ -496,7 +496,7 @@ pub fn main(args: &LintArgs) -> Result<ExitCode, Failure> {
         ));
         Ok(ExitCode::SUCCESS)
     } else {
-        lab::say(format!("\n{}", t!("lint.findings", count = findings.len())));
+        crate::terminal_text::say(format!("\n{}", t!("lint.findings", count = findings.len())));
         Ok(ExitCode::from(EXIT_FAILURE))
     }
 }

@@ -82,7 +82,7 @@ pub fn join(path: &Path) {
             for hint in &failure.hints {
                 note.push_str(&format!("\n  hint: {hint}"));
             }
-            eprintln!("{}", crate::ui::render::clean(&note));
+            eprintln!("{}", crate::terminal_text::clean(&note));
         }
     }
 }
@@ -112,7 +112,7 @@ pub fn note(event: Event<'_>) {
         class.warned = true;
         let file = class.path.join(&name);
         let note = t!("class.write_failed", file = file.display(), error = err);
-        eprintln!("{}", crate::ui::render::clean(&note));
+        eprintln!("{}", crate::terminal_text::clean(&note));
     }
 }
 
@@ -147,11 +147,14 @@ pub fn init(dir: &Path) -> Result<ExitCode, Failure> {
     // Through the descriptor: the directory checked is the one changed (umask aside).
     rustix::fs::fchmod(&fd, Mode::from_raw_mode(MODE)).map_err(|e| failed(e.into()))?;
     let shown = shell_quote(&absolute.display().to_string());
-    crate::lab::say(t!("class.init_done", dir = absolute.display()));
-    crate::lab::say(format!("    export SOCKLAB_CLASS={shown}"));
-    crate::lab::say(t!("class.init_or_system", file = crate::config::SYSTEM_FILE));
-    crate::lab::say(format!("    class = {}", toml::Value::String(absolute.display().to_string())));
-    crate::lab::say(t!("class.init_report"));
+    crate::terminal_text::say(t!("class.init_done", dir = absolute.display()));
+    crate::terminal_text::say(format!("    export SOCKLAB_CLASS={shown}"));
+    crate::terminal_text::say(t!("class.init_or_system", file = crate::config::SYSTEM_FILE));
+    crate::terminal_text::say(format!(
+        "    class = {}",
+        toml::Value::String(absolute.display().to_string())
+    ));
+    crate::terminal_text::say(t!("class.init_report"));
     Ok(ExitCode::SUCCESS)
 }
 

@@ -197,7 +197,7 @@ pub fn main(args: &CheckArgs) -> Result<ExitCode, Failure> {
     } else {
         let in_lab = crate::isolation::lasting::join_of(student.uid)
             .map_err(|error| Failure::new(t!("runner.lab.unreachable", error = error)))?;
-        eprintln!("{}", crate::ui::render::clean(&where_to_grade(&student, in_lab)));
+        eprintln!("{}", crate::terminal_text::clean(&where_to_grade(&student, in_lab)));
         lab::Prepared::on_host(lab::placement(&args.lab)?)
     };
     let placement = &prepared.placement;
@@ -244,10 +244,10 @@ fn write_text(out: &mut dyn Write, checked: &[Checked<'_>], tally: &Tally) {
     for item in checked {
         let label = item.result.verdict().tag();
         let name = format!("{}/{}", item.lesson.id, item.exercise.id);
-        let title = crate::ui::render::clean(&item.exercise.title);
+        let title = crate::terminal_text::clean(&item.exercise.title);
         let _ = writeln!(out, "{label}{name:<32} {title}");
         for line in item.result.details() {
-            for part in crate::ui::render::clean(&line).lines() {
+            for part in crate::terminal_text::clean(&line).lines() {
                 let _ = writeln!(out, "          {part}");
             }
         }

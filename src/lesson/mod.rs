@@ -96,7 +96,7 @@ pub fn load_dir_english(dir: &Path) -> Result<Vec<Lesson>, Vec<Diagnostic>> {
             Ok(text) => texts.push((file, text)),
             Err(Unread::Skipped(reason)) => {
                 let note = crate::t!("lesson.skipped_note", file = file, reason = reason);
-                eprintln!("{}", crate::ui::render::clean(&note));
+                eprintln!("{}", crate::terminal_text::clean(&note));
             }
             Err(Unread::Problem(message)) => {
                 problems.push(Diagnostic { file, position: None, message });

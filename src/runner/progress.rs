@@ -172,7 +172,7 @@ impl Progress {
             Ok(merged) => self.lessons = merged,
             Err(failure) => {
                 if self.unsaved.is_none() {
-                    eprintln!("{}", crate::ui::render::clean(&failure.to_string()));
+                    eprintln!("{}", crate::terminal_text::clean(&failure.to_string()));
                     self.unsaved = Some(failure);
                 }
             }
@@ -291,7 +291,7 @@ fn set_aside(path: &Path, reason: &str) -> Result<(), Failure> {
     let reason = reason.lines().next().unwrap_or_default();
     let backup = backup.display();
     let note = t!("runner.progress_set_aside", backup = backup, reason = reason);
-    eprintln!("{}", crate::ui::render::clean(&note));
+    eprintln!("{}", crate::terminal_text::clean(&note));
     Ok(())
 }
 

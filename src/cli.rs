@@ -298,7 +298,7 @@ pub fn run(cli: Cli, config: &Config) -> Result<ExitCode, Failure> {
         }
         Some(Command::Lint(mut args)) => {
             args.lab = options;
-            crate::lint::main(&args)
+            crate::lint::main(&args, crate::help::texts(&Cli::command()))
         }
         Some(Command::Shell(args)) => {
             typed.only("shell", &[Isolation])?;

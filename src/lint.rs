@@ -376,7 +376,10 @@ fn quiz_test(
 /// Every text without a current translation, per language: the lessons' (from the shipped
 /// catalogues, or `DIR/po/<lang>.po` for a lesson directory) and, for the shipped lessons,
 /// socklab's messages and the book's paragraphs. Prints each language's tally on stderr.
-fn translations(dir: Option<&std::path::Path>) -> Result<Vec<Finding>, Failure> {
+fn translations(
+    dir: Option<&std::path::Path>,
+    help: &[(String, String)],
+) -> Result<Vec<Finding>, Failure> {
     use crate::language::{self, Domain, State};
     use crate::lesson::translation;
     let english = match dir {
@@ -442,7 +445,7 @@ fn translations(dir: Option<&std::path::Path>) -> Result<Vec<Finding>, Failure> 
                 });
             }
             let messages = language::shipped(lang, Domain::Messages);
-            for (key, english) in crate::text::all_texts() {
+            for (key, english) in crate::text::all_texts(help) {
                 let state = messages.state(&key, &english);
                 counted += 1;
                 if state != State::Current {
@@ -464,8 +467,9 @@ fn translations(dir: Option<&std::path::Path>) -> Result<Vec<Finding>, Failure> 
     Ok(findings)
 }
 
-/// `socklab lint [DIR]`.
-pub fn main(args: &LintArgs) -> Result<ExitCode, Failure> {
+/// `socklab lint [DIR]`; `help` is `--help`'s texts (key, English), which the command line
+/// collects with [`help::texts`](crate::help::texts) and which need translating too.
+pub fn main(args: &LintArgs, help: Vec<(String, String)>) -> Result<ExitCode, Failure> {
     let mut options = args.lab.clone();
     if let Some(dir) = &args.dir {
         options.lessons = Some(dir.clone());
@@ -477,7 +481,7 @@ pub fn main(args: &LintArgs) -> Result<ExitCode, Failure> {
     let rule = if options.lessons.is_none() { BookRule::Required } else { BookRule::WherePresent };
     let chapter = |path: &str| book::chapter(path).map(str::to_owned);
     let (mut findings, counts) = lint(&lessons, &env, &placement, rule, &chapter);
-    findings.extend(translations(options.lessons.as_deref())?);
+    findings.extend(translations(options.lessons.as_deref(), &help)?);
     for finding in &findings {
         if !crate::terminal_text::say(finding) {
             break;

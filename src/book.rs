@@ -14,6 +14,7 @@ use std::io::{Read, Write};
 use crate::error::Failure;
 use crate::lesson::values::Resolved;
 use crate::lesson::{Action, Check, Lesson};
+use crate::markdown::GLOSSARY_ANCHOR;
 use crate::t;
 
 /// `markdown` (a chapter as written) in this run's language, from the book's catalogue
@@ -298,9 +299,6 @@ pub fn lookup(
 
 /// The glossary's chapter.
 const GLOSSARY: &str = "glossary.md";
-
-/// The anchor prefix of a glossary entry: `### backlog {#glossary-backlog}`.
-pub const GLOSSARY_ANCHOR: &str = "glossary-";
 
 /// The glossary's terms: (id, as written), in the book's order. The id is what
 /// `socklab explain --glossary` takes: the anchor without its `glossary-` prefix (the same in

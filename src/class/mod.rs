@@ -95,7 +95,7 @@ pub fn note(event: Event<'_>) {
     let Some(class) = slot.as_mut() else { return };
     // A signal's exit waits for this write as for a progress save (no temporary file left);
     // taken before the lock, in the same order as a progress save.
-    let _writing = crate::runner::progress::hold_writes();
+    let _writing = crate::runner::cleanup::hold_writes();
     let _lock = crate::runner::progress::lock_state();
     let name = Record::file_name(class.uid);
     let mut record = match record::read_at(&class.dir, &name, class.uid) {

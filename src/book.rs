@@ -386,8 +386,7 @@ pub fn preprocess_json(input: &str) -> Result<String, Failure> {
     let language = context.pointer("/config/book/language").and_then(|l| l.as_str());
     crate::language::set_from_locale(language.unwrap_or(crate::language::ENGLISH));
     let extracting = context.get("renderer").and_then(|r| r.as_str()) == Some("xgettext");
-    let loaded =
-        if extracting { None } else { Some(crate::lab::load(&crate::lab::LabOptions::default())?) };
+    let loaded = if extracting { None } else { Some(crate::lesson::load::load(None)?) };
     let lessons = loaded.as_deref();
     let mut problems = Vec::new();
     // mdBook 0.5 calls the chapter list `items`; 0.4 called it `sections`.

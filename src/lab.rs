@@ -85,17 +85,10 @@ pub struct RunArgs {
     pub lab: LabOptions,
 }
 
-/// Loads the lessons; a problem in any file is a usage error listing every problem.
+/// Loads the lessons (`--lessons DIR`, or the shipped ones); a problem in any file is a usage
+/// error listing every problem.
 pub fn load(options: &LabOptions) -> Result<Vec<Lesson>, Failure> {
-    let loaded = match &options.lessons {
-        Some(dir) => lesson::load_dir(dir),
-        None => lesson::shipped(),
-    };
-    loaded.map_err(|problems| {
-        let count = problems.len();
-        let list: Vec<String> = problems.iter().map(ToString::to_string).collect();
-        Failure::usage(t!("runner.lessons_invalid", count = count, problems = list.join("\n")))
-    })
+    lesson::load::load(options.lessons.as_deref())
 }
 
 /// Where this run places the lessons' values (`--port-offset`, `--socket-dir`, created if

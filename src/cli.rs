@@ -11,8 +11,9 @@ use clap::{ArgMatches, CommandFactory, FromArgMatches, Parser, Subcommand};
 use crate::config::{Config, Flags, Origin};
 use crate::error::Failure;
 use crate::isolation::{self, Mode};
-use crate::lab::{self, LabOption, LabOptions, RunArgs};
+use crate::lab::{self, RunArgs};
 use crate::net::{inspect, listen, probe, stat};
+use crate::run_setup::{LabOption, LabOptions};
 use crate::t;
 
 /// socklab: a hands-on lab for Linux sockets. Without a subcommand, the tour (in a terminal)
@@ -312,7 +313,7 @@ pub fn run(cli: Cli, config: &Config) -> Result<ExitCode, Failure> {
         Some(Command::Config) => crate::config::main(config),
         Some(Command::Class(ClassCommand::Init { dir })) => crate::class::init(&dir),
         Some(Command::Class(ClassCommand::Report(args))) => {
-            let lessons = lab::load(&options)?;
+            let lessons = crate::run_setup::load(&options)?;
             crate::class::report::main(&args, config.class.value.as_deref(), &lessons)
         }
         Some(Command::BookPreprocessor { args }) => {

@@ -18,6 +18,7 @@ pub mod lesson;
 pub mod lint;
 pub mod markdown;
 pub mod net;
+pub mod run_setup;
 pub mod runner;
 pub mod terminal_text;
 pub mod text;

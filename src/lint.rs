@@ -31,11 +31,11 @@ use crate::book;
 use crate::error::{EXIT_FAILURE, Failure};
 use crate::exercise::check::{self, CheckResult};
 use crate::exercise::quiz::{self, NotGraded};
-use crate::lab::{self, LabOptions};
 use crate::lesson::command::{self, Invocation};
 use crate::lesson::exercise::{Exercise, PortRef, Quiz, QuizKind};
 use crate::lesson::values::Placement;
 use crate::lesson::{Lesson, Need};
+use crate::run_setup::{self, LabOptions};
 use crate::runner::cleanup;
 use crate::runner::environment::Environment;
 use crate::runner::session::Session;
@@ -474,8 +474,8 @@ pub fn main(args: &LintArgs, help: Vec<(String, String)>) -> Result<ExitCode, Fa
     if let Some(dir) = &args.dir {
         options.lessons = Some(dir.clone());
     }
-    let lessons = lab::load(&options)?;
-    let placement = lab::placement(&options)?;
+    let lessons = run_setup::load(&options)?;
+    let placement = run_setup::placement(&options)?;
     let env = Environment::detect();
     cleanup::install_signal_handler();
     let rule = if options.lessons.is_none() { BookRule::Required } else { BookRule::WherePresent };

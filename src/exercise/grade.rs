@@ -16,10 +16,10 @@ use super::check::{self, CheckResult};
 use super::junit;
 use super::practice::values_for;
 use crate::error::{EXIT_FAILURE, Failure};
-use crate::lab::{self, LabOptions};
 use crate::lesson::Lesson;
 use crate::lesson::exercise::Exercise;
 use crate::lesson::values::Placement;
+use crate::run_setup::{self, LabOptions};
 use crate::runner::cleanup;
 use crate::runner::environment::Environment;
 use crate::runner::progress::Progress;
@@ -175,8 +175,8 @@ pub fn tally(checked: &[Checked<'_>]) -> Tally {
 
 /// `socklab check`.
 pub fn main(args: &CheckArgs) -> Result<ExitCode, Failure> {
-    let lessons = lab::load(&args.lab)?;
-    let selected = lab::select(&lessons, &args.names)?;
+    let lessons = run_setup::load(&args.lab)?;
+    let selected = run_setup::select(&lessons, &args.names)?;
     let with_exercises: Vec<&Lesson> =
         selected.iter().copied().filter(|l| !l.exercises.is_empty()).collect();
     if with_exercises.is_empty() {
@@ -193,12 +193,16 @@ pub fn main(args: &CheckArgs) -> Result<ExitCode, Failure> {
     // Into the student's lasting lab, if one is running (before any thread): one's own, or,
     // for root grading a student, theirs.
     let prepared = if myself {
-        lab::prepare(&args.lab, &lessons, crate::isolation::Purpose::Exercises { create: false })?
+        run_setup::prepare(
+            &args.lab,
+            &lessons,
+            crate::isolation::Purpose::Exercises { create: false },
+        )?
     } else {
         let in_lab = crate::isolation::lasting::join_of(student.uid)
             .map_err(|error| Failure::new(t!("runner.lab.unreachable", error = error)))?;
         eprintln!("{}", crate::terminal_text::clean(&where_to_grade(&student, in_lab)));
-        lab::Prepared::on_host(lab::placement(&args.lab)?)
+        run_setup::Prepared::on_host(run_setup::placement(&args.lab)?)
     };
     let placement = &prepared.placement;
     let env = Environment::detect();

@@ -13,11 +13,11 @@ use std::time::{Duration, Instant};
 use serde::Serialize;
 
 use super::check::{self, CheckResult};
+use super::graded::{Checked, Student};
 use super::junit;
 use super::practice::values_for;
 use crate::error::{EXIT_FAILURE, Failure};
 use crate::lesson::Lesson;
-use crate::lesson::exercise::Exercise;
 use crate::lesson::values::Placement;
 use crate::run_setup::{self, LabOptions};
 use crate::runner::cleanup;
@@ -64,51 +64,6 @@ fn parse_seconds(text: &str) -> Result<Duration, String> {
         .filter(|secs| secs.is_finite() && (0.0..=3600.0).contains(secs))
         .map(Duration::from_secs_f64)
         .ok_or_else(|| t!("exercise.bad_wait", value = text))
-}
-
-/// One exercise, checked.
-#[derive(Debug, Clone)]
-pub struct Checked<'a> {
-    pub lesson: &'a Lesson,
-    pub exercise: &'a Exercise,
-    pub result: CheckResult,
-    /// How long its check took (waiting included).
-    pub seconds: f64,
-}
-
-/// Whose exercises are graded, and where (JSON and JUnit name them).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Student {
-    pub uid: u32,
-    pub name: String,
-    pub host: String,
-}
-
-impl Student {
-    /// The user running socklab.
-    pub fn me() -> Self {
-        Self::of(crate::net::privilege::euid())
-    }
-
-    fn of(uid: u32) -> Self {
-        let name = crate::net::stat::accounts::user_name(uid)
-            .map_or_else(|| uid.to_string(), str::to_owned);
-        Self { uid, name, host: crate::class::record::host_name() }
-    }
-
-    /// The student `--user NAME` names (a user name, else a uid): root may name anyone,
-    /// others only themselves.
-    pub fn named(name: &str) -> Result<Self, Failure> {
-        let by_name = nix::unistd::User::from_name(name).ok().flatten().map(|u| u.uid.as_raw());
-        let uid = by_name
-            .or_else(|| name.parse::<u32>().ok())
-            .ok_or_else(|| Failure::usage(t!("class.user_unknown", name = name)))?;
-        let me = crate::net::privilege::euid();
-        if me != 0 && uid != me {
-            return Err(Failure::usage(t!("class.user_not_root", name = name)));
-        }
-        Ok(Self::of(uid))
-    }
 }
 
 /// Where root grades `student` (`--user`), as the notice printed before grading: today the

@@ -9,9 +9,9 @@ use std::process::ExitCode;
 use clap::{ArgMatches, CommandFactory, FromArgMatches, Parser, Subcommand};
 
 use crate::config::{Config, Flags, Origin};
+use crate::course::{self, RunArgs};
 use crate::error::Failure;
 use crate::isolation::{self, Mode};
-use crate::lab::{self, RunArgs};
 use crate::net::{inspect, listen, probe, stat};
 use crate::run_setup::{LabOption, LabOptions};
 use crate::t;
@@ -284,10 +284,10 @@ pub fn run(cli: Cli, config: &Config) -> Result<ExitCode, Failure> {
     let mut options = typed.clone();
     config.apply_to(&mut options);
     match cli.command {
-        None => lab::default_command(&options),
+        None => course::default_command(&options),
         Some(Command::Run(mut args)) => {
             args.lab = options;
-            lab::run(&args)
+            course::run(&args)
         }
         Some(Command::Check(mut args)) => {
             args.lab = options;
@@ -305,10 +305,10 @@ pub fn run(cli: Cli, config: &Config) -> Result<ExitCode, Failure> {
             typed.only("shell", &[Isolation])?;
             isolation::shell::main(&args, Mode::resolve(options.isolation)?)
         }
-        Some(Command::List) => lab::list(&options),
-        Some(Command::Reset { lesson }) => lab::reset(&options, lesson.as_deref()),
+        Some(Command::List) => course::list(&options),
+        Some(Command::Reset { lesson }) => course::reset(&options, lesson.as_deref()),
         Some(Command::Explain { topic, glossary }) => {
-            lab::explain(&options, topic.as_deref(), glossary.as_deref())
+            course::explain(&options, topic.as_deref(), glossary.as_deref())
         }
         Some(Command::Config) => crate::config::main(config),
         Some(Command::Class(ClassCommand::Init { dir })) => crate::class::init(&dir),

@@ -1,6 +1,8 @@
-//! The lab's own commands: the tour, `run`, `list` and `reset`, from the command line to the
-//! runner. Loads the lessons (shipped or `--lessons DIR`), places their values for this run,
-//! and picks interactive or batch mode.
+//! The course: the commands that take a student through the lessons, from the command line to
+//! the runner: the tour, `run`, `list`, `reset` and `explain`. Each loads the lessons, enters
+//! the student's lab and places the lessons' values ([`run_setup`](crate::run_setup)), and
+//! picks interactive or batch mode. (The lab itself, the student's namespaces, is
+//! [`isolation`](crate::isolation).)
 
 use std::io::IsTerminal;
 use std::process::ExitCode;

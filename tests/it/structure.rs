@@ -1,5 +1,5 @@
-//! The module graph of `src/`: no import circles between files, so the layers drawn in
-//! ARCHITECTURE.md point one way.
+//! The module graph of `src/`: no import circles between files, and the layers drawn in
+//! ARCHITECTURE.md ("## Layers") are the ones the files really import through.
 //!
 //! Every file under `src/` is parsed with syn. A file imports another when it names an item
 //! defined there: through `use crate::…`, `use super::…`, `use self::…` (or a child module's
@@ -599,6 +599,87 @@ fn no_file_imports_itself_through_others() {
     let (krate, edges) = import_graph(&src());
     let found = circles(krate.files.len(), &edges);
     assert!(found.is_empty(), "{}", report(&krate, &edges, &found));
+}
+
+/// The rows of the drawing under "## Layers" in ARCHITECTURE.md, top first, each a list of
+/// paths under `src/`: files (`course.rs`, `runner/{session,progress}.rs`) and directories
+/// (`net/`, for every file in it). The other words on a line are comments.
+fn drawn_layers(architecture: &str) -> Vec<Vec<String>> {
+    let section = architecture.split("\n## Layers\n").nth(1).expect("a ## Layers section");
+    let drawing = section.split("```text\n").nth(1).and_then(|rest| rest.split("```").next());
+    let expand = |word: &str| -> Vec<String> {
+        match (word.find('{'), word.find('}')) {
+            (Some(open), Some(close)) if open < close => word[open + 1..close]
+                .split(',')
+                .map(|part| format!("{}{part}{}", &word[..open], &word[close + 1..]))
+                .collect(),
+            _ => vec![word.to_owned()],
+        }
+    };
+    drawing
+        .expect("a ```text drawing in the ## Layers section")
+        .lines()
+        .map(|line| {
+            let words = line.split_whitespace().flat_map(expand);
+            words.filter(|word| word.ends_with(".rs") || word.ends_with('/')).collect()
+        })
+        .collect()
+}
+
+/// The row a file is drawn in: where it is named, else the row of the nearest directory
+/// named that holds it.
+fn row_of(rows: &[Vec<String>], file: &str) -> Option<usize> {
+    rows.iter().position(|row| row.iter().any(|path| path == file)).or_else(|| {
+        let holders = rows.iter().enumerate().flat_map(|(index, row)| {
+            row.iter()
+                .filter(|path| path.ends_with('/') && file.starts_with(path.as_str()))
+                .map(move |path| (path.len(), index))
+        });
+        holders.max().map(|(_, index)| index)
+    })
+}
+
+/// The top-level package a file belongs to: its first directory, or the file itself.
+fn package(file: &str) -> &str {
+    file.split_once('/').map_or(file, |(dir, _)| dir)
+}
+
+/// ARCHITECTURE.md draws the layers as the code imports them: every file that imports or is
+/// imported is drawn, and every import points down the page or stays inside its package in
+/// the same row.
+#[test]
+fn the_layers_drawn_in_architecture_md_are_how_files_import() {
+    let architecture =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("ARCHITECTURE.md"))
+            .unwrap();
+    let rows = drawn_layers(&architecture);
+    let (krate, edges) = import_graph(&src());
+    let mut problems = Vec::new();
+    let connected: BTreeSet<usize> = edges.keys().flat_map(|&(from, to)| [from, to]).collect();
+    for &file in &connected {
+        if row_of(&rows, &krate.files[file]).is_none() {
+            problems.push(format!("{} is not drawn", krate.files[file]));
+        }
+    }
+    for ((from, to), site) in &edges {
+        let (from, to) = (krate.files[*from].as_str(), krate.files[*to].as_str());
+        let (Some(high), Some(low)) = (row_of(&rows, from), row_of(&rows, to)) else { continue };
+        if low < high || (low == high && package(from) != package(to)) {
+            problems.push(format!(
+                "{from} (row {}) imports {to} (row {}): {from}:{} names {}",
+                high + 1,
+                low + 1,
+                site.line,
+                site.path
+            ));
+        }
+    }
+    assert!(
+        problems.is_empty(),
+        "ARCHITECTURE.md's layers (rows counted from the top) differ from the imports; move \
+         the file in the drawing or the import in the code:\n  {}",
+        problems.join("\n  ")
+    );
 }
 
 /// The checker sees what it must: re-exports followed to the defining file, `$crate::`

@@ -131,6 +131,7 @@ fn test_only(attrs: &[syn::Attribute]) -> bool {
     })
 }
 
+/// An item's attributes (none for tokens syn keeps verbatim).
 fn item_attrs(item: &syn::Item) -> &[syn::Attribute] {
     use syn::Item;
     match item {
@@ -409,6 +410,18 @@ impl<'ast> Visit<'ast> for Imports<'_> {
         visit::visit_path(self, path);
     }
 
+    fn visit_attribute(&mut self, attr: &'ast syn::Attribute) {
+        // `#[arg(value_parser = crate::x::parse)]`: syn leaves the list's tokens unparsed.
+        if let syn::Meta::List(list) = &attr.meta {
+            let mut paths = Vec::new();
+            token_paths(list.tokens.clone(), &mut paths);
+            for (segs, span) in paths {
+                self.code_path(&segs, span);
+            }
+        }
+        visit::visit_attribute(self, attr);
+    }
+
     fn visit_macro(&mut self, mac: &'ast syn::Macro) {
         let mut paths = Vec::new();
         token_paths(mac.tokens.clone(), &mut paths);
@@ -682,8 +695,9 @@ fn the_layers_drawn_in_architecture_md_are_how_files_import() {
     );
 }
 
-/// The checker sees what it must: re-exports followed to the defining file, `$crate::`
-/// and macro-argument paths, `use super::`, and nothing from test-only code.
+/// The checker sees what it must: re-exports followed to the defining file (and a re-export
+/// alone is no import), `$crate::`, macro-argument and attribute paths, `use super::`, and
+/// nothing from test-only code or files.
 #[test]
 fn the_graph_follows_reexports_macros_and_skips_tests() {
     let dir = tempfile::tempdir().unwrap();
@@ -692,7 +706,12 @@ fn the_graph_follows_reexports_macros_and_skips_tests() {
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         std::fs::write(path, text).unwrap();
     };
-    write("lib.rs", "pub mod a;\npub mod b;\npub mod c;\npub mod m;\n");
+    write(
+        "lib.rs",
+        "pub mod a;\npub mod b;\npub mod c;\npub mod d;\npub mod m;\n#[cfg(test)]\nmod t;\n",
+    );
+    write("d.rs", "#[arg(value_parser = crate::c::f)]\npub struct D;\n");
+    write("t.rs", "use crate::b::Other;\n");
     write("a/mod.rs", "mod def;\npub use def::Thing;\npub fn helper() {}\n");
     write("a/def.rs", "pub struct Thing;\n#[cfg(test)]\nmod tests { use crate::b::Other; }\n");
     write(
@@ -706,11 +725,16 @@ fn the_graph_follows_reexports_macros_and_skips_tests() {
         .keys()
         .map(|&(from, to)| (krate.files[from].clone(), krate.files[to].clone()))
         .collect();
-    let expected: BTreeSet<(String, String)> =
-        [("b.rs", "a/def.rs"), ("b.rs", "c.rs"), ("c.rs", "a/mod.rs"), ("m.rs", "b.rs")]
-            .iter()
-            .map(|(from, to)| (from.to_string(), to.to_string()))
-            .collect();
+    let expected: BTreeSet<(String, String)> = [
+        ("b.rs", "a/def.rs"),
+        ("b.rs", "c.rs"),
+        ("c.rs", "a/mod.rs"),
+        ("d.rs", "c.rs"),
+        ("m.rs", "b.rs"),
+    ]
+    .iter()
+    .map(|(from, to)| (from.to_string(), to.to_string()))
+    .collect();
     assert_eq!(named, expected);
     assert!(circles(krate.files.len(), &edges).is_empty());
 

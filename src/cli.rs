@@ -13,7 +13,7 @@ use crate::course::{self, RunArgs};
 use crate::error::Failure;
 use crate::isolation::{self, Mode};
 use crate::net::{inspect, listen, probe, stat};
-use crate::run_setup::{LabOption, LabOptions};
+use crate::run_setup::{RunOption, RunOptions};
 use crate::t;
 
 /// socklab: a hands-on lab for Linux sockets. Without a subcommand, the tour (in a terminal)
@@ -26,7 +26,7 @@ pub struct Cli {
     #[arg(long, value_name = "LANG", global = true)]
     pub lang: Option<String>,
     #[command(flatten)]
-    pub lab: LabOptions,
+    pub options: RunOptions,
     /// Record your verdicts in the class directory DIR (`socklab class init` makes one)
     /// [env: SOCKLAB_CLASS]
     #[arg(long, value_name = "DIR", global = true)]
@@ -170,11 +170,11 @@ fn configure(matches: &ArgMatches) -> Result<(Cli, Config), Failure> {
         .collect();
     let flags = Flags {
         class: cli.class.clone(),
-        lessons: cli.lab.lessons.clone(),
-        socket_dir: cli.lab.socket_dir.clone(),
-        port_offset: written.iter().any(|w| *w).then_some(cli.lab.port_offset),
+        lessons: cli.options.lessons.clone(),
+        socket_dir: cli.options.socket_dir.clone(),
+        port_offset: written.iter().any(|w| *w).then_some(cli.options.port_offset),
         lang: cli.lang.clone(),
-        isolation: cli.lab.isolation.and_then(|mode| {
+        isolation: cli.options.isolation.and_then(|mode| {
             use clap::ValueEnum;
             let name = mode.to_possible_value()?.get_name().to_owned();
             crate::config::Isolation::from_str(&name, true).ok()
@@ -259,7 +259,7 @@ fn usage_error(err: &clap::Error, lang: &'static str) -> ! {
 /// are global: each command takes them from the whole line and refuses those it has no use
 /// for (as typed); the configuration fills in the rest.
 pub fn run(cli: Cli, config: &Config) -> Result<ExitCode, Failure> {
-    use LabOption::Isolation;
+    use RunOption::Isolation;
     // The commands that give verdicts open the progress directory and join the class now,
     // before anything else happens (a lab entered later has a /tmp of its own; both stay the
     // host's).
@@ -280,25 +280,25 @@ pub fn run(cli: Cli, config: &Config) -> Result<ExitCode, Failure> {
             config.lang.value.as_deref().filter(|_| config.lang.origin != Origin::Default);
         crate::language::choose(cli.lang.as_deref().or(configured))?;
     }
-    let typed = cli.lab;
+    let typed = cli.options;
     let mut options = typed.clone();
     config.apply_to(&mut options);
     match cli.command {
         None => course::default_command(&options),
         Some(Command::Run(mut args)) => {
-            args.lab = options;
+            args.options = options;
             course::run(&args)
         }
         Some(Command::Check(mut args)) => {
-            args.lab = options;
+            args.options = options;
             crate::exercise::grade::main(&args)
         }
         Some(Command::Practice(mut args)) => {
-            args.lab = options;
+            args.options = options;
             crate::exercise::practice::main(&args)
         }
         Some(Command::Lint(mut args)) => {
-            args.lab = options;
+            args.options = options;
             crate::lint::main(&args, crate::help::texts(&Cli::command()))
         }
         Some(Command::Shell(args)) => {

@@ -331,7 +331,7 @@ impl Config {
 
     /// Fills the run-shaping options of one command from the effective values (flags
     /// included: they were given to [`Config::load`]).
-    pub fn apply_to(&self, options: &mut crate::run_setup::LabOptions) {
+    pub fn apply_to(&self, options: &mut crate::run_setup::RunOptions) {
         options.lessons.clone_from(&self.lessons.value);
         options.socket_dir.clone_from(&self.socket_dir.value);
         options.port_offset = self.port_offset.value;

@@ -10,7 +10,7 @@ use std::process::ExitCode;
 use crate::error::Failure;
 use crate::isolation::Purpose;
 use crate::lesson::{self, Lesson};
-use crate::run_setup::{LabOptions, load, prepare, select};
+use crate::run_setup::{RunOptions, load, prepare, select};
 use crate::runner::batch::{self, Format};
 use crate::runner::cleanup;
 use crate::runner::environment::Environment;
@@ -34,15 +34,19 @@ pub struct RunArgs {
     pub format: Format,
     /// The run-shaping options (global ones, filled in from the whole command line).
     #[arg(skip)]
-    pub lab: LabOptions,
+    pub options: RunOptions,
 }
 
 /// `socklab` with no subcommand: the tour in a terminal, the batch run without one.
-pub fn default_command(options: &LabOptions) -> Result<ExitCode, Failure> {
+pub fn default_command(options: &RunOptions) -> Result<ExitCode, Failure> {
     let interactive = std::io::stdin().is_terminal() && std::io::stdout().is_terminal();
     if !interactive {
-        let args =
-            RunArgs { names: Vec::new(), yes: true, format: Format::Text, lab: options.clone() };
+        let args = RunArgs {
+            names: Vec::new(),
+            yes: true,
+            format: Format::Text,
+            options: options.clone(),
+        };
         return run(&args);
     }
     let lessons = load(options)?;
@@ -72,9 +76,9 @@ pub fn default_command(options: &LabOptions) -> Result<ExitCode, Failure> {
 
 /// `socklab run`: the batch run.
 pub fn run(args: &RunArgs) -> Result<ExitCode, Failure> {
-    let lessons = load(&args.lab)?;
+    let lessons = load(&args.options)?;
     let selected = select(&lessons, &args.names)?;
-    let prepared = prepare(&args.lab, &lessons, Purpose::Steps)?;
+    let prepared = prepare(&args.options, &lessons, Purpose::Steps)?;
     let placement = &prepared.placement;
     if !args.yes && std::io::stdin().is_terminal() && std::io::stdout().is_terminal() {
         let question = t!("runner.confirm_batch", count = selected.len());
@@ -103,7 +107,7 @@ pub fn run(args: &RunArgs) -> Result<ExitCode, Failure> {
 
 /// `socklab list`: the lessons and how far the student got in each (steps, exercises and
 /// quizzes, as bars), then in the whole lab.
-pub fn list(options: &LabOptions) -> Result<ExitCode, Failure> {
+pub fn list(options: &RunOptions) -> Result<ExitCode, Failure> {
     let lessons = load(options)?;
     let progress = Progress::load()?;
     for (number, lesson) in lessons.iter().enumerate() {
@@ -136,7 +140,7 @@ pub fn list(options: &LabOptions) -> Result<ExitCode, Failure> {
 }
 
 /// `socklab reset [LESSON]`: forget progress.
-pub fn reset(options: &LabOptions, lesson: Option<&str>) -> Result<ExitCode, Failure> {
+pub fn reset(options: &RunOptions, lesson: Option<&str>) -> Result<ExitCode, Failure> {
     let lessons = load(options)?;
     if let Some(name) = lesson {
         select(&lessons, &[name.to_owned()])?;
@@ -156,7 +160,7 @@ pub fn reset(options: &LabOptions, lesson: Option<&str>) -> Result<ExitCode, Fai
 /// `socklab explain [LESSON[/STEP]] [--glossary [TERM]]`: the book's text, rendered for the
 /// terminal (paged when long); without a topic, what can be explained.
 pub fn explain(
-    options: &LabOptions,
+    options: &RunOptions,
     topic: Option<&str>,
     glossary: Option<&str>,
 ) -> Result<ExitCode, Failure> {

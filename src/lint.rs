@@ -35,7 +35,7 @@ use crate::lesson::command::{self, Invocation};
 use crate::lesson::exercise::{Exercise, PortRef, Quiz, QuizKind};
 use crate::lesson::values::Placement;
 use crate::lesson::{Lesson, Need};
-use crate::run_setup::{self, LabOptions};
+use crate::run_setup::{self, RunOptions};
 use crate::runner::cleanup;
 use crate::runner::environment::Environment;
 use crate::runner::session::Session;
@@ -85,7 +85,7 @@ pub struct LintArgs {
     pub dir: Option<PathBuf>,
     /// The run-shaping options (global ones, filled in from the whole command line).
     #[arg(skip)]
-    pub lab: LabOptions,
+    pub options: RunOptions,
 }
 
 /// One thing a lesson author should fix.
@@ -470,7 +470,7 @@ fn translations(
 /// `socklab lint [DIR]`; `help` is `--help`'s texts (key, English), which the command line
 /// collects with [`help::texts`](crate::help::texts) and which need translating too.
 pub fn main(args: &LintArgs, help: Vec<(String, String)>) -> Result<ExitCode, Failure> {
-    let mut options = args.lab.clone();
+    let mut options = args.options.clone();
     if let Some(dir) = &args.dir {
         options.lessons = Some(dir.clone());
     }

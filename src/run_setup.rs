@@ -14,7 +14,7 @@ use crate::t;
 /// Options that shape a run, accepted before or after the subcommand (`global`); a command
 /// they do not apply to refuses them rather than ignoring them.
 #[derive(Debug, Clone, Default, clap::Args)]
-pub struct LabOptions {
+pub struct RunOptions {
     /// Run the lessons in DIR instead of the shipped ones.
     #[arg(long, value_name = "DIR", global = true)]
     pub lessons: Option<PathBuf>,
@@ -32,21 +32,21 @@ pub struct LabOptions {
 
 /// Each run-shaping option by name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum LabOption {
+pub enum RunOption {
     Lessons,
     PortOffset,
     SocketDir,
     Isolation,
 }
 
-impl LabOptions {
+impl RunOptions {
     /// Refuses the options given that `command` does not use (never ignored in silence).
-    pub fn only(&self, command: &str, uses: &[LabOption]) -> Result<(), Failure> {
+    pub fn only(&self, command: &str, uses: &[RunOption]) -> Result<(), Failure> {
         let given = [
-            (LabOption::Lessons, "--lessons", self.lessons.is_some()),
-            (LabOption::PortOffset, "--port-offset", self.port_offset != 0),
-            (LabOption::SocketDir, "--socket-dir", self.socket_dir.is_some()),
-            (LabOption::Isolation, "--isolation", self.isolation.is_some()),
+            (RunOption::Lessons, "--lessons", self.lessons.is_some()),
+            (RunOption::PortOffset, "--port-offset", self.port_offset != 0),
+            (RunOption::SocketDir, "--socket-dir", self.socket_dir.is_some()),
+            (RunOption::Isolation, "--isolation", self.isolation.is_some()),
         ];
         match given.iter().find(|(option, _, set)| *set && !uses.contains(option)) {
             Some((_, flag, _)) => Err(Failure::usage(t!(
@@ -62,13 +62,13 @@ impl LabOptions {
 
 /// Loads the lessons (`--lessons DIR`, or the shipped ones); a problem in any file is a usage
 /// error listing every problem.
-pub fn load(options: &LabOptions) -> Result<Vec<Lesson>, Failure> {
+pub fn load(options: &RunOptions) -> Result<Vec<Lesson>, Failure> {
     lesson::load::load(options.lessons.as_deref())
 }
 
 /// Where this run places the lessons' values (`--port-offset`, `--socket-dir`, created if
 /// missing, made absolute, and refused when others could swap files in it).
-pub fn placement(options: &LabOptions) -> Result<Placement, Failure> {
+pub fn placement(options: &RunOptions) -> Result<Placement, Failure> {
     let mut socket_dir = None;
     if let Some(dir) = &options.socket_dir {
         let unusable = |err: std::io::Error| {
@@ -102,7 +102,7 @@ impl Prepared {
 /// lab or on the host with `--isolation none`; moved for this student, with a one-line
 /// notice, where the kernel refused a lab.
 pub fn prepare(
-    options: &LabOptions,
+    options: &RunOptions,
     lessons: &[Lesson],
     purpose: Purpose,
 ) -> Result<Prepared, Failure> {

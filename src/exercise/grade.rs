@@ -19,7 +19,7 @@ use super::practice::values_for;
 use crate::error::{EXIT_FAILURE, Failure};
 use crate::lesson::Lesson;
 use crate::lesson::values::Placement;
-use crate::run_setup::{self, LabOptions};
+use crate::run_setup::{self, RunOptions};
 use crate::runner::cleanup;
 use crate::runner::environment::Environment;
 use crate::runner::progress::Progress;
@@ -55,7 +55,7 @@ pub struct CheckArgs {
     pub user: Option<String>,
     /// The run-shaping options (global ones, filled in from the whole command line).
     #[arg(skip)]
-    pub lab: LabOptions,
+    pub options: RunOptions,
 }
 
 fn parse_seconds(text: &str) -> Result<Duration, String> {
@@ -130,7 +130,7 @@ pub fn tally(checked: &[Checked<'_>]) -> Tally {
 
 /// `socklab check`.
 pub fn main(args: &CheckArgs) -> Result<ExitCode, Failure> {
-    let lessons = run_setup::load(&args.lab)?;
+    let lessons = run_setup::load(&args.options)?;
     let selected = run_setup::select(&lessons, &args.names)?;
     let with_exercises: Vec<&Lesson> =
         selected.iter().copied().filter(|l| !l.exercises.is_empty()).collect();
@@ -149,7 +149,7 @@ pub fn main(args: &CheckArgs) -> Result<ExitCode, Failure> {
     // for root grading a student, theirs.
     let prepared = if myself {
         run_setup::prepare(
-            &args.lab,
+            &args.options,
             &lessons,
             crate::isolation::Purpose::Exercises { create: false },
         )?
@@ -157,7 +157,7 @@ pub fn main(args: &CheckArgs) -> Result<ExitCode, Failure> {
         let in_lab = crate::isolation::lasting::join_of(student.uid)
             .map_err(|error| Failure::new(t!("runner.lab.unreachable", error = error)))?;
         eprintln!("{}", crate::terminal_text::clean(&where_to_grade(&student, in_lab)));
-        run_setup::Prepared::on_host(run_setup::placement(&args.lab)?)
+        run_setup::Prepared::on_host(run_setup::placement(&args.options)?)
     };
     let placement = &prepared.placement;
     let env = Environment::detect();

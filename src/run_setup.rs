@@ -1,7 +1,7 @@
 //! Setting a lesson command up, shared by the course's commands, `practice`, `check` and `lint`:
 //! the run-shaping options (`--lessons`, `--port-offset`, `--socket-dir`, `--isolation`),
 //! loading the lessons and choosing among them, and entering the student's lab
-//! ([`isolation`](crate::isolation)) with the lessons' values placed for this run.
+//! ([`isolation`]) with the lessons' values placed for this run.
 
 use std::path::PathBuf;
 

@@ -1,6 +1,6 @@
 //! Loading lessons: the shipped ones (embedded) or every file of a lesson directory, each
-//! read safely, checked by [`format`](super::format), and put in the run's language by
-//! [`translation`](super::translation).
+//! read safely, checked by [`format`](mod@super::format), and put in the run's language by
+//! [`translation`].
 
 use std::path::Path;
 

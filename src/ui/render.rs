@@ -1,9 +1,8 @@
 //! Turning what the runner shows into text: styled for a terminal, or plain.
 //!
 //! Lesson text, file paths and what a command printed may hold control characters (an escape
-//! sequence that clears the screen, retitles the window or fakes output);
-//! [`clean`](crate::terminal_text::clean) shows them as visible text instead, and everything
-//! rendered here passes through it.
+//! sequence that clears the screen, retitles the window or fakes output); [`clean`] shows
+//! them as visible text instead, and everything rendered here passes through it.
 
 use console::{Style, style};
 

@@ -14,6 +14,7 @@ use std::io::{Read, Write};
 use crate::error::Failure;
 use crate::lesson::Check;
 use crate::lesson::resolve::{self, ConcreteAction, ConcreteLesson};
+use crate::markdown::GLOSSARY_ANCHOR;
 use crate::t;
 
 /// `markdown` (a chapter as written) in this run's language, from the book's catalogue
@@ -291,9 +292,6 @@ pub fn lookup(
 /// The glossary's chapter.
 const GLOSSARY: &str = "glossary.md";
 
-/// The anchor prefix of a glossary entry: `### backlog {#glossary-backlog}`.
-pub const GLOSSARY_ANCHOR: &str = "glossary-";
-
 /// The glossary's terms: (id, as written), in the book's order. The id is what
 /// `socklab explain --glossary` takes: the anchor without its `glossary-` prefix (the same in
 /// every language); the term as written is in this run's language.
@@ -383,7 +381,7 @@ pub fn preprocess_json(input: &str) -> Result<String, Failure> {
     let loaded = if extracting {
         None
     } else {
-        let lessons = crate::lab::load(&crate::lab::LabOptions::default())?;
+        let lessons = crate::lesson::load::load(None)?;
         Some(lessons.iter().map(resolve::as_written).collect::<Vec<_>>())
     };
     let lessons = loaded.as_deref();

@@ -9,10 +9,11 @@ use std::process::ExitCode;
 use clap::{ArgMatches, CommandFactory, FromArgMatches, Parser, Subcommand};
 
 use crate::config::{Config, Flags, Origin};
+use crate::course::{self, RunArgs};
 use crate::error::Failure;
 use crate::isolation::{self, Mode};
-use crate::lab::{self, LabOption, LabOptions, RunArgs};
 use crate::net::{inspect, listen, probe, stat};
+use crate::run_setup::{RunOption, RunOptions};
 use crate::t;
 
 /// socklab: a hands-on lab for Linux sockets. Without a subcommand, the tour (in a terminal)
@@ -25,7 +26,7 @@ pub struct Cli {
     #[arg(long, value_name = "LANG", global = true)]
     pub lang: Option<String>,
     #[command(flatten)]
-    pub lab: LabOptions,
+    pub options: RunOptions,
     /// Record your verdicts in the class directory DIR (`socklab class init` makes one)
     /// [env: SOCKLAB_CLASS]
     #[arg(long, value_name = "DIR", global = true)]
@@ -169,11 +170,11 @@ fn configure(matches: &ArgMatches) -> Result<(Cli, Config), Failure> {
         .collect();
     let flags = Flags {
         class: cli.class.clone(),
-        lessons: cli.lab.lessons.clone(),
-        socket_dir: cli.lab.socket_dir.clone(),
-        port_offset: written.iter().any(|w| *w).then_some(cli.lab.port_offset),
+        lessons: cli.options.lessons.clone(),
+        socket_dir: cli.options.socket_dir.clone(),
+        port_offset: written.iter().any(|w| *w).then_some(cli.options.port_offset),
         lang: cli.lang.clone(),
-        isolation: cli.lab.isolation.and_then(|mode| {
+        isolation: cli.options.isolation.and_then(|mode| {
             use clap::ValueEnum;
             let name = mode.to_possible_value()?.get_name().to_owned();
             crate::config::Isolation::from_str(&name, true).ok()
@@ -196,7 +197,7 @@ pub fn main() -> ExitCode {
     let code = match configure(&matches).and_then(|(cli, config)| run(cli, &config)) {
         Ok(code) => code,
         Err(failure) => {
-            eprintln!("{}", crate::ui::render::clean(&failure.to_string()));
+            eprintln!("{}", crate::terminal_text::clean(&failure.to_string()));
             failure.exit_code()
         }
     };
@@ -247,7 +248,7 @@ fn usage_error(err: &clap::Error, lang: &'static str) -> ! {
     match message {
         Some(message) => {
             let failure = Failure::usage(message).hint(t!("common.parse_help"));
-            eprintln!("{}", crate::ui::render::clean(&failure.to_string()));
+            eprintln!("{}", crate::terminal_text::clean(&failure.to_string()));
             std::process::exit(i32::from(crate::error::EXIT_USAGE));
         }
         None => err.exit(),
@@ -258,7 +259,7 @@ fn usage_error(err: &clap::Error, lang: &'static str) -> ! {
 /// are global: each command takes them from the whole line and refuses those it has no use
 /// for (as typed); the configuration fills in the rest.
 pub fn run(cli: Cli, config: &Config) -> Result<ExitCode, Failure> {
-    use LabOption::Isolation;
+    use RunOption::Isolation;
     // The commands that give verdicts open the progress directory and join the class now,
     // before anything else happens (a lab entered later has a /tmp of its own; both stay the
     // host's).
@@ -279,40 +280,40 @@ pub fn run(cli: Cli, config: &Config) -> Result<ExitCode, Failure> {
             config.lang.value.as_deref().filter(|_| config.lang.origin != Origin::Default);
         crate::language::choose(cli.lang.as_deref().or(configured))?;
     }
-    let typed = cli.lab;
+    let typed = cli.options;
     let mut options = typed.clone();
     config.apply_to(&mut options);
     match cli.command {
-        None => lab::default_command(&options),
+        None => course::default_command(&options),
         Some(Command::Run(mut args)) => {
-            args.lab = options;
-            lab::run(&args)
+            args.options = options;
+            course::run(&args)
         }
         Some(Command::Check(mut args)) => {
-            args.lab = options;
+            args.options = options;
             crate::exercise::grade::main(&args)
         }
         Some(Command::Practice(mut args)) => {
-            args.lab = options;
+            args.options = options;
             crate::exercise::practice::main(&args)
         }
         Some(Command::Lint(mut args)) => {
-            args.lab = options;
-            crate::lint::main(&args)
+            args.options = options;
+            crate::lint::main(&args, crate::help::texts(&Cli::command()))
         }
         Some(Command::Shell(args)) => {
             typed.only("shell", &[Isolation])?;
             isolation::shell::main(&args, Mode::resolve(options.isolation)?)
         }
-        Some(Command::List) => lab::list(&options),
-        Some(Command::Reset { lesson }) => lab::reset(&options, lesson.as_deref()),
+        Some(Command::List) => course::list(&options),
+        Some(Command::Reset { lesson }) => course::reset(&options, lesson.as_deref()),
         Some(Command::Explain { topic, glossary }) => {
-            lab::explain(&options, topic.as_deref(), glossary.as_deref())
+            course::explain(&options, topic.as_deref(), glossary.as_deref())
         }
         Some(Command::Config) => crate::config::main(config),
         Some(Command::Class(ClassCommand::Init { dir })) => crate::class::init(&dir),
         Some(Command::Class(ClassCommand::Report(args))) => {
-            let lessons = lab::load(&options)?;
+            let lessons = crate::run_setup::load(&options)?;
             crate::class::report::main(&args, config.class.value.as_deref(), &lessons)
         }
         Some(Command::BookPreprocessor { args }) => {

@@ -331,7 +331,7 @@ impl Config {
 
     /// Fills the run-shaping options of one command from the effective values (flags
     /// included: they were given to [`Config::load`]).
-    pub fn apply_to(&self, options: &mut crate::lab::LabOptions) {
+    pub fn apply_to(&self, options: &mut crate::run_setup::RunOptions) {
         options.lessons.clone_from(&self.lessons.value);
         options.socket_dir.clone_from(&self.socket_dir.value);
         options.port_offset = self.port_offset.value;
@@ -397,14 +397,18 @@ pub fn main(config: &Config) -> Result<std::process::ExitCode, Failure> {
     let width = rows.iter().map(|(_, value, _)| shown(value)).max().unwrap_or(0);
     for (key, value, origin) in &rows {
         let pad = " ".repeat(width - shown(value));
-        if !crate::lab::say(format!("{key:<12} {value}{pad}  ({origin})")) {
+        if !crate::terminal_text::say(format!("{key:<12} {value}{pad}  ({origin})")) {
             return Ok(std::process::ExitCode::SUCCESS);
         }
     }
     for source in &config.files {
         let state =
             if source.read { t!("class.config.file_read") } else { t!("class.config.file_absent") };
-        crate::lab::say(t!("class.config.file_line", path = source.path.display(), state = state));
+        crate::terminal_text::say(t!(
+            "class.config.file_line",
+            path = source.path.display(),
+            state = state
+        ));
     }
     Ok(std::process::ExitCode::SUCCESS)
 }

@@ -60,6 +60,14 @@ impl fmt::Display for Failure {
 
 impl std::error::Error for Failure {}
 
+/// An unknown `--lang` is a usage error listing the languages there are.
+impl From<crate::language::UnknownLanguage> for Failure {
+    fn from(unknown: crate::language::UnknownLanguage) -> Self {
+        Self::usage(crate::t!("common.unknown_language", lang = unknown.name))
+            .hint(crate::t!("common.known_languages", known = unknown.known))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

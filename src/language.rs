@@ -120,14 +120,23 @@ pub fn resolve(asked: &Asked) -> Result<&'static str, String> {
 
 static CHOSEN: OnceLock<&'static str> = OnceLock::new();
 
+/// A language asked for by name that socklab has no translation for (a usage error, said by
+/// [`Failure`](crate::error::Failure), which is made from it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnknownLanguage {
+    /// The name as given.
+    pub name: String,
+    /// The languages there are, comma-separated.
+    pub known: String,
+}
+
 /// Chooses this run's language from `--lang` and the environment; an unknown named language
-/// is a usage error listing the languages. The first choice of a run stands.
-pub fn choose(option: Option<&str>) -> Result<&'static str, crate::error::Failure> {
+/// is an error listing the languages. The first choice of a run stands.
+pub fn choose(option: Option<&str>) -> Result<&'static str, UnknownLanguage> {
     let asked = asked(option, &|name| std::env::var(name).ok());
     let lang = resolve(&asked).map_err(|known| {
         let Asked::Named(name) = &asked else { unreachable!("only a named language fails") };
-        crate::error::Failure::usage(crate::t!("common.unknown_language", lang = name))
-            .hint(crate::t!("common.known_languages", known = known))
+        UnknownLanguage { name: name.clone(), known }
     })?;
     Ok(*CHOSEN.get_or_init(|| lang))
 }

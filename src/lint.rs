@@ -31,7 +31,6 @@ use crate::book;
 use crate::error::{EXIT_FAILURE, Failure};
 use crate::exercise::check::{self, CheckResult};
 use crate::exercise::quiz::{self, NotGraded};
-use crate::lab::{self, LabOptions};
 use crate::lesson::command::Invocation;
 use crate::lesson::exercise::{Exercise, PortRef, QuizKind};
 use crate::lesson::resolve::{
@@ -39,6 +38,7 @@ use crate::lesson::resolve::{
 };
 use crate::lesson::values::Placement;
 use crate::lesson::{Lesson, Need};
+use crate::run_setup::{self, RunOptions};
 use crate::runner::cleanup;
 use crate::runner::environment::Environment;
 use crate::runner::session::Session;
@@ -85,7 +85,7 @@ pub struct LintArgs {
     pub dir: Option<PathBuf>,
     /// The run-shaping options (global ones, filled in from the whole command line).
     #[arg(skip)]
-    pub lab: LabOptions,
+    pub options: RunOptions,
 }
 
 /// One thing a lesson author should fix.
@@ -401,7 +401,10 @@ fn quiz_test(
 /// Every text without a current translation, per language: the lessons' (from the shipped
 /// catalogues, or `DIR/po/<lang>.po` for a lesson directory) and, for the shipped lessons,
 /// socklab's messages and the book's paragraphs. Prints each language's tally on stderr.
-fn translations(dir: Option<&std::path::Path>) -> Result<Vec<Finding>, Failure> {
+fn translations(
+    dir: Option<&std::path::Path>,
+    help: &[(String, String)],
+) -> Result<Vec<Finding>, Failure> {
     use crate::language::{self, Domain, State};
     use crate::lesson::translation;
     let english = match dir {
@@ -467,7 +470,7 @@ fn translations(dir: Option<&std::path::Path>) -> Result<Vec<Finding>, Failure> 
                 });
             }
             let messages = language::shipped(lang, Domain::Messages);
-            for (key, english) in crate::text::all_texts() {
+            for (key, english) in crate::text::all_texts(help) {
                 let state = messages.state(&key, &english);
                 counted += 1;
                 if state != State::Current {
@@ -489,22 +492,23 @@ fn translations(dir: Option<&std::path::Path>) -> Result<Vec<Finding>, Failure> 
     Ok(findings)
 }
 
-/// `socklab lint [DIR]`.
-pub fn main(args: &LintArgs) -> Result<ExitCode, Failure> {
-    let mut options = args.lab.clone();
+/// `socklab lint [DIR]`; `help` is `--help`'s texts (key, English), which the command line
+/// collects with [`help::texts`](crate::help::texts) and which need translating too.
+pub fn main(args: &LintArgs, help: Vec<(String, String)>) -> Result<ExitCode, Failure> {
+    let mut options = args.options.clone();
     if let Some(dir) = &args.dir {
         options.lessons = Some(dir.clone());
     }
-    let lessons = lab::load(&options)?;
-    let placement = lab::placement(&options)?;
+    let lessons = run_setup::load(&options)?;
+    let placement = run_setup::placement(&options)?;
     let env = Environment::detect();
     cleanup::install_signal_handler();
     let rule = if options.lessons.is_none() { BookRule::Required } else { BookRule::WherePresent };
     let chapter = |path: &str| book::chapter(path).map(str::to_owned);
     let (mut findings, counts) = lint(&lessons, &env, &placement, rule, &chapter);
-    findings.extend(translations(options.lessons.as_deref())?);
+    findings.extend(translations(options.lessons.as_deref(), &help)?);
     for finding in &findings {
-        if !lab::say(finding) {
+        if !crate::terminal_text::say(finding) {
             break;
         }
     }
@@ -513,7 +517,7 @@ pub fn main(args: &LintArgs) -> Result<ExitCode, Failure> {
         eprintln!("{}", t!("lint.skipped", count = counts.skipped, reasons = reasons));
     }
     if findings.is_empty() {
-        lab::say(t!(
+        crate::terminal_text::say(t!(
             "lint.clean",
             lessons = counts.lessons,
             exercises = counts.exercises,
@@ -521,7 +525,7 @@ pub fn main(args: &LintArgs) -> Result<ExitCode, Failure> {
         ));
         Ok(ExitCode::SUCCESS)
     } else {
-        lab::say(format!("\n{}", t!("lint.findings", count = findings.len())));
+        crate::terminal_text::say(format!("\n{}", t!("lint.findings", count = findings.len())));
         Ok(ExitCode::from(EXIT_FAILURE))
     }
 }

@@ -27,6 +27,10 @@ pub fn render(markdown: &str, width: usize, styled: bool) -> String {
     out + "\n"
 }
 
+/// The anchor prefix of a glossary entry in the book: `### backlog {#glossary-backlog}`. A
+/// link to one is a glossary term, listed under the text it appears in.
+pub const GLOSSARY_ANCHOR: &str = "glossary-";
+
 /// Closing punctuation: a line never starts with it.
 const CLOSING: &str = "，。、；：！？）」』》】”’…";
 /// Opening punctuation: a line never ends with it.
@@ -338,7 +342,7 @@ impl Renderer {
             }
             Event::Start(Tag::Link { dest_url, .. }) => {
                 self.styles.push(Attr::Underlined);
-                if let Some((_, id)) = dest_url.split_once(crate::book::GLOSSARY_ANCHOR)
+                if let Some((_, id)) = dest_url.split_once(GLOSSARY_ANCHOR)
                     && (dest_url.starts_with('#') || dest_url.contains("glossary.md#"))
                     && !self.glossary.iter().any(|known| known == id)
                 {

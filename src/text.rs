@@ -81,29 +81,25 @@ pub fn keys() -> Vec<&'static str> {
 }
 
 /// The gettext template (`.pot`) of the messages: one entry per key, the key as `msgctxt`,
-/// its English as `msgid`. `po/messages/messages.pot` is this; a translator updates a
-/// catalogue from it with `msgmerge`.
-pub fn template_pot() -> String {
+/// its English as `msgid`, then `help`, `--help`'s texts (key, English), which
+/// [`help::texts`](crate::help::texts) collects from the command line. `po/messages/messages.pot`
+/// is this; a translator updates a catalogue from it with `msgmerge`.
+pub fn template_pot(help: Vec<(String, String)>) -> String {
     let groups = CATALOGUES[0].1;
     let messages = keys().into_iter().map(|key| {
         let group = key.split('.').next().unwrap_or_default();
         let file = groups.iter().find(|(g, _)| *g == group).map_or(group, |(g, _)| g);
         (format!("locale/en/{file}.toml"), key.to_owned(), english(key).unwrap_or_default().into())
     });
-    let help = help_texts().into_iter().map(|(key, text)| ("src/cli.rs".to_owned(), key, text));
+    let help = help.into_iter().map(|(key, text)| ("src/cli.rs".to_owned(), key, text));
     crate::language::pot(messages.chain(help))
 }
 
-/// `--help`'s texts (key, English), which the messages catalogue translates too.
-fn help_texts() -> Vec<(String, String)> {
-    use clap::CommandFactory;
-    crate::help::texts(&crate::cli::Cli::command())
-}
-
-/// Every text of the messages catalogue: (key, English), the messages and then `--help`'s.
-pub fn all_texts() -> Vec<(String, String)> {
+/// Every text of the messages catalogue: (key, English), the messages and then `help`,
+/// `--help`'s texts (as for [`template_pot`]).
+pub fn all_texts(help: &[(String, String)]) -> Vec<(String, String)> {
     let messages = keys().into_iter().map(|key| (key.to_owned(), english(key).unwrap_or_default()));
-    messages.map(|(key, text)| (key, text.to_owned())).chain(help_texts()).collect()
+    messages.map(|(key, text)| (key, text.to_owned())).chain(help.iter().cloned()).collect()
 }
 
 /// The English template of `key`, if it exists.

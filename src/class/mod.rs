@@ -1,6 +1,6 @@
 //! A class: the directory where every student's record lands, and the instructor's view of it.
 //!
-//! - [`init`]: `socklab class init DIR`, a sticky directory (mode 1733) that students can
+//! - [`init`](init()): `socklab class init DIR`, a sticky directory (mode 1733) that students can
 //!   create their own record in and nobody else's, with no common group;
 //! - [`join`] and [`note`]: the student's side. The class directory is opened once, as a
 //!   directory descriptor, when a command that produces verdicts starts (before a lab with a
@@ -13,18 +13,19 @@
 //! are 0644 so that an instructor who is not root can read them; they hold nothing secret
 //! (names and counts), and a student could read one only by guessing its uid.
 
+pub mod init;
 pub mod record;
 pub mod report;
 
 use std::os::fd::OwnedFd;
 use std::path::{Path, PathBuf};
-use std::process::ExitCode;
 use std::sync::{Mutex, OnceLock, PoisonError};
 
 use rustix::fs::{Mode, OFlags};
 
 use crate::error::Failure;
 use crate::t;
+pub use init::init;
 pub use record::Event;
 use record::{Record, Unusable};
 
@@ -82,7 +83,7 @@ pub fn join(path: &Path) {
             for hint in &failure.hints {
                 note.push_str(&format!("\n  hint: {hint}"));
             }
-            eprintln!("{}", crate::ui::render::clean(&note));
+            eprintln!("{}", crate::terminal_text::clean(&note));
         }
     }
 }
@@ -95,7 +96,7 @@ pub fn note(event: Event<'_>) {
     let Some(class) = slot.as_mut() else { return };
     // A signal's exit waits for this write as for a progress save (no temporary file left);
     // taken before the lock, in the same order as a progress save.
-    let _writing = crate::runner::progress::hold_writes();
+    let _writing = crate::runner::cleanup::hold_writes();
     let _lock = crate::runner::progress::lock_state();
     let name = Record::file_name(class.uid);
     let mut record = match record::read_at(&class.dir, &name, class.uid) {
@@ -112,67 +113,6 @@ pub fn note(event: Event<'_>) {
         class.warned = true;
         let file = class.path.join(&name);
         let note = t!("class.write_failed", file = file.display(), error = err);
-        eprintln!("{}", crate::ui::render::clean(&note));
-    }
-}
-
-/// `socklab class init DIR`: creates the class directory (mode 1733) or accepts one that
-/// already is one of this user's, and prints the line to hand out.
-pub fn init(dir: &Path) -> Result<ExitCode, Failure> {
-    let failed = |err: std::io::Error| {
-        Failure::new(t!("class.init_failed", dir = dir.display(), error = err))
-    };
-    let absolute = std::path::absolute(dir).map_err(failed)?;
-    match rustix::fs::mkdir(&absolute, Mode::from_raw_mode(0o700)) {
-        Ok(()) => {}
-        Err(rustix::io::Errno::EXIST) => {}
-        Err(err) => return Err(failed(err.into())),
-    }
-    let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC;
-    let fd = rustix::fs::open(&absolute, flags, Mode::empty()).map_err(|err| match err {
-        rustix::io::Errno::LOOP | rustix::io::Errno::NOTDIR => {
-            Failure::usage(t!("class.init_not_dir", dir = absolute.display()))
-        }
-        err => failed(err.into()),
-    })?;
-    let stat = rustix::fs::fstat(&fd).map_err(|e| failed(e.into()))?;
-    let me = rustix::process::geteuid().as_raw();
-    if stat.st_uid != me {
-        return Err(Failure::usage(t!(
-            "class.init_not_yours",
-            dir = absolute.display(),
-            owner = crate::exercise::found::user_label(stat.st_uid)
-        )));
-    }
-    // Through the descriptor: the directory checked is the one changed (umask aside).
-    rustix::fs::fchmod(&fd, Mode::from_raw_mode(MODE)).map_err(|e| failed(e.into()))?;
-    let shown = shell_quote(&absolute.display().to_string());
-    crate::lab::say(t!("class.init_done", dir = absolute.display()));
-    crate::lab::say(format!("    export SOCKLAB_CLASS={shown}"));
-    crate::lab::say(t!("class.init_or_system", file = crate::config::SYSTEM_FILE));
-    crate::lab::say(format!("    class = {}", toml::Value::String(absolute.display().to_string())));
-    crate::lab::say(t!("class.init_report"));
-    Ok(ExitCode::SUCCESS)
-}
-
-/// `text` as one shell word (single-quoted when it holds anything but safe characters).
-fn shell_quote(text: &str) -> String {
-    let safe = |c: char| c.is_ascii_alphanumeric() || "/._-+:,@%".contains(c);
-    if !text.is_empty() && text.chars().all(safe) {
-        text.to_owned()
-    } else {
-        format!("'{}'", text.replace('\'', r"'\''"))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn shell_words() {
-        assert_eq!(shell_quote("/srv/class-1"), "/srv/class-1");
-        assert_eq!(shell_quote("/srv/my class"), "'/srv/my class'");
-        assert_eq!(shell_quote("/x/it's"), r"'/x/it'\''s'");
+        eprintln!("{}", crate::terminal_text::clean(&note));
     }
 }

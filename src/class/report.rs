@@ -290,7 +290,7 @@ pub fn text(class: &Class, lessons: &[Lesson], dir: &Path) -> String {
     let rows = rows(class, lessons);
     let totals = totals(&rows, lessons);
     let now = jiff::Timestamp::now();
-    let clean = |s: &str| crate::ui::render::clean(s).into_owned();
+    let clean = |s: &str| crate::terminal_text::clean(s).into_owned();
     let mut header = vec![t!("class.col_user"), t!("class.col_uid"), t!("class.col_host")];
     header.extend(lessons.iter().map(|l| clean(&l.id)));
     header.extend([
@@ -565,11 +565,11 @@ pub fn main(
         ReportFormat::Json => json(&class, lessons, dir),
         ReportFormat::Junit => junit(&class, lessons),
     };
-    crate::lab::say_raw(&output);
+    crate::terminal_text::say_raw(&output);
     if args.format != ReportFormat::Text && args.format != ReportFormat::Json {
         for skipped in &class.skipped {
             let line = t!("class.report_skipped", file = skipped.file, reason = skipped.reason);
-            eprintln!("{}", crate::ui::render::clean(&line));
+            eprintln!("{}", crate::terminal_text::clean(&line));
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -594,8 +594,8 @@ fn watch(dir: &Path, lessons: &[Lesson]) -> Result<ExitCode, Failure> {
         let class = read_class(dir)?;
         let drawn = text(&class, lessons, dir);
         let _ = term.clear_screen();
-        crate::lab::say_raw(&drawn);
-        crate::lab::say(t!("class.watch_footer", seconds = 2));
+        crate::terminal_text::say_raw(&drawn);
+        crate::terminal_text::say(t!("class.watch_footer", seconds = 2));
         for _ in 0..20 {
             if stop.load(Ordering::Relaxed) {
                 break;

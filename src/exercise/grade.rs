@@ -13,11 +13,12 @@ use std::time::{Duration, Instant};
 use serde::Serialize;
 
 use super::check::{self, CheckResult};
+use super::graded::{Checked, Student};
 use super::junit;
 use crate::error::{EXIT_FAILURE, Failure};
-use crate::lab::{self, LabOptions};
 use crate::lesson::Lesson;
-use crate::lesson::resolve::{ConcreteExercise, ConcreteLesson};
+use crate::lesson::resolve::ConcreteLesson;
+use crate::run_setup::{self, RunOptions};
 use crate::runner::cleanup;
 use crate::runner::environment::Environment;
 use crate::runner::progress::Progress;
@@ -53,7 +54,7 @@ pub struct CheckArgs {
     pub user: Option<String>,
     /// The run-shaping options (global ones, filled in from the whole command line).
     #[arg(skip)]
-    pub lab: LabOptions,
+    pub options: RunOptions,
 }
 
 fn parse_seconds(text: &str) -> Result<Duration, String> {
@@ -62,51 +63,6 @@ fn parse_seconds(text: &str) -> Result<Duration, String> {
         .filter(|secs| secs.is_finite() && (0.0..=3600.0).contains(secs))
         .map(Duration::from_secs_f64)
         .ok_or_else(|| t!("exercise.bad_wait", value = text))
-}
-
-/// One exercise, checked.
-#[derive(Debug, Clone)]
-pub struct Checked<'a> {
-    pub lesson: &'a ConcreteLesson,
-    pub exercise: &'a ConcreteExercise,
-    pub result: CheckResult,
-    /// How long its check took (waiting included).
-    pub seconds: f64,
-}
-
-/// Whose exercises are graded, and where (JSON and JUnit name them).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Student {
-    pub uid: u32,
-    pub name: String,
-    pub host: String,
-}
-
-impl Student {
-    /// The user running socklab.
-    pub fn me() -> Self {
-        Self::of(crate::net::privilege::euid())
-    }
-
-    fn of(uid: u32) -> Self {
-        let name = crate::net::stat::accounts::user_name(uid)
-            .map_or_else(|| uid.to_string(), str::to_owned);
-        Self { uid, name, host: crate::class::record::host_name() }
-    }
-
-    /// The student `--user NAME` names (a user name, else a uid): root may name anyone,
-    /// others only themselves.
-    pub fn named(name: &str) -> Result<Self, Failure> {
-        let by_name = nix::unistd::User::from_name(name).ok().flatten().map(|u| u.uid.as_raw());
-        let uid = by_name
-            .or_else(|| name.parse::<u32>().ok())
-            .ok_or_else(|| Failure::usage(t!("class.user_unknown", name = name)))?;
-        let me = crate::net::privilege::euid();
-        if me != 0 && uid != me {
-            return Err(Failure::usage(t!("class.user_not_root", name = name)));
-        }
-        Ok(Self::of(uid))
-    }
 }
 
 /// Where root grades `student` (`--user`), as the notice printed before grading: today the
@@ -171,8 +127,8 @@ pub fn tally(checked: &[Checked<'_>]) -> Tally {
 
 /// `socklab check`.
 pub fn main(args: &CheckArgs) -> Result<ExitCode, Failure> {
-    let lessons = lab::load(&args.lab)?;
-    let selected = lab::select(&lessons, &args.names)?;
+    let lessons = run_setup::load(&args.options)?;
+    let selected = run_setup::select(&lessons, &args.names)?;
     let with_exercises: Vec<&Lesson> =
         selected.iter().copied().filter(|l| !l.exercises.is_empty()).collect();
     if with_exercises.is_empty() {
@@ -189,12 +145,16 @@ pub fn main(args: &CheckArgs) -> Result<ExitCode, Failure> {
     // Into the student's lasting lab, if one is running (before any thread): one's own, or,
     // for root grading a student, theirs.
     let prepared = if myself {
-        lab::prepare(&args.lab, &lessons, crate::isolation::Purpose::Exercises { create: false })?
+        run_setup::prepare(
+            &args.options,
+            &lessons,
+            crate::isolation::Purpose::Exercises { create: false },
+        )?
     } else {
         let in_lab = crate::isolation::lasting::join_of(student.uid)
             .map_err(|error| Failure::new(t!("runner.lab.unreachable", error = error)))?;
-        eprintln!("{}", crate::ui::render::clean(&where_to_grade(&student, in_lab)));
-        lab::Prepared::on_host(lab::placement(&args.lab)?)
+        eprintln!("{}", crate::terminal_text::clean(&where_to_grade(&student, in_lab)));
+        run_setup::Prepared::on_host(run_setup::placement(&args.options)?)
     };
     let placement = &prepared.placement;
     let env = Environment::detect();
@@ -244,10 +204,10 @@ fn write_text(out: &mut dyn Write, checked: &[Checked<'_>], tally: &Tally) {
     for item in checked {
         let label = item.result.verdict().tag();
         let name = format!("{}/{}", item.lesson.id, item.exercise.id);
-        let title = crate::ui::render::clean(&item.exercise.title);
+        let title = crate::terminal_text::clean(&item.exercise.title);
         let _ = writeln!(out, "{label}{name:<32} {title}");
         for line in item.result.details() {
-            for part in crate::ui::render::clean(&line).lines() {
+            for part in crate::terminal_text::clean(&line).lines() {
                 let _ = writeln!(out, "          {part}");
             }
         }

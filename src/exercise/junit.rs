@@ -8,7 +8,7 @@
 use std::fmt::Write as _;
 
 use super::check::CheckResult;
-use super::grade::{Checked, Student};
+use super::graded::{Checked, Student};
 
 /// Text made safe for XML content and attribute values.
 pub fn escape(text: &str) -> String {

@@ -8,11 +8,13 @@
 //! - [`quiz`]: grading multiple choice, and predictions against a real run.
 //! - [`practice`]: the interactive part, through the [`crate::ui::Ui`] interface.
 //! - [`grade`]: `socklab check`, every exercise without prompts, as text, JSON or JUnit XML.
+//! - [`graded`]: what grading gives (each exercise checked, the student graded).
 //! - [`junit`]: the JUnit XML that CI systems and classroom graders read.
 
 pub mod check;
 pub mod found;
 pub mod grade;
+pub mod graded;
 pub mod junit;
 pub mod practice;
 pub mod quiz;

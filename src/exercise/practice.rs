@@ -275,14 +275,14 @@ pub struct PracticeArgs {
     pub names: Vec<String>,
     /// The run-shaping options (global ones, filled in from the whole command line).
     #[arg(skip)]
-    pub lab: crate::lab::LabOptions,
+    pub options: crate::run_setup::RunOptions,
 }
 
 /// `socklab practice`: the exercises and quizzes, interactively, without the steps.
 pub fn main(args: &PracticeArgs) -> Result<std::process::ExitCode, Failure> {
     use std::io::IsTerminal;
-    let lessons = crate::lab::load(&args.lab)?;
-    let selected = crate::lab::select(&lessons, &args.names)?;
+    let lessons = crate::run_setup::load(&args.options)?;
+    let selected = crate::run_setup::select(&lessons, &args.names)?;
     let chosen: Vec<&Lesson> =
         selected.into_iter().filter(|l| !l.exercises.is_empty() || !l.quizzes.is_empty()).collect();
     if chosen.is_empty() {
@@ -295,7 +295,7 @@ pub fn main(args: &PracticeArgs) -> Result<std::process::ExitCode, Failure> {
     // Into the student's lasting lab, made if none is running (before any thread): the
     // student builds in `socklab shell`, in the same lab.
     let purpose = crate::isolation::Purpose::Exercises { create: true };
-    let prepared = crate::lab::prepare(&args.lab, &lessons, purpose)?;
+    let prepared = crate::run_setup::prepare(&args.options, &lessons, purpose)?;
     let placement = &prepared.placement;
     let env = Environment::detect();
     let mut progress = Progress::load()?;

@@ -105,9 +105,12 @@ pub fn run(
 fn write_text(out: &mut dyn Write, step: &ConcreteStep, result: &StepRun) {
     let label = result.verdict.tag();
     let what = result.command.as_deref().map_or_else(|| step.title.clone(), |c| format!("$ {c}"));
-    let _ = writeln!(out, "{label}{:<22} {}", step.id, render::clean(&what));
+    let _ = writeln!(out, "{label}{:<22} {}", step.id, crate::terminal_text::clean(&what));
     let pad = |text: &str| {
-        render::clean(text).lines().map(|l| format!("          {l}\n")).collect::<String>()
+        crate::terminal_text::clean(text)
+            .lines()
+            .map(|l| format!("          {l}\n"))
+            .collect::<String>()
     };
     for line in &result.preface {
         let _ = write!(out, "{}", pad(line));

@@ -45,6 +45,16 @@ pub fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
+/// Held while a file socklab keeps (progress, a class record) is written; the signal thread
+/// takes it before the process exits, so an exit never cuts a save in half.
+static WRITING: Mutex<()> = Mutex::new(());
+
+/// Waits for a save under way to finish, and keeps any other from starting while the guard
+/// lives: taken around every save, and for the exit after a signal.
+pub fn hold_writes() -> MutexGuard<'static, ()> {
+    lock(&WRITING)
+}
+
 /// A new, registered job list.
 pub fn new_jobs() -> Jobs {
     let jobs = Jobs::default();
@@ -175,7 +185,7 @@ pub fn install_signal_handler() {
         std::thread::spawn(move || {
             if let Some(signal) = signals.forever().next() {
                 interrupt(signal);
-                let _no_more_writes = crate::runner::progress::hold_writes();
+                let _no_more_writes = hold_writes();
                 std::process::exit(i32::from(exit_status(signal)));
             }
         });

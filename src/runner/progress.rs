@@ -17,7 +17,6 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
 
 use serde::{Deserialize, Serialize};
 
@@ -110,16 +109,6 @@ fn unpinned_state_file() -> Option<PathBuf> {
     Some(crate::isolation::host_path(&base.join("socklab").join("progress.toml")))
 }
 
-/// Held while progress is written; the signal thread takes it before the process exits, so
-/// an exit never cuts a save in half.
-static WRITING: Mutex<()> = Mutex::new(());
-
-/// Waits for a save under way to finish, and keeps any other from starting while the guard
-/// lives: for the exit after a signal.
-pub fn hold_writes() -> std::sync::MutexGuard<'static, ()> {
-    crate::runner::cleanup::lock(&WRITING)
-}
-
 impl Progress {
     /// Progress kept nowhere (when there is no home directory): the run still works.
     pub fn in_memory() -> Self {
@@ -167,12 +156,12 @@ impl Progress {
     fn record(&mut self, change: impl Fn(&mut Lessons)) {
         change(&mut self.lessons);
         let Some(path) = self.path.clone() else { return };
-        let _writing = hold_writes();
+        let _writing = crate::runner::cleanup::hold_writes();
         match merge_into_file(&path, &change) {
             Ok(merged) => self.lessons = merged,
             Err(failure) => {
                 if self.unsaved.is_none() {
-                    eprintln!("{}", crate::ui::render::clean(&failure.to_string()));
+                    eprintln!("{}", crate::terminal_text::clean(&failure.to_string()));
                     self.unsaved = Some(failure);
                 }
             }
@@ -291,7 +280,7 @@ fn set_aside(path: &Path, reason: &str) -> Result<(), Failure> {
     let reason = reason.lines().next().unwrap_or_default();
     let backup = backup.display();
     let note = t!("runner.progress_set_aside", backup = backup, reason = reason);
-    eprintln!("{}", crate::ui::render::clean(&note));
+    eprintln!("{}", crate::terminal_text::clean(&note));
     Ok(())
 }
 

@@ -2,16 +2,14 @@
 //!
 //! Lesson text, file paths and what a command printed may hold control characters (an escape
 //! sequence that clears the screen, retitles the window or fakes output); [`clean`] shows
-//! them as visible text instead, and everything rendered here, or printed by the lab's
-//! commands, passes through it.
-
-use std::borrow::Cow;
+//! them as visible text instead, and everything rendered here passes through it.
 
 use console::{Style, style};
 
 use super::Show;
 use crate::runner::verdict::Verdict;
 use crate::t;
+use crate::terminal_text::clean;
 
 /// Whether styles (colour, bold) are used: not with `NO_COLOR`, not without a terminal.
 pub fn colours_wanted() -> bool {
@@ -27,34 +25,6 @@ pub fn width() -> usize {
         .or_else(|| console::Term::stdout().size_checked().map(|(_, cols)| usize::from(cols)))
         .unwrap_or(80)
         .min(100)
-}
-
-/// Whether `c` must not reach a terminal as it is: control characters (C0 but newline and
-/// tab, DEL, C1) and the bidirectional overrides that make text read other than it is.
-fn is_unsafe(c: char) -> bool {
-    (c.is_control() && c != '\n' && c != '\t')
-        || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
-}
-
-/// `text` with its control characters made visible: `^[` for ESC and the other C0 controls
-/// (caret notation, as `cat -v`), `^?` for DEL, `\u{9b}` for the rest. Newlines and tabs stay.
-pub fn clean(text: &str) -> Cow<'_, str> {
-    if !text.chars().any(is_unsafe) {
-        return Cow::Borrowed(text);
-    }
-    let mut out = String::with_capacity(text.len() + 16);
-    for c in text.chars() {
-        match c {
-            c if !is_unsafe(c) => out.push(c),
-            '\u{7f}' => out.push_str("^?"),
-            c if u32::from(c) < 0x20 => {
-                out.push('^');
-                out.push(char::from_u32(u32::from(c) + 0x40).unwrap_or('?'));
-            }
-            c => out.push_str(&format!("\\u{{{:x}}}", u32::from(c))),
-        }
-    }
-    Cow::Owned(out)
 }
 
 /// Renders an item; `styled` adds colour and emphasis. Every text in it is [`clean`]ed.
@@ -236,10 +206,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn control_characters_are_shown_not_obeyed() {
-        assert_eq!(clean("plain\ttext\n"), "plain\ttext\n");
-        assert_eq!(clean("\u{1b}[2J\u{7}x\r\u{7f}"), "^[[2J^Gx^M^?");
-        assert_eq!(clean("a\u{9b}31mb\u{202e}c"), "a\\u{9b}31mb\\u{202e}c");
+    fn every_item_is_rendered_with_its_control_characters_shown() {
         let hostile = "\u{1b}]0;pwned\u{7}\u{1b}[2J";
         let items = [
             Show::Lesson { title: hostile, number: 1, count: 1 },

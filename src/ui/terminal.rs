@@ -141,7 +141,8 @@ impl Ui for TerminalUi {
 
     fn select(&mut self, prompt: &str, items: &[String]) -> Option<usize> {
         let prompt = self.fit_prompt(prompt);
-        let items: Vec<String> = items.iter().map(|i| render::clean(i).into_owned()).collect();
+        let items: Vec<String> =
+            items.iter().map(|i| crate::terminal_text::clean(i).into_owned()).collect();
         let picked = Select::with_theme(&self.theme)
             .with_prompt(prompt)
             .items(&items)
@@ -158,7 +159,7 @@ impl TerminalUi {
     /// no?") becomes the prompt.
     fn fit_prompt(&self, question: &str) -> String {
         // Lesson text may carry control characters: shown, never obeyed.
-        let (lead, prompt) = split_prompt(&render::clean(question), render::width());
+        let (lead, prompt) = split_prompt(&crate::terminal_text::clean(question), render::width());
         if let Some(lead) = lead {
             let _ = self.term.write_str(&render::wrap_with(&lead, "", ""));
         }

@@ -325,7 +325,7 @@ sleep 1.5; kill -INT $pid; wait $pid; echo \"status $?\"; echo @@; {HOST_STATE}"
 fn the_extra_lesson_runs_only_when_named_and_list_marks_it() {
     let lessons = socklab::lesson::shipped().unwrap();
     let ids = |names: &[String]| -> Vec<String> {
-        let selected = socklab::lab::select(&lessons, names).unwrap();
+        let selected = socklab::run_setup::select(&lessons, names).unwrap();
         selected.iter().map(|l| l.id.clone()).collect()
     };
     assert_eq!(ids(&[]), ["setup", "tcp", "udp", "unix"]);

@@ -15,13 +15,19 @@ use std::path::Path;
 /// The command that rewrites the templates from the English sources.
 const REFRESH: &str = "SOCKLAB_PO=overwrite cargo test --test it language::templates";
 
+/// `--help`'s texts, which the messages catalogue translates too.
+fn help_texts() -> Vec<(String, String)> {
+    use clap::CommandFactory;
+    socklab::help::texts(&socklab::cli::Cli::command())
+}
+
 #[test]
 fn templates_are_current() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let lessons = socklab::lesson::shipped_english().expect("the shipped lessons load");
     let generated = [
         ("po/lessons/messages.pot", socklab::lesson::translation::template(&lessons)),
-        ("po/messages/messages.pot", socklab::text::template_pot()),
+        ("po/messages/messages.pot", socklab::text::template_pot(help_texts())),
     ];
     let overwrite = std::env::var("SOCKLAB_PO").is_ok_and(|v| v == "overwrite");
     let mut stale = Vec::new();
@@ -132,7 +138,7 @@ fn every_shipped_lesson_and_message_is_translated_and_current_in_chinese() {
         socklab::lesson::translation::report(&lessons, shipped("zh-CN", Domain::Lessons));
     assert!(untranslated.is_empty(), "lessons without a current zh-CN text: {untranslated:#?}");
     let messages = shipped("zh-CN", Domain::Messages);
-    let stale: Vec<String> = socklab::text::all_texts()
+    let stale: Vec<String> = socklab::text::all_texts(&help_texts())
         .into_iter()
         .filter(|(key, english)| messages.state(key, english) != State::Current)
         .map(|(key, _)| key)

@@ -18,5 +18,6 @@ mod packaging;
 mod probe;
 mod runner;
 mod stat;
+mod structure;
 mod support;
 pub(crate) mod tour;

@@ -27,7 +27,7 @@ pub const MAX_DEPTH: usize = 64;
 pub const MAX_PARTS: usize = 1024;
 
 /// ss's SS_ALL: every state bit, 0 to 12.
-pub const SS_ALL: u32 = (1 << 13) - 1;
+pub const SS_ALL: u32 = super::tcp_state::ALL;
 
 /// A parsed filter expression.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -3,6 +3,7 @@
 //! The rows come from netlink sock_diag (the same source as ss); where netlink fails they come
 //! from `/proc/net/*` instead, and socklab says so. Rendering follows ss 6.1's columns.
 //!
+//! - `args`: the command line; `row`: one socket as data, as both sources give it;
 //! - `plan`: which tables, families and states ss's flags and `state`/`exclude` words select;
 //! - `filter`: ss's filter expressions; `netlink`: the sock_diag dumps; `procfs`: the
 //!   `/proc/net/*` fallback; `process`: the `/proc/*/fd` walk behind `-p`; `render`: ss's
@@ -13,244 +14,34 @@
 //! What goes to standard output is exactly what ss prints; socklab's own notes (a fallback, a
 //! table it leaves out) go to standard error, and only on a terminal or with `--notes`.
 
+mod args;
 mod filter;
 mod netlink;
 mod plan;
 mod process;
 mod procfs;
 mod render;
+mod row;
 mod summary;
 
 use std::collections::HashSet;
 use std::io::IsTerminal;
-use std::net::IpAddr;
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 use crate::error::Failure;
 use crate::net::ToolOutput;
 use crate::t;
 
+pub use args::{Beyond, InspectArgs};
 use plan::Plan;
+pub use procfs::PROC_ROOT_ENV;
+pub use row::{Endpoint, Memory, Netid, ProcessRef, SockState, SocketRow, Timer, UnixName};
+use row::{Family, tcp_state};
 
 /// The environment variable that picks the source of the rows: `proc` reads `/proc/net/*`
 /// even where netlink works (to see, and to test, the fallback); `netlink` or unset is the
 /// normal behaviour.
 pub const SOURCE_ENV: &str = "SOCKLAB_INSPECT_SOURCE";
-
-/// ss's own switch to the fallback: with `PROC_ROOT` set, ss (and socklab) read the tables
-/// from `$PROC_ROOT/net/*` instead of asking netlink.
-pub const PROC_ROOT_ENV: &str = "PROC_ROOT";
-
-/// Kernel socket states (`TCP_*` in include/net/tcp_states.h), as bits of a state mask.
-mod tcp_state {
-    pub const ESTABLISHED: u8 = 1;
-    pub const SYN_SENT: u8 = 2;
-    pub const SYN_RECV: u8 = 3;
-    pub const FIN_WAIT1: u8 = 4;
-    pub const FIN_WAIT2: u8 = 5;
-    pub const TIME_WAIT: u8 = 6;
-    pub const CLOSE: u8 = 7;
-    pub const CLOSE_WAIT: u8 = 8;
-    pub const LAST_ACK: u8 = 9;
-    pub const LISTEN: u8 = 10;
-    pub const CLOSING: u8 = 11;
-    /// A request socket (half-open connection); sock_diag reports it as SYN_RECV.
-    pub const NEW_SYN_RECV: u8 = 12;
-
-    /// Every state ss knows (its SS_ALL).
-    pub const ALL: u32 = super::filter::SS_ALL;
-    /// ss's `-l`: listeners, and bound sockets that are not connected (UDP, Unix datagram).
-    pub const LISTENING: u32 = (1 << LISTEN) | (1 << CLOSE);
-    /// ss's default (SS_CONN): everything but LISTEN, CLOSE, TIME_WAIT and SYN_RECV.
-    pub const CONNECTED: u32 =
-        ALL & !((1 << LISTEN) | (1 << CLOSE) | (1 << TIME_WAIT) | (1 << SYN_RECV));
-}
-
-/// An IP address family.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Family {
-    V4,
-    V6,
-}
-
-/// ss's flags, as `socklab inspect` and lesson steps (`ss -4 -tln`) take them, and the
-/// filter words after them (`state time-wait`, `sport = :8080`).
-#[derive(Debug, Clone, Default, PartialEq, Eq, clap::Args)]
-pub struct InspectArgs {
-    /// Only IPv4 sockets.
-    #[arg(short = '4', long = "ipv4")]
-    pub ipv4: bool,
-    /// Only IPv6 sockets.
-    #[arg(short = '6', long = "ipv6")]
-    pub ipv6: bool,
-    /// TCP sockets.
-    #[arg(short = 't', long = "tcp")]
-    pub tcp: bool,
-    /// UDP sockets.
-    #[arg(short = 'u', long = "udp")]
-    pub udp: bool,
-    /// Unix domain sockets.
-    #[arg(short = 'x', long = "unix")]
-    pub unix: bool,
-    /// Only listening sockets (LISTEN, and unconnected bound datagram sockets).
-    #[arg(short = 'l', long = "listening", overrides_with = "all")]
-    pub listening: bool,
-    /// Listening and non-listening sockets.
-    #[arg(short = 'a', long = "all", overrides_with = "listening")]
-    pub all: bool,
-    /// Numeric ports: do not resolve service names.
-    #[arg(short = 'n', long = "numeric")]
-    pub numeric: bool,
-    /// No header line.
-    #[arg(short = 'H', long = "no-header")]
-    pub no_header: bool,
-    /// Show the processes that hold each socket.
-    #[arg(short = 'p', long = "processes")]
-    pub processes: bool,
-    /// Show timers (a TIME-WAIT's countdown, retransmits, keepalive).
-    #[arg(short = 'o', long = "options")]
-    pub options: bool,
-    /// Show details: uid, inode, cookie, cgroup, v6only, shutdown (and timers).
-    #[arg(short = 'e', long = "extended")]
-    pub extended: bool,
-    /// Show socket memory (skmem).
-    #[arg(short = 'm', long = "memory")]
-    pub memory: bool,
-    /// Internal TCP information (not in socklab: the real ss shows it).
-    #[arg(short = 'i', long = "info")]
-    pub info: bool,
-    /// Print a summary of socket counts.
-    #[arg(short = 's', long = "summary")]
-    pub summary: bool,
-    /// Socket tables to list, comma-separated: all, inet, tcp, udp, unix, u_str, u_dgr, u_seq…
-    #[arg(short = 'A', long = "query", alias = "socket", value_name = "QUERY")]
-    pub query: Vec<String>,
-    /// Address family: inet, inet6, unix (link, netlink, vsock, tipc, xdp are not in socklab).
-    #[arg(short = 'f', long = "family", value_name = "FAMILY")]
-    pub family: Vec<String>,
-    /// socklab's alias for the filter `sport = :PORT` (TCP and UDP only).
-    #[arg(long = "port", value_name = "PORT")]
-    pub port: Option<u16>,
-    /// ss's flags socklab does not implement, taken only to say so (and name the real ss).
-    #[command(flatten)]
-    pub beyond: Beyond,
-    /// Print socklab's notes even when standard error is not a terminal.
-    #[arg(long = "notes")]
-    pub notes: bool,
-    /// ss's filter: `state NAME`/`exclude NAME`, then an expression such as
-    /// `sport = :8080`, `( dport = :22 or dport = :443 )`, `src 127.0.0.1`.
-    #[arg(value_name = "FILTER", trailing_var_arg = true, allow_hyphen_values = false)]
-    pub filter: Vec<String>,
-}
-
-/// ss's flags that reach beyond what socklab's ss does: accepted so that socklab can say so,
-/// naming the real ss, rather than call them unknown.
-#[derive(Debug, Clone, Default, PartialEq, Eq, clap::Args)]
-pub struct Beyond {
-    #[arg(short = 'w', long = "raw", hide = true)]
-    raw: bool,
-    #[arg(short = '0', long = "packet", hide = true)]
-    packet: bool,
-    #[arg(short = 'd', long = "dccp", hide = true)]
-    dccp: bool,
-    #[arg(short = 'S', long = "sctp", hide = true)]
-    sctp: bool,
-    #[arg(short = 'M', long = "mptcp", hide = true)]
-    mptcp: bool,
-    #[arg(short = 'r', long = "resolve", hide = true)]
-    resolve: bool,
-    #[arg(short = 'T', long = "threads", hide = true)]
-    threads: bool,
-    #[arg(short = 'K', long = "kill", hide = true)]
-    kill: bool,
-    #[arg(short = 'E', long = "events", hide = true)]
-    events: bool,
-    #[arg(short = 'O', long = "oneline", hide = true)]
-    oneline: bool,
-    #[arg(short = 'b', long = "bpf", hide = true)]
-    bpf: bool,
-    #[arg(short = 'Z', long = "context", hide = true)]
-    context: bool,
-    #[arg(short = 'z', long = "contexts", hide = true)]
-    contexts: bool,
-    #[arg(short = 'N', long = "net", hide = true, value_name = "NETNS")]
-    netns: Option<String>,
-}
-
-/// Says what a flag does, in the student's language.
-type Describe = fn() -> String;
-
-impl Beyond {
-    /// The first such flag given, as ss spells it, and what it does.
-    fn first(&self) -> Option<(&'static str, String)> {
-        let flags: [(bool, &str, Describe); 13] = [
-            (self.raw, "-w", || t!("inspect.beyond_raw")),
-            (self.packet, "-0", || t!("inspect.beyond_packet")),
-            (self.dccp, "-d", || t!("inspect.beyond_dccp")),
-            (self.sctp, "-S", || t!("inspect.beyond_sctp")),
-            (self.mptcp, "-M", || t!("inspect.beyond_mptcp")),
-            (self.resolve, "-r", || t!("inspect.beyond_resolve")),
-            (self.threads, "-T", || t!("inspect.beyond_threads")),
-            (self.kill, "-K", || t!("inspect.beyond_kill")),
-            (self.events, "-E", || t!("inspect.beyond_events")),
-            (self.oneline, "-O", || t!("inspect.beyond_oneline")),
-            (self.bpf, "-b", || t!("inspect.beyond_bpf")),
-            (self.context || self.contexts, "-Z", || t!("inspect.beyond_selinux")),
-            (self.netns.is_some(), "-N", || t!("inspect.beyond_netns")),
-        ];
-        flags.into_iter().find_map(|(given, flag, what)| given.then(|| (flag, what())))
-    }
-}
-
-/// ss's Netid: which table a socket is in.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Netid {
-    #[default]
-    Tcp,
-    Udp,
-    UnixStream,
-    UnixDgram,
-    UnixSeqpacket,
-}
-
-impl SockState {
-    /// The state for a kernel `TCP_*` value (Unix sockets use the same values).
-    fn from_kernel(state: u8) -> Self {
-        use tcp_state as k;
-        match state {
-            k::ESTABLISHED => Self::Established,
-            k::SYN_SENT => Self::SynSent,
-            k::SYN_RECV | k::NEW_SYN_RECV => Self::SynRecv,
-            k::FIN_WAIT1 => Self::FinWait1,
-            k::FIN_WAIT2 => Self::FinWait2,
-            k::TIME_WAIT => Self::TimeWait,
-            k::CLOSE_WAIT => Self::CloseWait,
-            k::LAST_ACK => Self::LastAck,
-            k::LISTEN => Self::Listen,
-            k::CLOSING => Self::Closing,
-            _ => Self::Unconnected,
-        }
-    }
-}
-
-/// A socket's state, named as ss names it.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
-pub enum SockState {
-    Established,
-    SynSent,
-    SynRecv,
-    FinWait1,
-    FinWait2,
-    TimeWait,
-    /// TCP_CLOSE: shown as UNCONN.
-    #[default]
-    Unconnected,
-    CloseWait,
-    LastAck,
-    Listen,
-    Closing,
-}
 
 impl std::fmt::Display for SockState {
     /// ss's name for the state (`LISTEN`, `UNCONN`, `ESTAB`, …).
@@ -264,96 +55,6 @@ impl std::fmt::Display for Netid {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(render::netid_name(*self))
     }
-}
-
-/// The name a Unix socket is bound to.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum UnixName {
-    /// A file-system path.
-    Path(PathBuf),
-    /// An abstract name (without the leading NUL), shown with `@`.
-    Abstract(Vec<u8>),
-    /// Not bound.
-    Unnamed,
-}
-
-/// One end of a socket, local or peer.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum Endpoint {
-    /// An IP address and port; port 0 is shown as `*`.
-    Inet { addr: IpAddr, port: u16 },
-    /// A Unix socket: its name and its socket inode (ss shows the inode in the Port column).
-    Unix { name: UnixName, inode: u64 },
-}
-
-impl Default for Endpoint {
-    fn default() -> Self {
-        Self::Inet { addr: IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED), port: 0 }
-    }
-}
-
-/// A process that holds a socket open, as `ss -p` shows it.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct ProcessRef {
-    pub name: String,
-    pub pid: u32,
-    pub fd: u32,
-}
-
-/// A TCP socket's running timer, as sock_diag gives it: which (1 retransmit, 2 keepalive,
-/// 3 TIME-WAIT, 4 zero-window probe), milliseconds left, retransmissions so far.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Timer {
-    pub kind: u8,
-    pub expires: u32,
-    pub retrans: u8,
-}
-
-/// A socket's memory counters (`-m`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Memory {
-    /// `SK_MEMINFO_*`: rmem_alloc, rcvbuf, wmem_alloc, sndbuf, fwd_alloc, wmem_queued,
-    /// optmem, backlog, drops (as many as the kernel sent).
-    Sk(Vec<u32>),
-    /// The older `inet_diag_meminfo`: rmem, wmem, fmem, tmem.
-    Legacy(Vec<u32>),
-}
-
-/// One socket, with every value as the kernel gave it.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct SocketRow {
-    pub netid: Netid,
-    pub state: SockState,
-    /// For a listener, the accept queue; otherwise bytes (or, for UDP, memory) not yet read.
-    pub recv_q: u32,
-    /// For a listener, its backlog; otherwise bytes not yet sent or acknowledged.
-    pub send_q: u32,
-    pub local: Endpoint,
-    pub peer: Endpoint,
-    /// The socket inode (`socket:[N]` in /proc/PID/fd).
-    pub inode: u64,
-    /// IPV6_V6ONLY for an IPv6 socket, when the kernel said.
-    pub v6only: Option<bool>,
-    /// The owner's uid, when the kernel said.
-    pub uid: Option<u32>,
-    /// For a Unix socket bound to a path: the (device, inode) of the socket file.
-    pub vfs: Option<(u64, u64)>,
-    /// Filled only when processes were asked for.
-    pub processes: Vec<ProcessRef>,
-    /// The interface the socket is bound to (SO_BINDTODEVICE), 0 for none.
-    pub iface: u32,
-    /// The kernel's cookie for the socket (ss's `sk:`).
-    pub cookie: u64,
-    /// A TCP socket's running timer.
-    pub timer: Option<Timer>,
-    /// Which directions are shut down (bit 0 receive, bit 1 send), when the kernel said.
-    pub shutdown: Option<u8>,
-    /// The socket's cgroup id, when the kernel said.
-    pub cgroup: Option<u64>,
-    /// Memory counters, when asked for (`-m`).
-    pub memory: Option<Memory>,
-    /// A Unix listener's connections not yet accepted (their inodes), when asked for (`-e`).
-    pub pending: Option<Vec<u32>>,
 }
 
 /// Where the rows came from.

@@ -12,6 +12,10 @@ use std::path::PathBuf;
 
 use super::{Endpoint, Family, Netid, SockState, SocketRow, UnixName, tcp_state};
 
+/// ss's own switch to the fallback: with `PROC_ROOT` set, ss (and socklab) read the tables
+/// from `$PROC_ROOT/net/*` instead of asking netlink.
+pub const PROC_ROOT_ENV: &str = "PROC_ROOT";
+
 /// `__SO_ACCEPTCON` in the Flags column of /proc/net/unix: the socket is listening.
 const UNIX_FLAG_LISTENING: u32 = 1 << 16;
 
@@ -47,7 +51,7 @@ pub(super) fn path_of_unix() -> String {
 }
 
 fn in_proc_net(name: &str) -> String {
-    let root = std::env::var(super::PROC_ROOT_ENV).unwrap_or_else(|_| "/proc".to_owned());
+    let root = std::env::var(PROC_ROOT_ENV).unwrap_or_else(|_| "/proc".to_owned());
     format!("{root}/net/{name}")
 }
 

@@ -13,6 +13,11 @@ use socket2::{Domain, Socket, Type};
 
 use super::{Attempt, Phase, Verdict};
 
+/// How long a loopback UDP probe waits for the application's own answer once the kernel's
+/// table shows a socket bound to receive the datagram (so that no ICMP error can come). A
+/// service that answers on loopback does so within this; a silent one costs only this.
+pub const LOOPBACK_REPLY_WAIT: Duration = Duration::from_millis(20);
+
 /// Connects to `addr` over TCP within `timeout`, then closes without sending anything.
 pub fn tcp(addr: SocketAddr, timeout: Duration) -> Attempt {
     let started = Instant::now();
@@ -38,8 +43,6 @@ pub fn tcp(addr: SocketAddr, timeout: Duration) -> Attempt {
 /// table once the datagram is sent and no error came back at once: when a socket is bound to
 /// receive it, no port-unreachable can follow, so it only waits [`LOOPBACK_REPLY_WAIT`] for
 /// the application's own answer. The verdict is the one waiting would give, sooner.
-///
-/// [`LOOPBACK_REPLY_WAIT`]: super::LOOPBACK_REPLY_WAIT
 pub fn udp(addr: SocketAddr, wait: Duration, ask_the_table: bool) -> Attempt {
     let started = Instant::now();
     let (verdict, phase, receiver_bound) = udp_exchange(addr, wait, ask_the_table);
@@ -94,7 +97,7 @@ fn udp_exchange(addr: SocketAddr, wait: Duration, ask_the_table: bool) -> (Verdi
             Ok(Some(err)) => return (Verdict::from_connect_error(&err), Phase::Datagram, false),
             Ok(None) if bound_receiver(addr) => {
                 receiver_bound = true;
-                wait = super::LOOPBACK_REPLY_WAIT;
+                wait = LOOPBACK_REPLY_WAIT;
             }
             _ => {}
         }

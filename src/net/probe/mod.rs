@@ -11,13 +11,14 @@
 //! `nc: connect to HOST port PORT (tcp) failed: REASON`; a closed UDP port and every Unix
 //! success are silent; Unix failures read `nc: PATH: REASON`.
 
+mod args;
 pub mod inet;
 pub mod target;
 pub mod unix;
+mod verdict;
 
 use std::fmt::Write as _;
-use std::io;
-use std::net::{IpAddr, SocketAddr};
+use std::net::IpAddr;
 use std::path::Path;
 use std::time::Duration;
 
@@ -26,10 +27,13 @@ use rustix::io::Errno;
 use crate::error::Failure;
 use crate::net::ToolOutput;
 use crate::net::services::{self, Transport};
-use crate::net::stat::{self, FileKind};
+use crate::net::stat;
 use crate::t;
 
+pub use args::ProbeArgs;
+pub use inet::LOOPBACK_REPLY_WAIT;
 pub use target::{InetTarget, Target, UnixKind, UnixTarget};
+pub use verdict::{Attempt, Phase, Verdict};
 
 /// How long a TCP connect may take when `-w` is not given. nc would block for as long as the
 /// kernel retries its SYN (about two minutes); a lab should not hang that long.
@@ -46,157 +50,6 @@ pub const NC_UDP_WAIT: Duration = Duration::from_secs(3);
 /// idle machine and 8.7 ms with both cores saturated by other work. 150 ms is seventeen times
 /// that worst case and still answers quickly for an open (silent) port.
 pub const LOOPBACK_UDP_WAIT: Duration = Duration::from_millis(150);
-
-/// How long a loopback UDP probe waits for the application's own answer once the kernel's
-/// table shows a socket bound to receive the datagram (so that no ICMP error can come). A
-/// service that answers on loopback does so within this; a silent one costs only this.
-pub const LOOPBACK_REPLY_WAIT: Duration = Duration::from_millis(20);
-
-/// nc's flags for a zero-I/O probe: `[-4|-6] [-u] [-v] [-z] [-n] [-w SECS] HOST PORT` or
-/// `-U [-u] PATH`.
-#[derive(Debug, Clone, Default, PartialEq, clap::Args)]
-pub struct ProbeArgs {
-    /// Use IPv4 only.
-    #[arg(short = '4')]
-    pub ipv4: bool,
-    /// Use IPv6 only.
-    #[arg(short = '6')]
-    pub ipv6: bool,
-    /// UDP instead of TCP (with -U: a datagram Unix socket).
-    #[arg(short = 'u')]
-    pub udp: bool,
-    /// Verbose: say what happened.
-    #[arg(short = 'v')]
-    pub verbose: bool,
-    /// Zero-I/O mode: only connect (socklab always probes this way).
-    #[arg(short = 'z')]
-    pub zero_io: bool,
-    /// Do not look up names or services.
-    #[arg(short = 'n')]
-    pub numeric: bool,
-    /// The target is a Unix socket path.
-    #[arg(short = 'U')]
-    pub unix: bool,
-    /// Give up after SECS seconds.
-    #[arg(short = 'w', value_name = "SECS")]
-    pub timeout: Option<f64>,
-    /// Print socklab's notes even when stderr is not a terminal (piped, socklab prints only
-    /// what nc prints).
-    #[arg(long)]
-    pub notes: bool,
-    /// HOST (or, with -U, the socket PATH).
-    #[arg(value_name = "HOST|PATH")]
-    pub target: String,
-    /// PORT, a range LOW-HIGH, or several (not with -U).
-    #[arg(value_name = "PORT")]
-    pub ports: Vec<String>,
-}
-
-/// What one probe found out.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Verdict {
-    /// Connected (TCP handshake done, Unix socket accepted the connect) or a UDP reply came.
-    Open,
-    /// Refused: a TCP reset, an ICMP port-unreachable for UDP, or no socket bound to an
-    /// abstract Unix name.
-    Closed,
-    /// UDP only: no answer and no error within the wait. nc calls this "succeeded".
-    OpenOrFiltered,
-    /// No answer to the TCP handshake in time (dropped by a firewall, or a full accept queue).
-    TimedOut,
-    /// No route to the network or host (`ENETUNREACH`, `EHOSTUNREACH`).
-    Unreachable {
-        /// The errno the kernel gave.
-        errno: i32,
-    },
-    /// Unix: no file at the path (`ENOENT`).
-    NoSuchFile,
-    /// Unix: a socket file that no socket is bound to any more (`ECONNREFUSED`).
-    Stale,
-    /// Unix: the path is not a socket at all (`ECONNREFUSED`).
-    NotASocket {
-        /// What the file is instead.
-        kind: FileKind,
-    },
-    /// Unix: the socket is of another type (`EPROTOTYPE`).
-    WrongType {
-        /// The type that was asked for.
-        expected: UnixKind,
-        /// The type it turned out to be, if it is one nc can probe.
-        actual: Option<UnixKind>,
-    },
-    /// Unix: a stream socket whose accept queue stayed full until the timeout (`EAGAIN`).
-    QueueFull,
-    /// Unix: no write permission on the socket file, or no search permission on a directory
-    /// above it (`EACCES`).
-    PermissionDenied,
-    /// Any other failure.
-    Failed {
-        /// The errno (`EIO` where the error carried none).
-        errno: i32,
-    },
-}
-
-impl Verdict {
-    /// Whether nc counts this as success (exit status 0).
-    pub fn succeeded(self) -> bool {
-        matches!(self, Self::Open | Self::OpenOrFiltered)
-    }
-
-    /// The verdict for a failed `connect`, `send` or `recv` on an inet socket.
-    pub fn from_connect_error(err: &io::Error) -> Self {
-        if err.kind() == io::ErrorKind::TimedOut {
-            return Self::TimedOut;
-        }
-        let errno = err.raw_os_error().unwrap_or(Errno::IO.raw_os_error());
-        match Errno::from_raw_os_error(errno) {
-            Errno::CONNREFUSED => Self::Closed,
-            Errno::TIMEDOUT => Self::TimedOut,
-            Errno::NETUNREACH | Errno::HOSTUNREACH => Self::Unreachable { errno },
-            _ => Self::Failed { errno },
-        }
-    }
-
-    /// The errno nc would report for this verdict (for `nc: …: REASON` lines).
-    pub fn errno(self) -> Option<i32> {
-        let errno = match self {
-            Self::Open | Self::OpenOrFiltered | Self::TimedOut => return None,
-            Self::Closed | Self::Stale | Self::NotASocket { .. } => Errno::CONNREFUSED,
-            Self::NoSuchFile => Errno::NOENT,
-            Self::WrongType { .. } => Errno::PROTOTYPE,
-            Self::PermissionDenied => Errno::ACCESS,
-            Self::QueueFull => Errno::AGAIN,
-            Self::Unreachable { errno } | Self::Failed { errno } => return Some(errno),
-        };
-        Some(errno.raw_os_error())
-    }
-}
-
-/// Where in a UDP probe an error came: nc reports a failed `connect()` but stays silent about
-/// an error on the datagram itself (the ICMP port-unreachable of a closed port).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Phase {
-    /// Creating or connecting the socket.
-    Connect,
-    /// Sending the datagram or waiting for the answer (UDP only).
-    Datagram,
-}
-
-/// One address tried.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Attempt {
-    /// The address.
-    pub address: SocketAddr,
-    /// What happened there.
-    pub verdict: Verdict,
-    /// Where a failure happened.
-    pub phase: Phase,
-    /// How long the attempt took.
-    pub elapsed: Duration,
-    /// For a UDP probe on loopback: the kernel's table showed a socket bound to receive the
-    /// datagram, so no error could come back and socklab did not wait for one.
-    pub receiver_bound: bool,
-}
 
 /// The whole result of a probe.
 #[derive(Debug, Clone, PartialEq)]

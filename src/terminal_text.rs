@@ -1,0 +1,62 @@
+//! Text on its way to a terminal. Lesson text, file paths and what a command printed may hold
+//! control characters (an escape sequence that clears the screen, retitles the window or fakes
+//! output): [`clean`] shows them as visible text instead, and everything socklab prints of
+//! them passes through it, here in [`say`] or in the interface's rendering
+//! ([`ui::render`](crate::ui::render)). [`say`] also stops quietly when stdout's reader has
+//! gone.
+
+use std::borrow::Cow;
+
+/// Whether `c` must not reach a terminal as it is: control characters (C0 but newline and
+/// tab, DEL, C1) and the bidirectional overrides that make text read other than it is.
+fn is_unsafe(c: char) -> bool {
+    (c.is_control() && c != '\n' && c != '\t')
+        || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+/// `text` with its control characters made visible: `^[` for ESC and the other C0 controls
+/// (caret notation, as `cat -v`), `^?` for DEL, `\u{9b}` for the rest. Newlines and tabs stay.
+pub fn clean(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(is_unsafe) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    for c in text.chars() {
+        match c {
+            c if !is_unsafe(c) => out.push(c),
+            '\u{7f}' => out.push_str("^?"),
+            c if u32::from(c) < 0x20 => {
+                out.push('^');
+                out.push(char::from_u32(u32::from(c) + 0x40).unwrap_or('?'));
+            }
+            c => out.push_str(&format!("\\u{{{:x}}}", u32::from(c))),
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// Prints `text` (cleaned of control characters) and a newline on stdout. False when stdout
+/// cannot be written any more, as when its reader has gone (`socklab list | head -1`): the
+/// command then ends normally, printing no more, rather than panicking as `println!` would.
+pub fn say(text: impl std::fmt::Display) -> bool {
+    say_raw(&format!("{}\n", clean(&text.to_string())))
+}
+
+/// Prints `text` as it is (already rendered for the terminal); false as for [`say`].
+pub fn say_raw(text: &str) -> bool {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_bytes()).and_then(|()| out.flush()).is_ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn control_characters_are_shown_not_obeyed() {
+        assert_eq!(clean("plain\ttext\n"), "plain\ttext\n");
+        assert_eq!(clean("\u{1b}[2J\u{7}x\r\u{7f}"), "^[[2J^Gx^M^?");
+        assert_eq!(clean("a\u{9b}31mb\u{202e}c"), "a\\u{9b}31mb\\u{202e}c");
+    }
+}

@@ -28,6 +28,12 @@
 //! needs = ["ipv6"]
 //! expect = { kind = "tcp", family = "ipv6", address = "::", port = "{ex_v6only}", state = "listening", ipv6only = true }
 //!
+//! # On the lab's simulated hosts (the firewall lesson): the facts are looked for on `host`,
+//! # and a TCP connection from one host to another must get `outcome`
+//! # ("connects", "refused" or "times-out").
+//! # host = "server"
+//! # probe = { from = "client", address = "192.0.2.2", port = "{ex_web}", outcome = "refused" }
+//!
 //! [[exercises.mistakes]]
 //! when = { ipv6only = false }
 //! say = "It also accepts IPv4: add ipv6only=1."
@@ -65,6 +71,53 @@ pub struct Exercise {
     pub expect: Facts,
     /// Likely mistakes, recognised from the facts of what was found.
     pub mistakes: Vec<Mistake>,
+    /// The lab's simulated host where `expect` is looked for (`server`); none: the lab itself.
+    pub host: Option<String>,
+    /// A connection made from one simulated host to another, and what it must get.
+    pub probe: Option<Probe>,
+}
+
+/// A connection an exercise makes across the lab's link to see the firewall at work:
+/// `probe = { from = "client", address = "192.0.2.2", port = "{ex_web}", outcome = "refused" }`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Probe {
+    /// The host it is made from.
+    pub from: String,
+    pub address: IpAddr,
+    pub port: PortRef,
+    pub outcome: ProbeOutcome,
+}
+
+/// What a TCP connection across the link gets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ProbeOutcome {
+    /// The handshake completes.
+    Connects,
+    /// A reset comes back at once (a closed port, or `reject with tcp reset`).
+    Refused,
+    /// Nothing comes back before the wait is over (`drop`).
+    TimesOut,
+}
+
+impl ProbeOutcome {
+    pub const NAMES: &'static [&'static str] = &["connects", "refused", "times-out"];
+
+    pub fn from_name(name: &str) -> Option<Self> {
+        match name {
+            "connects" => Some(Self::Connects),
+            "refused" => Some(Self::Refused),
+            "times-out" => Some(Self::TimesOut),
+            _ => None,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Connects => "connects",
+            Self::Refused => "refused",
+            Self::TimesOut => "times-out",
+        }
+    }
 }
 
 /// A likely mistake: when the socket found has all of `when`'s facts, `say` explains it.

@@ -16,13 +16,17 @@ use toml::de::{DeArray, DeTable, DeValue};
 use super::Reader;
 use crate::lesson::command::{self, Invocation};
 use crate::lesson::exercise::{
-    Exercise, Facts, Family, Mistake, Outcome, Owner, PortRef, Quiz, QuizKind, SocketKind, State,
+    Exercise, Facts, Family, Mistake, Outcome, Owner, PortRef, Probe, ProbeOutcome, Quiz, QuizKind,
+    SocketKind, State,
 };
 use crate::lesson::values::Values;
 use crate::t;
 
-const EXERCISE_KEYS: &[&str] =
-    &["id", "title", "task", "hints", "solution", "explain", "needs", "expect", "mistakes"];
+const EXERCISE_KEYS: &[&str] = &[
+    "id", "title", "task", "hints", "solution", "explain", "needs", "expect", "mistakes", "host",
+    "probe",
+];
+const PROBE_KEYS: &[&str] = &["from", "address", "port", "outcome"];
 const MISTAKE_KEYS: &[&str] = &["when", "say"];
 const QUIZ_KEYS: &[&str] = &[
     "id", "title", "question", "choices", "answer", "setup", "run", "outcomes", "explain", "needs",
@@ -36,6 +40,91 @@ enum FactsRole {
 }
 
 impl Reader<'_> {
+    /// The name of one of the lab's simulated hosts (`client`, `server`).
+    fn host_name(&mut self, value: &Spanned<DeValue<'_>>, key: &str) -> Option<String> {
+        let hosts: Vec<&str> = crate::topology::names().collect();
+        let Some(name) = value.get_ref().as_str() else {
+            let expected = format!("one of: {}", hosts.join(", "));
+            self.report.at(value.span(), t!("lesson.wrong_type", key = key, expected = expected));
+            return None;
+        };
+        if !hosts.contains(&name) {
+            let message = t!("topology.unknown_host", host = name, hosts = hosts.join(", "));
+            self.report.at(value.span(), message);
+            return None;
+        }
+        Some(name.to_owned())
+    }
+
+    /// An exercise's `probe`: a connection from one simulated host, and what it must get.
+    fn probe(&mut self, value: &Spanned<DeValue<'_>>, values: &Values) -> Option<Probe> {
+        let Some(table) = value.get_ref().as_table() else {
+            let expected = "a table (from, address, port, outcome)";
+            self.report
+                .at(value.span(), t!("lesson.wrong_type", key = "probe", expected = expected));
+            return None;
+        };
+        self.unknown_keys(table.iter(), PROBE_KEYS, "probe");
+        let span = value.span();
+        let missing = |this: &mut Self, key: &str| {
+            this.report
+                .at(span.start..span.start, t!("lesson.missing_key", key = key, place = "probe"));
+        };
+        let from = match table.get("from") {
+            Some(value) => self.host_name(value, "from"),
+            None => {
+                missing(self, "from");
+                None
+            }
+        };
+        let address = match table.get("address") {
+            Some(value) => {
+                let address = value.get_ref().as_str().and_then(|text| text.parse::<IpAddr>().ok());
+                if address.is_none() {
+                    self.report.at(value.span(), t!("lesson.bad_address"));
+                }
+                address
+            }
+            None => {
+                missing(self, "address");
+                None
+            }
+        };
+        let port = match table.get("port") {
+            Some(value) => self.port_fact(value, values),
+            None => {
+                missing(self, "port");
+                None
+            }
+        };
+        let outcome = match table.get("outcome") {
+            Some(value) => {
+                let name = value.get_ref().as_str();
+                let outcome = name.and_then(ProbeOutcome::from_name);
+                if outcome.is_none() {
+                    let known = ProbeOutcome::NAMES.join(", ");
+                    let message = match name {
+                        Some(name) => {
+                            t!("lesson.unknown_name", what = "outcome", name = name, known = known)
+                        }
+                        None => t!(
+                            "lesson.wrong_type",
+                            key = "outcome",
+                            expected = format!("one of: {known}")
+                        ),
+                    };
+                    self.report.at(value.span(), message);
+                }
+                outcome
+            }
+            None => {
+                missing(self, "outcome");
+                None
+            }
+        };
+        Some(Probe { from: from?, address: address?, port: port?, outcome: outcome? })
+    }
+
     /// The lesson's exercises (none when it has no `[[exercises]]`).
     pub(super) fn exercises(
         &mut self,
@@ -149,6 +238,8 @@ impl Reader<'_> {
             }
         };
         let mistakes = self.mistakes(table, values);
+        let host = table.get("host").map(|value| self.host_name(value, "host"));
+        let probe = table.get("probe").map(|value| self.probe(value, values));
         Some(Exercise {
             id: id?,
             title: title?,
@@ -159,6 +250,14 @@ impl Reader<'_> {
             needs: needs?,
             expect: expect?,
             mistakes: mistakes?,
+            host: match host {
+                Some(host) => Some(host?),
+                None => None,
+            },
+            probe: match probe {
+                Some(probe) => Some(probe?),
+                None => None,
+            },
         })
     }
 

@@ -115,38 +115,50 @@ pub fn main(dir: &Path, held: bool, probe: bool) -> ExitCode {
             .unwrap_or_default(),
         _ => Vec::new(),
     };
-    // Nothing more needs privilege: holding none lets the student's own programs in the
-    // lab (which hold none) open the lab's namespaces and find it (see
-    // `topology::drop_capabilities`).
-    if held {
-        let _ = crate::topology::drop_capabilities();
+    if probe || !matches!(report, Report::Ready { .. }) {
+        return say(&report);
     }
+    let Report::Ready { with_user, .. } = report else { return ExitCode::FAILURE };
+    let _ = std::env::set_current_dir("/");
+    let Ok(own) = Handles::of("self", with_user).and_then(|h| h.inodes()) else {
+        return say(&Report::Broken("lab: /proc/self/ns".to_owned()));
+    };
+    let dir = dir.to_owned();
+    // The watch runs in a thread that keeps the lab's capabilities (they are per thread): it
+    // must see every member, the programs of a host's shell too, which hold some. The main
+    // thread, which stands for the holder in /proc/PID, gives up its own: the kernel lets a
+    // process read another's namespaces only if the other holds no capability it lacks, and
+    // the student's programs in the lab hold none (see `topology::drop_capabilities`).
+    let watch = std::thread::spawn(move || watch(&dir, own, &hosts));
+    let _ = crate::topology::drop_capabilities();
+    say(&report);
+    watch.join().unwrap_or(ExitCode::FAILURE)
+}
+
+/// Prints the report line (read by [`spawn`]); the status that goes with it.
+fn say(report: &Report) -> ExitCode {
     let mut stdout = std::io::stdout().lock();
     let _ = writeln!(stdout, "{}", report.line());
     let _ = stdout.flush();
-    drop(stdout);
-    let Report::Ready { with_user, .. } = report else { return ExitCode::FAILURE };
-    if probe {
-        return ExitCode::SUCCESS;
-    }
-    let _ = std::env::set_current_dir("/");
-    let Ok(own) = Handles::of("self", with_user).and_then(|h| h.inodes()) else {
-        return ExitCode::FAILURE;
-    };
+    if matches!(report, Report::Ready { .. }) { ExitCode::SUCCESS } else { ExitCode::FAILURE }
+}
+
+/// Keeps the lab until it has no members: then removes its record and returns.
+fn watch(dir: &Path, own: [u64; 3], hosts: &[u64]) -> ExitCode {
     let me = Record { pid: std::process::id(), inodes: own };
     loop {
         std::thread::sleep(POLL);
-        if members(&own, &hosts) > 0 {
+        if members(&own, hosts) > 0 {
             continue;
         }
         // Decide only under the lock: a shell that found the lab enters it before letting go.
         match record::try_lock(dir) {
-            Ok(Some(_lock)) if members(&own, &hosts) == 0 => {
+            Ok(Some(_lock)) if members(&own, hosts) == 0 => {
                 me.remove(dir);
                 return ExitCode::SUCCESS;
             }
             // The student's directory is gone: nobody can find this lab again.
-            Err(_) if members(&own, &hosts) == 0 => return ExitCode::SUCCESS,
+            Err(_) if members(&own, hosts) == 0 => return ExitCode::SUCCESS,
             _ => {}
         }
     }

@@ -105,7 +105,12 @@ impl Reader<'_> {
                     let known = ProbeOutcome::NAMES.join(", ");
                     let message = match name {
                         Some(name) => {
-                            t!("lesson.unknown_name", what = "outcome", name = name, known = known)
+                            t!(
+                                "lesson.unknown_name",
+                                what = "probe outcome",
+                                name = name,
+                                known = known
+                            )
                         }
                         None => t!(
                             "lesson.wrong_type",

@@ -463,6 +463,18 @@ fn nobody_may_make_labs() -> bool {
     allowed
 }
 
+/// A program of the test's, stopped (SIGTERM) and waited for when dropped, on a panic too.
+struct Stopped(std::process::Child);
+
+impl Drop for Stopped {
+    fn drop(&mut self) {
+        if let Some(pid) = rustix::process::Pid::from_raw(self.0.id() as i32) {
+            let _ = rustix::process::kill_process(pid, rustix::process::Signal::TERM);
+        }
+        let _ = self.0.wait();
+    }
+}
+
 /// The whole way through both exercises, as a student works: nothing done fails, a listener
 /// alone fails (the client connects), the rules typed with the real nft in
 /// `socklab shell --host server` pass; the machine's own links, addresses and firewall are
@@ -483,8 +495,9 @@ fn exercises_fail_then_pass_after_the_rules(nobody: bool) {
     let listen = ["shell", "--host", "server", "--", exe, "listen", "--notes"];
     let addresses = ["TCP4-LISTEN:9190,fork", "TCP4-LISTEN:9191,fork"];
     let args: Vec<&str> = listen.iter().chain(&addresses).copied().collect();
-    let mut listener = as_student(&student, nobody, &args).stderr(Stdio::piped()).spawn().unwrap();
-    let mut lines = BufReader::new(listener.stderr.take().unwrap()).lines();
+    let mut listener =
+        Stopped(as_student(&student, nobody, &args).stderr(Stdio::piped()).spawn().unwrap());
+    let mut lines = BufReader::new(listener.0.stderr.take().unwrap()).lines();
     let mut listening = 0;
     while listening < addresses.len() {
         let line = lines.next().and_then(Result::ok).unwrap_or_else(|| {
@@ -543,9 +556,7 @@ fn exercises_fail_then_pass_after_the_rules(nobody: bool) {
         &["check", "--format", "json", "--wait", "0"],
     ));
     assert!(!unnamed.stdout.contains("\"firewall\""), "{}", unnamed.stdout);
-    let pid = rustix::process::Pid::from_raw(listener.id() as i32).unwrap();
-    rustix::process::kill_process(pid, rustix::process::Signal::TERM).unwrap();
-    listener.wait().unwrap();
+    drop(listener);
     let deadline = Instant::now() + Duration::from_secs(10);
     while student.record().exists() {
         assert!(Instant::now() < deadline, "the lab did not end with its last program");

@@ -12,7 +12,8 @@
 //! - exercises: no two share a port or path (one's leftover listener could pass the other);
 //! - the self-test of every exercise: its check fails while nothing is done, passes once
 //!   socklab has carried out the reference solution in-process, and fails again once that
-//!   is stopped;
+//!   is stopped (an exercise on the simulated hosts on hosts of the self-test's own, skipped
+//!   with the reason where they or their firewall cannot be had);
 //! - predict-then-run quizzes: their run really gives an outcome one of the choices predicts,
 //!   and not every choice predicts it;
 //! - values only a run would trip over: the ports as this run places them (`--port-offset`

@@ -110,15 +110,22 @@ impl CheckResult {
 /// Where `facts` say the socket is, with the run's `values`.
 pub fn target(facts: &Facts, values: &Resolved) -> Result<Target, String> {
     match (&facts.port, &facts.path) {
-        (Some(PortRef::Number(port)), _) => Ok(Target::Port(*port)),
-        (Some(PortRef::Value(name)), _) => values
+        (Some(port), _) => port_of(port, values).map(Target::Port),
+        (None, Some(path)) => Ok(Target::Path(values.substitute(path).into())),
+        (None, None) => Err(t!("exercise.no_target")),
+    }
+}
+
+/// The port a fact names, with the run's `values`.
+fn port_of(port: &PortRef, values: &Resolved) -> Result<u16, String> {
+    match port {
+        PortRef::Number(port) => Ok(*port),
+        PortRef::Value(name) => values
             .ports
             .iter()
             .find(|p| &p.name == name)
-            .map(|p| Target::Port(p.port))
+            .map(|p| p.port)
             .ok_or_else(|| t!("exercise.unplaced_value", name = name)),
-        (None, Some(path)) => Ok(Target::Path(values.substitute(path).into())),
-        (None, None) => Err(t!("exercise.no_target")),
     }
 }
 
@@ -231,15 +238,9 @@ pub fn check_on(
         return facts;
     };
     let Some(from) = topology.host(&probe.from) else { return unknown_host(&probe.from) };
-    let port = match &probe.port {
-        PortRef::Number(port) => *port,
-        PortRef::Value(name) => match values.ports.iter().find(|p| &p.name == name) {
-            Some(placed) => placed.port,
-            None => {
-                let message = t!("exercise.unplaced_value", name = name);
-                return CheckResult::Error { message, hints: Vec::new() };
-            }
-        },
+    let port = match port_of(&probe.port, values) {
+        Ok(port) => port,
+        Err(message) => return CheckResult::Error { message, hints: Vec::new() },
     };
     let answer = match reach::tcp(from, probe.address, port, PROBE_WAIT) {
         Ok(answer) => answer,

@@ -69,7 +69,10 @@ pub fn run_lesson(
     }
     let values = values_for(lesson, env, placement)?;
     let count = lesson.exercises.len();
-    if count > 0 {
+    let on_hosts = lesson.exercises.iter().any(|e| e.host.is_some() || e.probe.is_some());
+    if on_hosts {
+        ui.show(Show::Note(&t!("exercise.on_hosts_terminal", lesson = lesson.id)));
+    } else if count > 0 {
         ui.show(Show::Note(&t!("exercise.one_terminal", lesson = lesson.id)));
     }
     for (index, exercise) in lesson.exercises.iter().enumerate() {

@@ -167,7 +167,7 @@ pub fn check_for(
     you: u32,
 ) -> CheckResult {
     if !on_hosts(exercise) {
-        return check_here(exercise, values, env, you);
+        return check_facts(exercise, values, env, you);
     }
     // No lasting lab is running: nothing can have been done on its hosts yet.
     if crate::isolation::lasting::whereabouts()
@@ -193,7 +193,7 @@ pub fn check_on(
     hosts: &mut OnDemand,
 ) -> CheckResult {
     if !on_hosts(exercise) {
-        return check_here(exercise, values, env, you);
+        return check_facts(exercise, values, env, you);
     }
     let entered = hosts.get().map(|made| {
         let first = &made.hosts()[0];
@@ -214,10 +214,10 @@ pub fn check_on(
         Err(reason) => return CheckResult::Skipped { reason },
     };
     let facts = match &exercise.host {
-        None => check_here(exercise, values, env, you),
+        None => check_facts(exercise, values, env, you),
         Some(name) => match topology.host(name) {
             None => return unknown_host(name),
-            Some(host) => match host.run(|| check_here(exercise, values, env, you)) {
+            Some(host) => match host.run(|| check_facts(exercise, values, env, you)) {
                 Ok(CheckResult::Pass { found }) => {
                     CheckResult::Pass { found: t!("exercise.on_host", found = found, host = name) }
                 }
@@ -242,16 +242,18 @@ pub fn check_on(
         Ok(port) => port,
         Err(message) => return CheckResult::Error { message, hints: Vec::new() },
     };
-    let answer = match reach::tcp(from, probe.address, port, PROBE_WAIT) {
+    let probed = if probe.udp { reach::udp } else { reach::tcp };
+    let answer = match probed(from, probe.address, port, PROBE_WAIT) {
         Ok(answer) => answer,
         Err(err) => return unenterable(&probe.from, &err),
     };
+    let words = |answer: &Answer| answer_words(answer, probe.udp);
     let seen = t!(
-        "exercise.probe_seen",
+        if probe.udp { "exercise.probe_seen_udp" } else { "exercise.probe_seen" },
         from = probe.from,
         address = probe.address,
         port = port,
-        got = answer_words(&answer)
+        got = words(&answer)
     );
     let got = match answer {
         Answer::Connected => Some(ProbeOutcome::Connects),
@@ -263,22 +265,24 @@ pub fn check_on(
         return CheckResult::Pass { found: format!("{found}; {seen}") };
     }
     let expected = match probe.outcome {
-        ProbeOutcome::Connects => answer_words(&Answer::Connected),
-        ProbeOutcome::Refused => answer_words(&Answer::Refused),
-        ProbeOutcome::TimesOut => answer_words(&Answer::TimedOut),
+        ProbeOutcome::Connects => words(&Answer::Connected),
+        ProbeOutcome::Refused => words(&Answer::Refused),
+        ProbeOutcome::TimesOut => words(&Answer::TimedOut),
     };
-    let mistake = match (probe.outcome, got) {
-        (ProbeOutcome::Refused, Some(ProbeOutcome::TimesOut)) => {
+    let host = exercise.host.as_deref().unwrap_or("server");
+    let mistake = match (probe.udp, probe.outcome, got) {
+        (true, ProbeOutcome::TimesOut, Some(ProbeOutcome::Refused)) => {
+            Some(t!("exercise.probe_udp_still_closed", host = host))
+        }
+        (false, ProbeOutcome::Refused, Some(ProbeOutcome::TimesOut)) => {
             Some(t!("exercise.probe_dropped_not_refused"))
         }
-        (ProbeOutcome::TimesOut, Some(ProbeOutcome::Refused)) => {
+        (false, ProbeOutcome::TimesOut, Some(ProbeOutcome::Refused)) => {
             Some(t!("exercise.probe_refused_not_dropped"))
         }
-        (_, Some(ProbeOutcome::Connects)) => Some(t!(
-            "exercise.probe_let_through",
-            host = exercise.host.as_deref().unwrap_or("server"),
-            port = port
-        )),
+        (false, _, Some(ProbeOutcome::Connects)) => {
+            Some(t!("exercise.probe_let_through", host = host, port = port))
+        }
         _ => None,
     };
     CheckResult::Fail {
@@ -288,13 +292,35 @@ pub fn check_on(
     }
 }
 
-/// What a probe got, in words.
-fn answer_words(answer: &Answer) -> String {
-    match answer {
-        Answer::Connected => t!("exercise.probe_connected"),
-        Answer::Refused => t!("exercise.probe_refused"),
-        Answer::TimedOut => t!("exercise.probe_timed_out", seconds = PROBE_WAIT.as_secs()),
-        Answer::Other(error) => error.clone(),
+/// What a probe got, in words (a UDP probe's in its own).
+fn answer_words(answer: &Answer, udp: bool) -> String {
+    let seconds = PROBE_WAIT.as_secs();
+    match (answer, udp) {
+        (Answer::Connected, false) => t!("exercise.probe_connected"),
+        (Answer::Refused, false) => t!("exercise.probe_refused"),
+        (Answer::TimedOut, false) => t!("exercise.probe_timed_out", seconds = seconds),
+        (Answer::Connected, true) => t!("exercise.probe_udp_answer"),
+        (Answer::Refused, true) => t!("exercise.probe_udp_refused"),
+        (Answer::TimedOut, true) => t!("exercise.probe_udp_silent", seconds = seconds),
+        (Answer::Other(error), _) => error.clone(),
+    }
+}
+
+/// Checks an exercise's facts here: that its socket is there, or, for `absent = true`, that
+/// none such is.
+fn check_facts(exercise: &Exercise, values: &Resolved, env: &Environment, you: u32) -> CheckResult {
+    let result = check_here(exercise, values, env, you);
+    if !exercise.absent {
+        return result;
+    }
+    match result {
+        CheckResult::Pass { found } => CheckResult::Fail {
+            found: Some(found),
+            differences: vec![t!("exercise.must_be_absent")],
+            mistake: None,
+        },
+        CheckResult::Fail { .. } => CheckResult::Pass { found: t!("exercise.absent_as_asked") },
+        other => other,
     }
 }
 
@@ -406,7 +432,8 @@ pub fn check_until_for(
     you: u32,
 ) -> CheckResult {
     // The cheap look reads this namespace's tables, not a simulated host's.
-    let target = target(&exercise.expect, values).ok().filter(|_| !on_hosts(exercise));
+    let target =
+        target(&exercise.expect, values).ok().filter(|_| !on_hosts(exercise) && !exercise.absent);
     loop {
         if Instant::now() + POLL > deadline {
             return check_for(exercise, values, env, you);

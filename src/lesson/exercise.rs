@@ -30,7 +30,8 @@
 //!
 //! # On the lab's simulated hosts (the firewall lesson): the facts are looked for on `host`,
 //! # and a TCP connection from one host to another must get `outcome`
-//! # ("connects", "refused" or "times-out").
+//! # ("connects", "refused" or "times-out"; `kind = "udp"` sends a datagram instead);
+//! # `absent = true` turns `expect` around: no such socket may be there.
 //! # host = "server"
 //! # probe = { from = "client", address = "192.0.2.2", port = "{ex_web}", outcome = "refused" }
 //!
@@ -75,6 +76,9 @@ pub struct Exercise {
     pub host: Option<String>,
     /// A connection made from one simulated host to another, and what it must get.
     pub probe: Option<Probe>,
+    /// Whether the socket `expect` describes must *not* be there (`absent = true`: a UDP port
+    /// that must stay closed while a probe finds it silent).
+    pub absent: bool,
 }
 
 /// A connection an exercise makes across the lab's link to see the firewall at work:
@@ -83,19 +87,23 @@ pub struct Exercise {
 pub struct Probe {
     /// The host it is made from.
     pub from: String,
+    /// A UDP datagram (`kind = "udp"`) rather than a TCP connection.
+    pub udp: bool,
     pub address: IpAddr,
     pub port: PortRef,
     pub outcome: ProbeOutcome,
 }
 
-/// What a TCP connection across the link gets.
+/// What a probe across the link gets.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ProbeOutcome {
-    /// The handshake completes.
+    /// TCP: the handshake completes; UDP: an answer comes back.
     Connects,
-    /// A reset comes back at once (a closed port, or `reject with tcp reset`).
+    /// TCP: a reset comes back at once (a closed port, or `reject with tcp reset`); UDP: an
+    /// ICMP port-unreachable error comes back (a closed port).
     Refused,
-    /// Nothing comes back before the wait is over (`drop`).
+    /// Nothing comes back before the wait is over: a `drop`, or for UDP a port that is open
+    /// or filtered (what nc calls "succeeded").
     TimesOut,
 }
 

@@ -153,8 +153,13 @@ pub fn drop_capabilities() -> Result<(), caps::errors::CapsError> {
 
 /// Brings up loopback and the link end, and gives the link its addresses (IPv6 without
 /// duplicate address detection, so that it is usable at once; a kernel without IPv6 makes
-/// IPv4-only hosts).
+/// IPv4-only hosts). The host answers every datagram to a closed port with its ICMP error,
+/// never holding one back for its rate limit (`net.ipv4.icmp_ratelimit` = 0 in its own
+/// network): a probe's "closed" must not turn into silence because the probes before it
+/// came quickly.
 fn configure(plan: &Plan) -> std::io::Result<()> {
+    // A kernel without the setting has no limit to lift.
+    let _ = std::fs::write("/proc/sys/net/ipv4/icmp_ratelimit", "0\n");
     let mut rtnl = rtnl::Rtnl::open()?;
     let lo = rtnl.link_index("lo")?;
     rtnl.set_up(lo)?;

@@ -24,9 +24,9 @@ use crate::t;
 
 const EXERCISE_KEYS: &[&str] = &[
     "id", "title", "task", "hints", "solution", "explain", "needs", "expect", "mistakes", "host",
-    "probe",
+    "probe", "absent",
 ];
-const PROBE_KEYS: &[&str] = &["from", "address", "port", "outcome"];
+const PROBE_KEYS: &[&str] = &["from", "kind", "address", "port", "outcome"];
 const MISTAKE_KEYS: &[&str] = &["when", "say"];
 const QUIZ_KEYS: &[&str] = &[
     "id", "title", "question", "choices", "answer", "setup", "run", "outcomes", "explain", "needs",
@@ -127,7 +127,29 @@ impl Reader<'_> {
                 None
             }
         };
-        Some(Probe { from: from?, address: address?, port: port?, outcome: outcome? })
+        let udp = match table.get("kind") {
+            None => Some(false),
+            Some(value) => match value.get_ref().as_str() {
+                Some("tcp") => Some(false),
+                Some("udp") => Some(true),
+                other => {
+                    let message = match other {
+                        Some(name) => t!(
+                            "lesson.unknown_name",
+                            what = "probe kind",
+                            name = name,
+                            known = "tcp, udp"
+                        ),
+                        None => {
+                            t!("lesson.wrong_type", key = "kind", expected = "one of: tcp, udp")
+                        }
+                    };
+                    self.report.at(value.span(), message);
+                    None
+                }
+            },
+        };
+        Some(Probe { from: from?, udp: udp?, address: address?, port: port?, outcome: outcome? })
     }
 
     /// The lesson's exercises (none when it has no `[[exercises]]`).
@@ -245,6 +267,18 @@ impl Reader<'_> {
         let mistakes = self.mistakes(table, values);
         let host = table.get("host").map(|value| self.host_name(value, "host"));
         let probe = table.get("probe").map(|value| self.probe(value, values));
+        let absent = match table.get("absent") {
+            None => Some(false),
+            Some(value) => {
+                let absent = value.get_ref().as_bool();
+                if absent.is_none() {
+                    let message =
+                        t!("lesson.wrong_type", key = "absent", expected = "true or false");
+                    self.report.at(value.span(), message);
+                }
+                absent
+            }
+        };
         Some(Exercise {
             id: id?,
             title: title?,
@@ -263,6 +297,7 @@ impl Reader<'_> {
                 Some(probe) => Some(probe?),
                 None => None,
             },
+            absent: absent?,
         })
     }
 

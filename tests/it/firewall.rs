@@ -438,7 +438,7 @@ fn graded(student: &Student, nobody: bool, wait: &str) -> (Option<i32>, Vec<serd
     let outcome = outcome_of(&mut as_student(student, nobody, &args));
     let records: Vec<serde_json::Value> =
         outcome.stdout.lines().filter_map(|line| serde_json::from_str(line).ok()).collect();
-    assert_eq!(records.len(), 2, "{}\n{}", outcome.stdout, outcome.stderr);
+    assert_eq!(records.len(), 3, "{}\n{}", outcome.stdout, outcome.stderr);
     (outcome.status, records)
 }
 
@@ -489,7 +489,7 @@ fn exercises_fail_then_pass_after_the_rules(nobody: bool) {
     let student = student_for(nobody);
     // No lab yet: nothing can have been done.
     let (status, records) = graded(&student, nobody, "0");
-    assert_eq!((status, verdicts(&records)), (Some(1), vec!["fail", "fail"]), "{records:?}");
+    assert_eq!((status, verdicts(&records)), (Some(1), vec!["fail"; 3]), "{records:?}");
     // The listeners on the server, in the background: they keep the lab alive.
     let exe = env!("CARGO_BIN_EXE_socklab");
     let listen = ["shell", "--host", "server", "--", exe, "listen", "--notes"];
@@ -506,21 +506,37 @@ fn exercises_fail_then_pass_after_the_rules(nobody: bool) {
         listening += usize::from(line.contains("listening on"));
     }
     let (status, records) = graded(&student, nobody, "0");
-    if verdicts(&records) == ["skipped", "skipped"] {
+    if verdicts(&records) == ["skipped"; 3] {
         eprintln!("notice: the firewall exercises are skipped here: {records:?}");
         assert!(records.iter().all(|r| !r["reason"].as_str().unwrap().is_empty()));
         return;
     }
-    assert_eq!((status, verdicts(&records)), (Some(1), vec!["fail", "fail"]), "{records:?}");
-    for record in &records {
+    assert_eq!((status, verdicts(&records)), (Some(1), vec!["fail"; 3]), "{records:?}");
+    for record in &records[..2] {
         let details = record["details"].to_string();
         assert!(details.contains("(on server)") && details.contains(": connected;"), "{details}");
     }
+    // The closed UDP port says so: its ICMP error comes back, every time it is asked.
+    let closed = records[2]["details"].to_string();
+    assert!(closed.contains("ICMP port-unreachable error came back"), "{closed}");
     // The rules, as the student types them in the server's shell.
     let chain = "{ type filter hook input priority 0; }";
-    let rules: [&[&str]; 4] = [
+    let out_chain = "{ type filter hook output priority 0; }";
+    let rules: [&[&str]; 6] = [
         &["add", "table", "inet", "lab"],
         &["add", "chain", "inet", "lab", "input", chain],
+        &["add", "chain", "inet", "lab", "output", out_chain],
+        &[
+            "add",
+            "rule",
+            "inet",
+            "lab",
+            "output",
+            "icmp",
+            "type",
+            "destination-unreachable",
+            "drop",
+        ],
         &[
             "add", "rule", "inet", "lab", "input", "tcp", "dport", "9190", "reject", "with", "tcp",
             "reset",
@@ -544,11 +560,28 @@ fn exercises_fail_then_pass_after_the_rules(nobody: bool) {
         assert!(refused.stderr.contains("Connection refused"), "{}", refused.stderr);
         let ignored = from_client("9191");
         assert!(ignored.stderr.contains("timed out"), "{}", ignored.stderr);
+        let args = ["shell", "--host", "client", "--", "nc", "-u", "-vz", "192.0.2.2", "9192"];
+        let silent = outcome_of(&mut as_student(&student, nobody, &args));
+        assert!(silent.stderr.contains("succeeded"), "{}", silent.stderr);
     }
     let (status, records) = graded(&student, nobody, "3");
-    assert_eq!((status, verdicts(&records)), (Some(0), vec!["pass", "pass"]), "{records:?}");
+    assert_eq!((status, verdicts(&records)), (Some(0), vec!["pass"; 3]), "{records:?}");
     assert!(records[0]["found"].as_str().unwrap().contains("refused at once"), "{records:?}");
     assert!(records[1]["found"].as_str().unwrap().contains("timed out"), "{records:?}");
+    assert!(records[2]["found"].as_str().unwrap().contains("nothing bound"), "{records:?}");
+    // A listener on the silent port makes it open for real: not what the task asks.
+    let udp = ["shell", "--host", "server", "--", exe, "listen", "--notes", "UDP4-LISTEN:9192"];
+    let mut bound =
+        Stopped(as_student(&student, nobody, &udp).stderr(Stdio::piped()).spawn().unwrap());
+    let first = BufReader::new(bound.0.stderr.take().unwrap()).lines().next();
+    assert!(first.and_then(Result::ok).is_some_and(|l| l.contains("listening on")));
+    let (_, records) = graded(&student, nobody, "0");
+    assert_eq!(records[2]["verdict"], "fail", "{records:?}");
+    assert!(
+        records[2]["details"].to_string().contains("no such socket may be there"),
+        "{records:?}"
+    );
+    drop(bound);
     // Without a lesson named, check grades the tutorial's exercises only.
     let unnamed = outcome_of(&mut as_student(
         &student,
@@ -595,7 +628,7 @@ fn a_program_in_the_plain_shell_is_told_where_to_grade_the_hosts() {
     let outcome = outcome_of(&mut as_student(&student, nobody, &inside));
     let records: Vec<serde_json::Value> =
         outcome.stdout.lines().filter_map(|line| serde_json::from_str(line).ok()).collect();
-    assert_eq!(records.len(), 2, "{}\n{}", outcome.stdout, outcome.stderr);
+    assert_eq!(records.len(), 3, "{}\n{}", outcome.stdout, outcome.stderr);
     for record in &records {
         // Root's shell keeps root's capabilities in its lab: it may step into the hosts.
         let expected = if nobody || !is_root() { "error" } else { "fail" };
@@ -647,7 +680,7 @@ fn where_namespaces_are_refused_the_exercises_are_skipped_with_the_reason() {
     assert_eq!(statuses, ["status=0", "status=1"], "{out}\n{err}");
     let records: Vec<serde_json::Value> =
         out.lines().filter_map(|line| serde_json::from_str(line).ok()).collect();
-    assert_eq!(records.len(), 2, "{out}");
+    assert_eq!(records.len(), 3, "{out}");
     for record in &records {
         assert_eq!(record["verdict"], "skipped", "{record}");
         let reason = record["reason"].as_str().unwrap();

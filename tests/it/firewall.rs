@@ -748,29 +748,27 @@ fn a_bad_host_or_probe_is_reported_at_its_line_and_column() {
     let text = include_str!("../../lessons/05-firewall.toml")
         .replacen("host = \"server\"", "host = \"router\"", 1)
         .replacen("outcome = \"refused\" }", "outcome = \"rejected\" }", 1)
-        .replacen(
-            "probe = { from = \"client\", address = \"192.0.2.2\"",
-            "probe = { from = \"client\", address = \"192.0.2\"",
-            1,
-        );
-    std::fs::write(dir.path().join("05-firewall.toml"), text).unwrap();
+        .replacen("address = \"192.0.2.2\"", "address = \"192.0.2\"", 1)
+        .replacen("kind = \"udp\", address", "kind = \"sctp\", address", 1)
+        .replacen("absent = true", "absent = \"yes\"", 1);
+    std::fs::write(dir.path().join("05-firewall.toml"), &text).unwrap();
     let outcome = Lab::new().with_lessons(dir.path()).run(&["lint"]);
     outcome.assert_status(2);
     let err = &outcome.stderr;
-    for said in [
-        "there is no host called router",
-        "`address` must be an IP address",
-        "`rejected` is not a probe outcome",
+    // Each problem at the line and column of its value.
+    for (written, said) in [
+        ("\"router\"", "there is no host called router"),
+        ("\"192.0.2\"", "`address` must be an IP address"),
+        ("\"rejected\"", "`rejected` is not a probe outcome"),
+        ("\"sctp\"", "`sctp` is not a probe kind"),
+        ("\"yes\"", "`absent` must be true or false"),
     ] {
-        let line =
-            err.lines().find(|l| l.contains(said)).unwrap_or_else(|| panic!("{said}:\n{err}"));
-        let place = line.split(": ").next().unwrap();
-        let mut parts = place.rsplitn(3, ':');
-        let (column, row) = (parts.next().unwrap(), parts.next().unwrap());
+        let (row, line) = text.lines().enumerate().find(|(_, l)| l.contains(written)).unwrap();
+        let column = line.find(written).unwrap() + 1;
+        let place = format!("05-firewall.toml:{}:{column}: ", row + 1);
         assert!(
-            place.ends_with(&format!(":{row}:{column}")) && place.contains("05-firewall.toml"),
-            "{line}"
+            err.lines().any(|l| l.contains(&place) && l.contains(said)),
+            "{place}{said}\n{err}"
         );
-        assert!(row.parse::<u32>().is_ok() && column.parse::<u32>().is_ok(), "{line}");
     }
 }

@@ -772,3 +772,30 @@ fn a_bad_host_or_probe_is_reported_at_its_line_and_column() {
         );
     }
 }
+
+#[test]
+fn without_nft_check_skips_the_exercises_with_the_reason() {
+    if !namespaces_allowed() || !labs_allowed() {
+        return;
+    }
+    let student = Student::new();
+    let exe = env!("CARGO_BIN_EXE_socklab");
+    let inner = student.command(&["check", "firewall", "--format", "json", "--wait", "0"]);
+    // nft hidden (every place socklab looks) in this mount namespace, which the lab copies; a
+    // lab kept running by a program in the server's shell.
+    let script = format!(
+        "for p in /usr/sbin/nft /sbin/nft /usr/bin/nft /bin/nft /usr/local/sbin/nft; do \
+            [ -f \"$p\" ] && mount --bind /dev/null \"$p\"; done
+        {exe} shell --host server -- sleep 10 & sleep 1
+        eval \"$SOCKLAB\"; echo \"status=$?\"; kill $!"
+    );
+    let outcome = outcome_of(&mut in_namespace(&script, &inner, false));
+    let records: Vec<serde_json::Value> =
+        outcome.stdout.lines().filter_map(|line| serde_json::from_str(line).ok()).collect();
+    assert_eq!(records.len(), 3, "{}\n{}", outcome.stdout, outcome.stderr);
+    for record in &records {
+        assert_eq!(record["verdict"], "skipped", "{record}");
+        assert!(record["reason"].as_str().unwrap().contains("need the nft tool"), "{record}");
+    }
+    assert!(outcome.stdout.contains("status=0"), "{}", outcome.stdout);
+}

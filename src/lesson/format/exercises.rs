@@ -59,97 +59,65 @@ impl Reader<'_> {
     /// An exercise's `probe`: a connection from one simulated host, and what it must get.
     fn probe(&mut self, value: &Spanned<DeValue<'_>>, values: &Values) -> Option<Probe> {
         let Some(table) = value.get_ref().as_table() else {
-            let expected = "a table (from, address, port, outcome)";
+            let expected = "a table (from, kind, address, port, outcome)";
             self.report
                 .at(value.span(), t!("lesson.wrong_type", key = "probe", expected = expected));
             return None;
         };
         self.unknown_keys(table.iter(), PROBE_KEYS, "probe");
-        let span = value.span();
-        let missing = |this: &mut Self, key: &str| {
-            this.report
-                .at(span.start..span.start, t!("lesson.missing_key", key = key, place = "probe"));
-        };
-        let from = match table.get("from") {
-            Some(value) => self.host_name(value, "from"),
-            None => {
-                missing(self, "from");
-                None
+        let at = value.span().start..value.span().start;
+        let from = self.probe_key(table, "from", &at).and_then(|v| self.host_name(v, "from"));
+        let address = self.probe_key(table, "address", &at).and_then(|value| {
+            let address = value.get_ref().as_str().and_then(|text| text.parse::<IpAddr>().ok());
+            if address.is_none() {
+                self.report.at(value.span(), t!("lesson.bad_address"));
             }
-        };
-        let address = match table.get("address") {
-            Some(value) => {
-                let address = value.get_ref().as_str().and_then(|text| text.parse::<IpAddr>().ok());
-                if address.is_none() {
-                    self.report.at(value.span(), t!("lesson.bad_address"));
-                }
-                address
-            }
-            None => {
-                missing(self, "address");
-                None
-            }
-        };
-        let port = match table.get("port") {
-            Some(value) => self.port_fact(value, values),
-            None => {
-                missing(self, "port");
-                None
-            }
-        };
-        let outcome = match table.get("outcome") {
-            Some(value) => {
-                let name = value.get_ref().as_str();
-                let outcome = name.and_then(ProbeOutcome::from_name);
-                if outcome.is_none() {
-                    let known = ProbeOutcome::NAMES.join(", ");
-                    let message = match name {
-                        Some(name) => {
-                            t!(
-                                "lesson.unknown_name",
-                                what = "probe outcome",
-                                name = name,
-                                known = known
-                            )
-                        }
-                        None => t!(
-                            "lesson.wrong_type",
-                            key = "outcome",
-                            expected = format!("one of: {known}")
-                        ),
-                    };
-                    self.report.at(value.span(), message);
-                }
-                outcome
-            }
-            None => {
-                missing(self, "outcome");
-                None
-            }
-        };
+            address
+        });
+        let port = self.probe_key(table, "port", &at).and_then(|v| self.port_fact(v, values));
+        let outcome = self
+            .probe_key(table, "outcome", &at)
+            .and_then(|v| self.choice(v, "outcome", "probe outcome", ProbeOutcome::NAMES))
+            .and_then(ProbeOutcome::from_name);
         let udp = match table.get("kind") {
             None => Some(false),
-            Some(value) => match value.get_ref().as_str() {
-                Some("tcp") => Some(false),
-                Some("udp") => Some(true),
-                other => {
-                    let message = match other {
-                        Some(name) => t!(
-                            "lesson.unknown_name",
-                            what = "probe kind",
-                            name = name,
-                            known = "tcp, udp"
-                        ),
-                        None => {
-                            t!("lesson.wrong_type", key = "kind", expected = "one of: tcp, udp")
-                        }
-                    };
-                    self.report.at(value.span(), message);
-                    None
-                }
-            },
+            Some(value) => {
+                self.choice(value, "kind", "probe kind", &["tcp", "udp"]).map(|k| k == "udp")
+            }
         };
         Some(Probe { from: from?, udp: udp?, address: address?, port: port?, outcome: outcome? })
+    }
+
+    /// The value at `key` of a probe, which must be there (reported at `at` when missing).
+    fn probe_key<'t, 'i>(
+        &mut self,
+        table: &'t DeTable<'i>,
+        key: &str,
+        at: &Range<usize>,
+    ) -> Option<&'t Spanned<DeValue<'i>>> {
+        let value = table.get(key);
+        if value.is_none() {
+            self.report.at(at.clone(), t!("lesson.missing_key", key = key, place = "probe"));
+        }
+        value
+    }
+
+    /// A string that must be one of `known` (a `what`, at `key`).
+    fn choice<'v>(
+        &mut self,
+        value: &'v Spanned<DeValue<'_>>,
+        key: &str,
+        what: &str,
+        known: &[&str],
+    ) -> Option<&'v str> {
+        let listed = known.join(", ");
+        let message = match value.get_ref().as_str() {
+            Some(name) if known.contains(&name) => return Some(name),
+            Some(name) => t!("lesson.unknown_name", what = what, name = name, known = listed),
+            None => t!("lesson.wrong_type", key = key, expected = format!("one of: {listed}")),
+        };
+        self.report.at(value.span(), message);
+        None
     }
 
     /// The lesson's exercises (none when it has no `[[exercises]]`).

@@ -12,7 +12,8 @@
 //! - exercises: no two share a port or path (one's leftover listener could pass the other);
 //! - the self-test of every exercise: its check fails while nothing is done, passes once
 //!   socklab has carried out the reference solution in-process, and fails again once that
-//!   is stopped;
+//!   is stopped (an exercise on the simulated hosts on hosts of the self-test's own, skipped
+//!   with the reason where they or their firewall cannot be had);
 //! - predict-then-run quizzes: their run really gives an outcome one of the choices predicts,
 //!   and not every choice predicts it;
 //! - values only a run would trip over: the ports as this run places them (`--port-offset`
@@ -163,14 +164,17 @@ pub fn lint(
         for (index, exercise) in lesson.exercises.iter().enumerate() {
             counts.exercises += 1;
             last_hint(exercise, &mut found);
-            let ran = match &placed {
+            let tested = match &placed {
                 Ok(placed) => self_test(placed, &placed.exercises[index], env, &mut found),
-                Err(failure) => unplaced(&exercise.needs, env, &mut || {
-                    found(Some(&exercise.id), failure.message.clone());
-                }),
+                Err(failure) => {
+                    let ran = unplaced(&exercise.needs, env, &mut || {
+                        found(Some(&exercise.id), failure.message.clone());
+                    });
+                    if ran { Ok(()) } else { Err(t!("runner.no_ipv6")) }
+                }
             };
-            if !ran {
-                counts.skip(t!("runner.no_ipv6"));
+            if let Err(reason) = tested {
+                counts.skip(reason);
             }
         }
         for (index, quiz) in lesson.quizzes.iter().enumerate() {
@@ -310,60 +314,74 @@ fn shared_targets(lesson: &Lesson, written: &ConcreteLesson, found: &mut Found<'
     }
 }
 
-/// The last hint gives every command of the solution.
+/// The last hint gives every command of the solution. A command on a simulated host
+/// (`ip netns exec HOST COMMAND`) is typed in `socklab shell --host HOST`: the hint may give
+/// COMMAND with that shell instead.
 fn last_hint(exercise: &Exercise, found: &mut Found<'_>) {
     let squeeze = |text: &str| text.split_whitespace().collect::<Vec<_>>().join(" ");
     let Some(last) = exercise.hints.last().map(|hint| squeeze(hint)) else { return };
     for line in &exercise.solution {
         let command = squeeze(line.trim_end().trim_end_matches('&'));
-        if !last.contains(&command) {
+        let on_host = command.strip_prefix("ip netns exec ").and_then(|rest| rest.split_once(' '));
+        let given = last.contains(&command)
+            || on_host.is_some_and(|(host, rest)| {
+                last.contains(&format!("--host {host}")) && last.contains(rest)
+            });
+        if !given {
             found(Some(&exercise.id), t!("lint.last_hint", command = command));
         }
     }
 }
 
-/// The exercise's self-test; false when the host cannot run it.
+/// The exercise's self-test; the reason when this host cannot run it. An exercise on the
+/// simulated hosts is checked on the session's own hosts, where its solution runs.
 fn self_test(
     lesson: &ConcreteLesson,
     exercise: &ConcreteExercise,
     env: &Environment,
     found: &mut Found<'_>,
-) -> bool {
+) -> Result<(), String> {
     if exercise.needs.contains(&Need::Ipv6) && !env.ipv6 {
-        return false;
+        return Err(t!("runner.no_ipv6"));
     }
     let id = Some(exercise.id.as_str());
     let mut session = match Session::new(lesson, env) {
         Ok(session) => session,
         Err(failure) => {
             found(id, failure.message);
-            return true;
+            return Ok(());
         }
     };
-    match check::check(exercise, env) {
+    let you = crate::net::privilege::euid();
+    match check::check_on(exercise, env, you, session.hosts()) {
         CheckResult::Pass { found: what } => {
             found(id, t!("lint.passes_before", found = what));
         }
         CheckResult::Error { message, .. } => found(id, t!("lint.cannot_check", message = message)),
-        CheckResult::Fail { .. } | CheckResult::Skipped { .. } => {}
+        CheckResult::Skipped { reason } => return Err(reason),
+        CheckResult::Fail { .. } => {}
     }
     for line in &exercise.solution {
         let run = quiz::run_line(&mut session, &exercise.id, line);
         if let crate::runner::verdict::Verdict::Error { message, .. } = run.verdict {
             let command = run.command.unwrap_or_else(|| line.shown.clone());
             found(id, t!("lint.solution_error", command = command, message = message));
-            return true;
+            return Ok(());
         }
     }
-    let after = check::check_until(exercise, env, Instant::now() + SOLUTION_WAIT);
+    let deadline = Instant::now() + SOLUTION_WAIT;
+    let after = check::check_until_on(exercise, env, deadline, session.hosts());
     if !after.passed() {
         found(id, t!("lint.solution_fails", details = after.details().join("; ")));
     }
     drop(session);
-    if let CheckResult::Pass { found: what } = check::check(exercise, env) {
+    // Stopped: the session's listeners are gone, and so are its hosts (new ones, as clean as
+    // a student's before they start, stand in for them).
+    let mut fresh = crate::topology::OnDemand::default();
+    if let CheckResult::Pass { found: what } = check::check_on(exercise, env, you, &mut fresh) {
         found(id, t!("lint.passes_after", found = what));
     }
-    true
+    Ok(())
 }
 
 /// A prediction quiz's run gives an outcome some choice predicts, and not every choice;

@@ -1187,12 +1187,16 @@ _socklab() {
             return 0
             ;;
         socklab__subcmd__shell)
-            opts="-h --lang --lessons --port-offset --socket-dir --isolation --class --help"
+            opts="-h --host --lang --lessons --port-offset --socket-dir --isolation --class --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --host)
+                    COMPREPLY=($(compgen -W "client server" -- "${cur}"))
+                    return 0
+                    ;;
                 --lang)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

@@ -95,6 +95,8 @@ namespace\t'A lab of the student\'s own, or a clear error saying why the kernel 
 none\t'On the host, as the tutorial is written (ports and paths shared with everyone)'"
 complete -c socklab -n "__fish_socklab_using_subcommand lint" -l class -d 'Record your verdicts in the class directory DIR (`socklab class init` makes one) [env: SOCKLAB_CLASS]' -r -F
 complete -c socklab -n "__fish_socklab_using_subcommand lint" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c socklab -n "__fish_socklab_using_subcommand shell" -l host -d 'Run it on the lab\'s simulated host NAME (client or server: the firewall lesson\'s)' -r -f -a "client\t''
+server\t''"
 complete -c socklab -n "__fish_socklab_using_subcommand shell" -l lang -d 'The language to speak: en or zh-CN (default: SOCKLAB_LANG, else LC_ALL, LC_MESSAGES, LANG)' -r
 complete -c socklab -n "__fish_socklab_using_subcommand shell" -l lessons -d 'Run the lessons in DIR instead of the shipped ones' -r -F
 complete -c socklab -n "__fish_socklab_using_subcommand shell" -l port-offset -d 'Add N to every port the lessons use (a lab has its own ports; this is for the host)' -r

@@ -13,21 +13,33 @@
 //! at the exercise's port (a LISTEN-only TCP query never walks the established connections),
 //! or, for a path, whether the file exists at all; the full check (every table, every state)
 //! runs when that finds something, and once more at the deadline.
+//!
+//! An exercise on the lab's simulated hosts (the firewall lesson's: `host`, `probe`) is
+//! checked on the live hosts: its facts in the host's own socket tables, from a thread inside
+//! that host, and its probe as a real TCP connection from the other host, which must be
+//! refused, time out or connect. `practice` and `check` use the hosts of the student's
+//! lasting lab, where the student works with `socklab shell --host`; lint's self-test uses
+//! the hosts of the session that carried out the solution. Where there are no hosts (the
+//! kernel refuses labs, `--isolation none`) or no firewall for an exercise that needs one,
+//! the exercise is skipped with the reason.
 
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
 use super::found::{Comparison, Found, user_label};
 use crate::lesson::Need;
-use crate::lesson::exercise::{Facts, PortRef};
+use crate::lesson::exercise::{Facts, PortRef, ProbeOutcome};
 use crate::lesson::resolve::ConcreteExercise;
 use crate::net::inspect::{self, Endpoint, InspectArgs, Source, UnixName};
 use crate::net::stat::{self, FileKind};
 use crate::runner::environment::Environment;
 use crate::runner::verdict::Verdict;
 use crate::t;
+use crate::topology::reach::{self, Answer};
+use crate::topology::{OnDemand, Topology};
 
 /// How often the socket tables are read again while waiting.
 pub const POLL: Duration = Duration::from_millis(100);
@@ -98,11 +110,18 @@ impl CheckResult {
 /// Where resolved `facts` say the socket is.
 pub fn target(facts: &Facts) -> Result<Target, String> {
     match (&facts.port, &facts.path) {
-        (Some(PortRef::Number(port)), _) => Ok(Target::Port(*port)),
-        // A name the run did not place (resolving placed every other one).
-        (Some(PortRef::Value(name)), _) => Err(t!("exercise.unplaced_value", name = name)),
+        (Some(port), _) => port_number(port).map(Target::Port),
         (None, Some(path)) => Ok(Target::Path(path.into())),
         (None, None) => Err(t!("exercise.no_target")),
+    }
+}
+
+/// The number of a resolved port: resolving placed every name the run defines, so a name
+/// left is one the run did not place.
+fn port_number(port: &PortRef) -> Result<u16, String> {
+    match port {
+        PortRef::Number(port) => Ok(*port),
+        PortRef::Value(name) => Err(t!("exercise.unplaced_value", name = name)),
     }
 }
 
@@ -111,10 +130,208 @@ pub fn check(exercise: &ConcreteExercise, env: &Environment) -> CheckResult {
     check_for(exercise, env, crate::net::privilege::euid())
 }
 
+/// How long a probe across the lab's link waits for an answer before it counts as timed out.
+pub const PROBE_WAIT: Duration = Duration::from_secs(1);
+
+/// The hosts of the student's lasting lab, found the first time an exercise needs them.
+static LAB_HOSTS: Mutex<Option<OnDemand>> = Mutex::new(None);
+
+/// The lasting lab's hosts, as this process stands towards the lab.
+fn lab_hosts() -> OnDemand {
+    use crate::isolation::lasting::{self, Whereabouts};
+    let found = match lasting::whereabouts() {
+        Some(Whereabouts::Lab { uid }) => lasting::hosts(*uid).map(Topology::of),
+        Some(Whereabouts::Outside(reason)) => Err(reason.clone()),
+        Some(Whereabouts::NoLab) => Err(t!("topology.no_lab")),
+        None => Err(t!("topology.needs_lab_none")),
+    };
+    OnDemand::found(found)
+}
+
+/// Whether the exercise is checked on the lab's simulated hosts.
+fn on_hosts(exercise: &ConcreteExercise) -> bool {
+    exercise.host.is_some() || exercise.probe.is_some()
+}
+
 /// Checks `exercise` once, now, for the student `you` (a uid): only their sockets and socket
 /// files count. When only another user's socket is there, it fails and says whose it is
 /// (a classmate's work never passes yours).
 pub fn check_for(exercise: &ConcreteExercise, env: &Environment, you: u32) -> CheckResult {
+    if !on_hosts(exercise) {
+        return check_facts(exercise, env, you);
+    }
+    // No lasting lab is running: nothing can have been done on its hosts yet.
+    if crate::isolation::lasting::whereabouts()
+        == Some(&crate::isolation::lasting::Whereabouts::NoLab)
+    {
+        return CheckResult::Fail {
+            found: None,
+            differences: vec![t!("topology.no_lab")],
+            mistake: None,
+        };
+    }
+    let mut lab = LAB_HOSTS.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    check_on(exercise, env, you, lab.get_or_insert_with(lab_hosts))
+}
+
+/// Checks an exercise on the simulated hosts `hosts` (those of a session that ran its
+/// solution, for lint's self-test); any other exercise as [`check_for`] does.
+pub fn check_on(
+    exercise: &ConcreteExercise,
+    env: &Environment,
+    you: u32,
+    hosts: &mut OnDemand,
+) -> CheckResult {
+    if !on_hosts(exercise) {
+        return check_facts(exercise, env, you);
+    }
+    let entered = hosts.get().map(|made| {
+        let first = &made.hosts()[0];
+        first.run(|| ()).map_err(|err| unenterable(first.name(), &err))
+    });
+    match entered {
+        Err(reason) => return CheckResult::Skipped { reason },
+        Ok(Err(cannot)) => return cannot,
+        Ok(Ok(())) => {}
+    }
+    if exercise.needs.contains(&Need::Firewall)
+        && let Err(reason) = hosts.firewall()
+    {
+        return CheckResult::Skipped { reason };
+    }
+    let topology = match hosts.get() {
+        Ok(topology) => topology,
+        Err(reason) => return CheckResult::Skipped { reason },
+    };
+    let facts = match &exercise.host {
+        None => check_facts(exercise, env, you),
+        Some(name) => match topology.host(name) {
+            None => return unknown_host(name),
+            Some(host) => match host.run(|| check_facts(exercise, env, you)) {
+                Ok(CheckResult::Pass { found }) => {
+                    CheckResult::Pass { found: t!("exercise.on_host", found = found, host = name) }
+                }
+                Ok(CheckResult::Fail { found, differences, mistake }) => CheckResult::Fail {
+                    found: found.map(|found| t!("exercise.on_host", found = found, host = name)),
+                    differences: differences
+                        .into_iter()
+                        .map(|line| t!("exercise.on_host", found = line, host = name))
+                        .collect(),
+                    mistake,
+                },
+                Ok(other) => other,
+                Err(err) => return unenterable(name, &err),
+            },
+        },
+    };
+    let (CheckResult::Pass { found }, Some(probe)) = (&facts, &exercise.probe) else {
+        return facts;
+    };
+    let Some(from) = topology.host(&probe.from) else { return unknown_host(&probe.from) };
+    let port = match port_number(&probe.port) {
+        Ok(port) => port,
+        Err(message) => return CheckResult::Error { message, hints: Vec::new() },
+    };
+    let probed = if probe.udp { reach::udp } else { reach::tcp };
+    let answer = match probed(from, probe.address, port, PROBE_WAIT) {
+        Ok(answer) => answer,
+        Err(err) => return unenterable(&probe.from, &err),
+    };
+    let words = |answer: &Answer| answer_words(answer, probe.udp);
+    let seen = t!(
+        if probe.udp { "exercise.probe_seen_udp" } else { "exercise.probe_seen" },
+        from = probe.from,
+        address = probe.address,
+        port = port,
+        got = words(&answer)
+    );
+    let got = match answer {
+        Answer::Connected => Some(ProbeOutcome::Connects),
+        Answer::Refused => Some(ProbeOutcome::Refused),
+        Answer::TimedOut => Some(ProbeOutcome::TimesOut),
+        Answer::Other(_) => None,
+    };
+    if got == Some(probe.outcome) {
+        return CheckResult::Pass { found: format!("{found}; {seen}") };
+    }
+    let expected = match probe.outcome {
+        ProbeOutcome::Connects => words(&Answer::Connected),
+        ProbeOutcome::Refused => words(&Answer::Refused),
+        ProbeOutcome::TimesOut => words(&Answer::TimedOut),
+    };
+    let host = exercise.host.as_deref().unwrap_or("server");
+    let mistake = match (probe.udp, probe.outcome, got) {
+        (true, ProbeOutcome::TimesOut, Some(ProbeOutcome::Refused)) => {
+            Some(t!("exercise.probe_udp_still_closed", host = host))
+        }
+        (false, ProbeOutcome::Refused, Some(ProbeOutcome::TimesOut)) => {
+            Some(t!("exercise.probe_dropped_not_refused"))
+        }
+        (false, ProbeOutcome::TimesOut, Some(ProbeOutcome::Refused)) => {
+            Some(t!("exercise.probe_refused_not_dropped"))
+        }
+        (false, _, Some(ProbeOutcome::Connects)) => {
+            Some(t!("exercise.probe_let_through", host = host, port = port))
+        }
+        _ => None,
+    };
+    CheckResult::Fail {
+        found: Some(found.clone()),
+        differences: vec![t!("exercise.probe_differs", seen = seen, expected = expected)],
+        mistake,
+    }
+}
+
+/// What a probe got, in words (a UDP probe's in its own).
+fn answer_words(answer: &Answer, udp: bool) -> String {
+    let seconds = PROBE_WAIT.as_secs();
+    match (answer, udp) {
+        (Answer::Connected, false) => t!("exercise.probe_connected"),
+        (Answer::Refused, false) => t!("exercise.probe_refused"),
+        (Answer::TimedOut, false) => t!("exercise.probe_timed_out", seconds = seconds),
+        (Answer::Connected, true) => t!("exercise.probe_udp_answer"),
+        (Answer::Refused, true) => t!("exercise.probe_udp_refused"),
+        (Answer::TimedOut, true) => t!("exercise.probe_udp_silent", seconds = seconds),
+        (Answer::Other(error), _) => error.clone(),
+    }
+}
+
+/// Checks an exercise's facts here: that its socket is there, or, for `absent = true`, that
+/// none such is.
+fn check_facts(exercise: &ConcreteExercise, env: &Environment, you: u32) -> CheckResult {
+    let result = check_here(exercise, env, you);
+    if !exercise.absent {
+        return result;
+    }
+    match result {
+        CheckResult::Pass { found } => CheckResult::Fail {
+            found: Some(found),
+            differences: vec![t!("exercise.must_be_absent")],
+            mistake: None,
+        },
+        CheckResult::Fail { .. } => CheckResult::Pass { found: t!("exercise.absent_as_asked") },
+        other => other,
+    }
+}
+
+fn unknown_host(name: &str) -> CheckResult {
+    let hosts = crate::topology::names().collect::<Vec<_>>().join(", ");
+    CheckResult::Error {
+        message: t!("topology.unknown_host", host = name, hosts = hosts),
+        hints: Vec::new(),
+    }
+}
+
+/// This process may not enter a host (a `socklab shell` holds no privilege to leave its lab).
+fn unenterable(name: &str, err: &std::io::Error) -> CheckResult {
+    CheckResult::Error {
+        message: t!("exercise.host_unenterable", host = name, error = err),
+        hints: vec![t!("exercise.host_unenterable_hint")],
+    }
+}
+
+/// Checks an exercise's facts in this thread's own network namespace.
+fn check_here(exercise: &ConcreteExercise, env: &Environment, you: u32) -> CheckResult {
     if exercise.needs.contains(&Need::Ipv6) && !env.ipv6 {
         return CheckResult::Skipped { reason: t!("runner.no_ipv6") };
     }
@@ -202,7 +419,8 @@ pub fn check_until_for(
     deadline: Instant,
     you: u32,
 ) -> CheckResult {
-    let target = target(&exercise.expect).ok();
+    // The cheap look reads this namespace's tables, not a simulated host's.
+    let target = target(&exercise.expect).ok().filter(|_| !on_hosts(exercise) && !exercise.absent);
     loop {
         if Instant::now() + POLL > deadline {
             return check_for(exercise, env, you);
@@ -212,6 +430,25 @@ pub fn check_until_for(
             if matches!(result, CheckResult::Pass { .. } | CheckResult::Skipped { .. }) {
                 return result;
             }
+        }
+        std::thread::sleep(POLL);
+    }
+}
+
+/// [`check_on`] until it passes (or is skipped) or `deadline` comes; the last result.
+pub fn check_until_on(
+    exercise: &ConcreteExercise,
+    env: &Environment,
+    deadline: Instant,
+    hosts: &mut OnDemand,
+) -> CheckResult {
+    let you = crate::net::privilege::euid();
+    loop {
+        let result = check_on(exercise, env, you, hosts);
+        if Instant::now() + POLL > deadline
+            || matches!(result, CheckResult::Pass { .. } | CheckResult::Skipped { .. })
+        {
+            return result;
         }
         std::thread::sleep(POLL);
     }

@@ -52,11 +52,14 @@ pub fn run_lesson(
 ) -> Ending {
     // In a tour, the exercises are checked in the student's lasting lab, not the tour's own.
     let _side = crate::isolation::exercises_side();
-    if env.lab_of_host_start.is_some() && !lesson.exercises.is_empty() {
+    let on_hosts = lesson.exercises.iter().any(|e| e.host.is_some() || e.probe.is_some());
+    if env.lab_of_host_start.is_some() && !lesson.exercises.is_empty() && !on_hosts {
         ui.show(Show::Note(&t!("runner.lab.exercises_in_shell")));
     }
     let count = lesson.exercises.len();
-    if count > 0 {
+    if on_hosts {
+        ui.show(Show::Note(&t!("exercise.on_hosts_terminal", lesson = lesson.id)));
+    } else if count > 0 {
         ui.show(Show::Note(&t!("exercise.one_terminal", lesson = lesson.id)));
     }
     for (index, exercise) in lesson.exercises.iter().enumerate() {

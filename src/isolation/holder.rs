@@ -105,44 +105,72 @@ pub fn main(dir: &Path, held: bool, probe: bool) -> ExitCode {
         Err(Refusal::Refused(errno)) => Report::Refused(errno),
         Err(Refusal::Broken { what, error }) => Report::Broken(format!("{what}: {error}")),
     };
+    // The lab's simulated hosts (the firewall lesson's exercises), made before the lab is
+    // reported ready so that whoever joins it finds them; where the kernel refuses them the
+    // lab has none, and the exercises that need them say why when they look.
+    let hosts = match report {
+        Report::Ready { .. } if held => crate::topology::Topology::build()
+            .ok()
+            .and_then(|hosts| hosts.keep().ok())
+            .unwrap_or_default(),
+        _ => Vec::new(),
+    };
+    if probe || !matches!(report, Report::Ready { .. }) {
+        return say(&report);
+    }
+    let Report::Ready { with_user, .. } = report else { return ExitCode::FAILURE };
+    let _ = std::env::set_current_dir("/");
+    let Ok(own) = Handles::of("self", with_user).and_then(|h| h.inodes()) else {
+        return say(&Report::Broken("lab: /proc/self/ns".to_owned()));
+    };
+    let dir = dir.to_owned();
+    // The watch runs in a thread that keeps the lab's capabilities (they are per thread): it
+    // must see every member, the programs of a host's shell too, which hold some. The main
+    // thread, which stands for the holder in /proc/PID, gives up its own: the kernel lets a
+    // process read another's namespaces only if the other holds no capability it lacks, and
+    // the student's programs in the lab hold none (see `topology::drop_capabilities`).
+    let watch = std::thread::spawn(move || watch(&dir, own, &hosts));
+    let _ = crate::topology::drop_capabilities();
+    say(&report);
+    watch.join().unwrap_or(ExitCode::FAILURE)
+}
+
+/// Prints the report line (read by [`spawn`]); the status that goes with it.
+fn say(report: &Report) -> ExitCode {
     let mut stdout = std::io::stdout().lock();
     let _ = writeln!(stdout, "{}", report.line());
     let _ = stdout.flush();
-    drop(stdout);
-    let Report::Ready { with_user, .. } = report else { return ExitCode::FAILURE };
-    if probe {
-        return ExitCode::SUCCESS;
-    }
-    let _ = std::env::set_current_dir("/");
-    let Ok(own) = Handles::of("self", with_user).and_then(|h| h.inodes()) else {
-        return ExitCode::FAILURE;
-    };
+    if matches!(report, Report::Ready { .. }) { ExitCode::SUCCESS } else { ExitCode::FAILURE }
+}
+
+/// Keeps the lab until it has no members: then removes its record and returns.
+fn watch(dir: &Path, own: [u64; 3], hosts: &[u64]) -> ExitCode {
     let me = Record { pid: std::process::id(), inodes: own };
     loop {
         std::thread::sleep(POLL);
-        if members(&own) > 0 {
+        if members(&own, hosts) > 0 {
             continue;
         }
         // Decide only under the lock: a shell that found the lab enters it before letting go.
         match record::try_lock(dir) {
-            Ok(Some(_lock)) if members(&own) == 0 => {
+            Ok(Some(_lock)) if members(&own, hosts) == 0 => {
                 me.remove(dir);
                 return ExitCode::SUCCESS;
             }
             // The student's directory is gone: nobody can find this lab again.
-            Err(_) if members(&own) == 0 => return ExitCode::SUCCESS,
+            Err(_) if members(&own, hosts) == 0 => return ExitCode::SUCCESS,
             _ => {}
         }
     }
 }
 
-/// How many processes other than this one are in the lab (in its user namespace, or in its
-/// network namespace for a lab without one). Only the student's own processes can be seen,
-/// and only they can be in the lab.
-pub fn members(inodes: &[u64; 3]) -> usize {
-    let (kind, inode) = match inodes {
-        [0, net, _] => ("net", *net),
-        [user, ..] => ("user", *user),
+/// How many processes other than this one are in the lab (in its user namespace, or, for a
+/// lab without one, in its network namespace or one of its hosts' `hosts`). Only the
+/// student's own processes can be seen, and only they can be in the lab.
+pub fn members(inodes: &[u64; 3], hosts: &[u64]) -> usize {
+    let (kind, nets): (&str, Vec<u64>) = match inodes {
+        [0, net, _] => ("net", std::iter::once(*net).chain(hosts.iter().copied()).collect()),
+        [user, ..] => ("user", vec![*user]),
     };
     let own = std::process::id().to_string();
     let Ok(entries) = std::fs::read_dir("/proc") else { return 1 };
@@ -155,7 +183,8 @@ pub fn members(inodes: &[u64; 3]) -> usize {
         })
         .filter(|entry| {
             use std::os::unix::fs::MetadataExt;
-            std::fs::metadata(entry.path().join("ns").join(kind)).is_ok_and(|m| m.ino() == inode)
+            std::fs::metadata(entry.path().join("ns").join(kind))
+                .is_ok_and(|m| nets.contains(&m.ino()))
                 && !is_zombie(&entry.path())
         })
         .count()

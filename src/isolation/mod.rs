@@ -81,6 +81,7 @@ pub fn current() -> Option<&'static Current> {
 /// (before the signal handler, listeners or prompts).
 pub fn enter(mode: Mode, purpose: Purpose) -> Result<Placed, Failure> {
     if mode == Mode::None {
+        lasting::note(lasting::Whereabouts::Outside(t!("topology.needs_lab_none")));
         return Ok(Placed::Host);
     }
     let host_port_start = crate::net::privilege::unprivileged_port_start();
@@ -103,17 +104,28 @@ pub fn enter(mode: Mode, purpose: Purpose) -> Result<Placed, Failure> {
             Err(trouble) => Err(refusal_of(trouble)),
         },
         Purpose::Exercises { create } => match lasting::reach(create) {
-            Ok((lasting::Reached::NoLab, _)) => return Ok(Placed::HostNoLab),
+            Ok((lasting::Reached::NoLab, _)) => {
+                lasting::note(lasting::Whereabouts::NoLab);
+                return Ok(Placed::HostNoLab);
+            }
             Ok(_) => Ok(None),
             Err(trouble) => Err(refusal_of(trouble)),
         },
     };
     match outcome {
         Ok(sides) => {
+            if purpose != Purpose::Steps {
+                let uid = rustix::process::geteuid().as_raw();
+                lasting::note(lasting::Whereabouts::Lab { uid });
+            }
             let _ = CURRENT.set(Current { host_port_start, host_tmp, sides });
             Ok(Placed::Lab)
         }
-        Err(Refusal::Refused(errno)) if mode == Mode::Auto => Ok(Placed::Refused(why(errno))),
+        Err(Refusal::Refused(errno)) if mode == Mode::Auto => {
+            let why = why(errno);
+            lasting::note(lasting::Whereabouts::Outside(t!("topology.needs_lab", why = why)));
+            Ok(Placed::Refused(why))
+        }
         Err(Refusal::Refused(errno)) => {
             Err(Failure::new(t!("runner.lab.refused", why = why(errno)))
                 .hint(t!("runner.lab.refused_hint")))

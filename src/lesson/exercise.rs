@@ -28,6 +28,13 @@
 //! needs = ["ipv6"]
 //! expect = { kind = "tcp", family = "ipv6", address = "::", port = "{ex_v6only}", state = "listening", ipv6only = true }
 //!
+//! # On the lab's simulated hosts (the firewall lesson): the facts are looked for on `host`,
+//! # and a TCP connection from one host to another must get `outcome`
+//! # ("connects", "refused" or "times-out"; `kind = "udp"` sends a datagram instead);
+//! # `absent = true` turns `expect` around: no such socket may be there.
+//! # host = "server"
+//! # probe = { from = "client", address = "192.0.2.2", port = "{ex_web}", outcome = "refused" }
+//!
 //! [[exercises.mistakes]]
 //! when = { ipv6only = false }
 //! say = "It also accepts IPv4: add ipv6only=1."
@@ -65,6 +72,60 @@ pub struct Exercise {
     pub expect: Facts,
     /// Likely mistakes, recognised from the facts of what was found.
     pub mistakes: Vec<Mistake>,
+    /// The lab's simulated host where `expect` is looked for (`server`); none: the lab itself.
+    pub host: Option<String>,
+    /// A connection made from one simulated host to another, and what it must get.
+    pub probe: Option<Probe>,
+    /// Whether the socket `expect` describes must *not* be there (`absent = true`: a UDP port
+    /// that must stay closed while a probe finds it silent).
+    pub absent: bool,
+}
+
+/// A connection an exercise makes across the lab's link to see the firewall at work:
+/// `probe = { from = "client", address = "192.0.2.2", port = "{ex_web}", outcome = "refused" }`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Probe {
+    /// The host it is made from.
+    pub from: String,
+    /// A UDP datagram (`kind = "udp"`) rather than a TCP connection.
+    pub udp: bool,
+    pub address: IpAddr,
+    pub port: PortRef,
+    pub outcome: ProbeOutcome,
+}
+
+/// What a probe across the link gets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ProbeOutcome {
+    /// TCP: the handshake completes; UDP: an answer comes back.
+    Connects,
+    /// TCP: a reset comes back at once (a closed port, or `reject with tcp reset`); UDP: an
+    /// ICMP port-unreachable error comes back (a closed port).
+    Refused,
+    /// Nothing comes back before the wait is over: a `drop`, or for UDP a port that is open
+    /// or filtered (what nc calls "succeeded").
+    TimesOut,
+}
+
+impl ProbeOutcome {
+    pub const NAMES: &'static [&'static str] = &["connects", "refused", "times-out"];
+
+    pub fn from_name(name: &str) -> Option<Self> {
+        match name {
+            "connects" => Some(Self::Connects),
+            "refused" => Some(Self::Refused),
+            "times-out" => Some(Self::TimesOut),
+            _ => None,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Connects => "connects",
+            Self::Refused => "refused",
+            Self::TimesOut => "times-out",
+        }
+    }
 }
 
 /// A likely mistake: when the socket found has all of `when`'s facts, `say` explains it.

@@ -15,7 +15,7 @@
 //! values are filled in so that a socket path with a space stays one word.
 
 use super::command::Command;
-use super::exercise::{Exercise, Facts, Mistake, Outcome, PortRef, Quiz, QuizKind};
+use super::exercise::{Exercise, Facts, Mistake, Outcome, PortRef, Probe, Quiz, QuizKind};
 use super::values::{Placement, Resolved};
 use super::{Action, Check, Lesson, Need, Step};
 
@@ -74,6 +74,12 @@ pub struct ConcreteExercise {
     pub needs: Vec<Need>,
     pub expect: Facts,
     pub mistakes: Vec<Mistake>,
+    /// The simulated host where `expect` is looked for (see [`Exercise::host`]).
+    pub host: Option<String>,
+    /// The probe across the lab's link, its port a number.
+    pub probe: Option<Probe>,
+    /// Whether the socket `expect` describes must not be there.
+    pub absent: bool,
 }
 
 /// A quiz, resolved.
@@ -141,6 +147,12 @@ fn fill(lesson: &Lesson, values: Resolved) -> ConcreteLesson {
             .iter()
             .map(|rule| Mistake { when: facts(&rule.when, &values), say: text(&rule.say) })
             .collect(),
+        host: exercise.host.clone(),
+        probe: exercise
+            .probe
+            .as_ref()
+            .map(|probe| Probe { port: port(&probe.port, &values), ..probe.clone() }),
+        absent: exercise.absent,
     };
     let quiz = |quiz: &Quiz| ConcreteQuiz {
         id: quiz.id.clone(),
@@ -176,16 +188,21 @@ fn fill(lesson: &Lesson, values: Resolved) -> ConcreteLesson {
 /// `facts` with a port named by a value as its number and a path with its values in. A name
 /// the run did not place stays a name (the loader refuses those; the check says so).
 fn facts(facts: &Facts, values: &Resolved) -> Facts {
-    let port = facts.port.as_ref().map(|port| match port {
+    let port = facts.port.as_ref().map(|named| port(named, values));
+    let path = facts.path.as_deref().map(|path| values.substitute(path));
+    Facts { port, path, ..facts.clone() }
+}
+
+/// `port` as its number where it names a value the run placed; otherwise as it is.
+fn port(port: &PortRef, values: &Resolved) -> PortRef {
+    match port {
         PortRef::Value(name) => values
             .ports
             .iter()
             .find(|p| &p.name == name)
             .map_or_else(|| port.clone(), |p| PortRef::Number(p.port)),
         PortRef::Number(_) => port.clone(),
-    });
-    let path = facts.path.as_deref().map(|path| values.substitute(path));
-    Facts { port, path, ..facts.clone() }
+    }
 }
 
 impl ConcreteLesson {

@@ -102,6 +102,11 @@ impl<'a> Session<'a> {
         &self.values
     }
 
+    /// This run's simulated hosts (made when first needed), for checks made on them.
+    pub fn hosts(&mut self) -> &mut topology::OnDemand {
+        &mut self.hosts
+    }
+
     /// Notes to show when the lesson starts: ports moved because they need privilege, or, in
     /// a lab, ports that would need it on the host and why they need no sudo here.
     pub fn opening_notes(&self) -> Vec<String> {

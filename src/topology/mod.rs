@@ -12,9 +12,15 @@
 //! All of it needs CAP_SYS_ADMIN and CAP_NET_ADMIN in the current user namespace: socklab
 //! holds them in the lab until it runs a program, and tests get them from `unshare -Urn`.
 //! Where they are missing, [`Topology::build`] says why, and the lesson is skipped.
+//!
+//! The exercises need hosts that live while the student works: the holder of the student's
+//! lasting lab builds them once and [`Topology::keep`]s them, each in a thread named after
+//! the host and parked inside its namespace; `socklab shell --host`, `check` and `practice`
+//! find them there again (see [`crate::isolation::lasting::hosts`]).
 
 pub mod host;
 pub mod nft;
+pub mod reach;
 pub mod rtnl;
 pub mod watch;
 
@@ -23,6 +29,9 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 pub use host::Host;
 
 use crate::t;
+
+/// How the thread that keeps a host of the lasting lab is named: this, then the host's name.
+pub const THREAD_PREFIX: &str = "host:";
 
 /// The name of the link on each host (the two ends of the veth pair).
 pub const LINK: &str = "eth0";
@@ -86,6 +95,39 @@ impl Topology {
         Ok(Self { hosts })
     }
 
+    /// Hosts made elsewhere (the student's lasting lab), held from now on.
+    pub fn of(hosts: Vec<Host>) -> Self {
+        Self { hosts }
+    }
+
+    /// Keeps the hosts alive for as long as this process lives, each in a thread named
+    /// [`THREAD_PREFIX`] + its name that has joined the host's namespace, given up its
+    /// capabilities (see [`drop_capabilities`]) and waits there;
+    /// others find a host's namespace as that thread's (`/proc/PID/task/TID/ns/net`). Returns
+    /// the inode numbers of the hosts' namespaces.
+    pub fn keep(self) -> std::io::Result<Vec<u64>> {
+        use std::os::unix::fs::MetadataExt;
+        let mut inodes = Vec::new();
+        for host in self.hosts {
+            inodes.push(std::fs::File::from(host.netns().try_clone_to_owned()?).metadata()?.ino());
+            let (joined, ready) = std::sync::mpsc::channel();
+            std::thread::Builder::new().name(format!("{THREAD_PREFIX}{}", host.name())).spawn(
+                move || {
+                    use nix::sched::{CloneFlags, setns};
+                    let entered = setns(host.netns(), CloneFlags::CLONE_NEWNET)
+                        .map_err(std::io::Error::from)
+                        .and_then(|()| drop_capabilities().map_err(std::io::Error::other));
+                    let _ = joined.send(entered);
+                    loop {
+                        std::thread::park();
+                    }
+                },
+            )?;
+            ready.recv().map_err(std::io::Error::other)??;
+        }
+        Ok(inodes)
+    }
+
     /// Both hosts.
     pub fn hosts(&self) -> &[Host] {
         &self.hosts
@@ -97,10 +139,27 @@ impl Topology {
     }
 }
 
+/// Gives up every capability of the calling thread (each thread has its own). The kernel lets
+/// a process read another's namespaces only if the other holds no capability it lacks: the
+/// holder and its hosts' threads hold none once the lab is made, so that the student's
+/// programs in the lab, which hold none, find the lab and its hosts.
+pub fn drop_capabilities() -> Result<(), caps::errors::CapsError> {
+    use caps::CapSet;
+    for set in [CapSet::Ambient, CapSet::Effective, CapSet::Permitted, CapSet::Inheritable] {
+        caps::clear(None, set)?;
+    }
+    Ok(())
+}
+
 /// Brings up loopback and the link end, and gives the link its addresses (IPv6 without
 /// duplicate address detection, so that it is usable at once; a kernel without IPv6 makes
-/// IPv4-only hosts).
+/// IPv4-only hosts). The host answers every datagram to a closed port with its ICMP error,
+/// never holding one back for its rate limit (`net.ipv4.icmp_ratelimit` = 0 in its own
+/// network): a probe's "closed" must not turn into silence because the probes before it
+/// came quickly.
 fn configure(plan: &Plan) -> std::io::Result<()> {
+    // A kernel without the setting has no limit to lift.
+    let _ = std::fs::write("/proc/sys/net/ipv4/icmp_ratelimit", "0\n");
     let mut rtnl = rtnl::Rtnl::open()?;
     let lo = rtnl.link_index("lo")?;
     rtnl.set_up(lo)?;
@@ -136,6 +195,11 @@ pub struct OnDemand {
 }
 
 impl OnDemand {
+    /// Hosts already found (the student's lasting lab's), or why there are none.
+    pub fn found(hosts: Result<Topology, String>) -> Self {
+        Self { built: Some(hosts), firewall: None }
+    }
+
     /// The hosts, or why there are none.
     pub fn get(&mut self) -> Result<&Topology, String> {
         self.built.get_or_insert_with(Topology::build).as_ref().map_err(Clone::clone)

@@ -7,7 +7,7 @@ use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::support::{Lab, have_tool, is_root};
+use crate::support::{Lab, Student, have_tool, is_root, labs_allowed, outcome_of};
 
 /// The lesson's probes, by step id, as the lesson runs them (in this order).
 const PROBES: &[(&str, &str)] = &[
@@ -398,4 +398,405 @@ fn the_tour_offers_the_extra_lesson_after_the_tutorial() {
     let offer = "That was the tutorial. An extra lesson follows, after the tutorial: \"Two hosts and a firewall\"";
     assert!(ui.transcript.contains(offer), "{}", ui.transcript);
     assert!(ui.transcript.contains("That was the last lesson."), "{}", ui.transcript);
+}
+
+// The exercises: on the hosts of the student's lasting lab, entered with
+// `socklab shell --host`, graded by `socklab check firewall` on the live hosts.
+
+/// `socklab ARGS` as `student`, or as uid 65534 (root dropping to it with setpriv).
+fn as_student(student: &Student, nobody: bool, args: &[&str]) -> Command {
+    let inner = student.command(args);
+    if !nobody {
+        return inner;
+    }
+    let mut command = Command::new("setpriv");
+    command.args(["--reuid=65534", "--regid=65534", "--clear-groups"]);
+    command.arg(inner.get_program()).args(inner.get_args()).stdin(Stdio::null());
+    for (name, value) in inner.get_envs() {
+        match value {
+            Some(value) => command.env(name, value),
+            None => command.env_remove(name),
+        };
+    }
+    command
+}
+
+/// A student whose directories uid 65534 owns when `nobody`.
+fn student_for(nobody: bool) -> Student {
+    let student = Student::new();
+    if nobody {
+        for dir in [student.state.path(), student.runtime.path()] {
+            std::os::unix::fs::chown(dir, Some(65534), Some(65534)).unwrap();
+        }
+    }
+    student
+}
+
+/// `socklab check firewall --format json` as the student: its status and one record per
+/// exercise, by id.
+fn graded(student: &Student, nobody: bool, wait: &str) -> (Option<i32>, Vec<serde_json::Value>) {
+    let args = ["check", "firewall", "--format", "json", "--wait", wait];
+    let outcome = outcome_of(&mut as_student(student, nobody, &args));
+    let records: Vec<serde_json::Value> =
+        outcome.stdout.lines().filter_map(|line| serde_json::from_str(line).ok()).collect();
+    assert_eq!(records.len(), 3, "{}\n{}", outcome.stdout, outcome.stderr);
+    (outcome.status, records)
+}
+
+/// The verdict of each record, in order.
+fn verdicts(records: &[serde_json::Value]) -> Vec<&str> {
+    records.iter().map(|r| r["verdict"].as_str().unwrap()).collect()
+}
+
+/// Whether uid 65534 may make user namespaces here; prints why not.
+fn nobody_may_make_labs() -> bool {
+    if !is_root() || which::which("setpriv").is_err() {
+        eprintln!("notice: not root (this run is already unprivileged) or no setpriv; skipping");
+        return false;
+    }
+    let allowed = Command::new("setpriv")
+        .args(["--reuid=65534", "--regid=65534", "--clear-groups", "unshare", "-Urnm", "true"])
+        .status()
+        .is_ok_and(|s| s.success());
+    if !allowed {
+        eprintln!("notice: uid 65534 may not make user namespaces here; skipping");
+    }
+    allowed
+}
+
+/// A program of the test's, stopped (SIGTERM) and waited for when dropped, on a panic too.
+struct Stopped(std::process::Child);
+
+impl Drop for Stopped {
+    fn drop(&mut self) {
+        if let Some(pid) = rustix::process::Pid::from_raw(self.0.id() as i32) {
+            let _ = rustix::process::kill_process(pid, rustix::process::Signal::TERM);
+        }
+        let _ = self.0.wait();
+    }
+}
+
+/// The whole way through both exercises, as a student works: nothing done fails, a listener
+/// alone fails (the client connects), the rules typed with the real nft in
+/// `socklab shell --host server` pass; the machine's own links, addresses and firewall are
+/// the same afterwards, and the lab ends with its last program.
+fn exercises_fail_then_pass_after_the_rules(nobody: bool) {
+    let Some(nft) = socklab::topology::nft::program() else {
+        eprintln!("notice: nft is not installed (Debian package nftables); skipping");
+        return;
+    };
+    let state = || Command::new("sh").args(["-c", HOST_STATE]).output().unwrap().stdout;
+    let before = is_root().then(state);
+    let student = student_for(nobody);
+    // No lab yet: nothing can have been done.
+    let (status, records) = graded(&student, nobody, "0");
+    assert_eq!((status, verdicts(&records)), (Some(1), vec!["fail"; 3]), "{records:?}");
+    // The listeners on the server, in the background: they keep the lab alive.
+    let exe = env!("CARGO_BIN_EXE_socklab");
+    let listen = ["shell", "--host", "server", "--", exe, "listen", "--notes"];
+    let addresses = ["TCP4-LISTEN:9190,fork", "TCP4-LISTEN:9191,fork"];
+    let args: Vec<&str> = listen.iter().chain(&addresses).copied().collect();
+    let mut listener =
+        Stopped(as_student(&student, nobody, &args).stderr(Stdio::piped()).spawn().unwrap());
+    let mut lines = BufReader::new(listener.0.stderr.take().unwrap()).lines();
+    let mut listening = 0;
+    while listening < addresses.len() {
+        let line = lines.next().and_then(Result::ok).unwrap_or_else(|| {
+            panic!("the listeners on the server did not start ({listening} did)")
+        });
+        listening += usize::from(line.contains("listening on"));
+    }
+    let (status, records) = graded(&student, nobody, "0");
+    if verdicts(&records) == ["skipped"; 3] {
+        eprintln!("notice: the firewall exercises are skipped here: {records:?}");
+        assert!(records.iter().all(|r| !r["reason"].as_str().unwrap().is_empty()));
+        return;
+    }
+    assert_eq!((status, verdicts(&records)), (Some(1), vec!["fail"; 3]), "{records:?}");
+    for record in &records[..2] {
+        let details = record["details"].to_string();
+        assert!(details.contains("(on server)") && details.contains(": connected;"), "{details}");
+    }
+    // The closed UDP port says so: its ICMP error comes back, every time it is asked.
+    let closed = records[2]["details"].to_string();
+    assert!(closed.contains("ICMP port-unreachable error came back"), "{closed}");
+    // The rules, as the student types them in the server's shell.
+    let chain = "{ type filter hook input priority 0; }";
+    let out_chain = "{ type filter hook output priority 0; }";
+    let rules: [&[&str]; 6] = [
+        &["add", "table", "inet", "lab"],
+        &["add", "chain", "inet", "lab", "input", chain],
+        &["add", "chain", "inet", "lab", "output", out_chain],
+        &[
+            "add",
+            "rule",
+            "inet",
+            "lab",
+            "output",
+            "icmp",
+            "type",
+            "destination-unreachable",
+            "drop",
+        ],
+        &[
+            "add", "rule", "inet", "lab", "input", "tcp", "dport", "9190", "reject", "with", "tcp",
+            "reset",
+        ],
+        &["add", "rule", "inet", "lab", "input", "tcp", "dport", "9191", "drop"],
+    ];
+    let nft = nft.to_str().unwrap();
+    for rule in rules {
+        let args: Vec<&str> =
+            ["shell", "--host", "server", "--", nft].iter().chain(rule).copied().collect();
+        outcome_of(&mut as_student(&student, nobody, &args)).assert_status(0);
+    }
+    // Seen from the client with the real nc: refused at once, then no answer.
+    if have_tool("nc") {
+        let from_client = |port: &str| {
+            let args =
+                ["shell", "--host", "client", "--", "nc", "-vz", "-w", "1", "192.0.2.2", port];
+            outcome_of(&mut as_student(&student, nobody, &args))
+        };
+        let refused = from_client("9190");
+        assert!(refused.stderr.contains("Connection refused"), "{}", refused.stderr);
+        let ignored = from_client("9191");
+        assert!(ignored.stderr.contains("timed out"), "{}", ignored.stderr);
+        let args = ["shell", "--host", "client", "--", "nc", "-u", "-vz", "192.0.2.2", "9192"];
+        let silent = outcome_of(&mut as_student(&student, nobody, &args));
+        assert!(silent.stderr.contains("succeeded"), "{}", silent.stderr);
+    }
+    let (status, records) = graded(&student, nobody, "3");
+    assert_eq!((status, verdicts(&records)), (Some(0), vec!["pass"; 3]), "{records:?}");
+    assert!(records[0]["found"].as_str().unwrap().contains("refused at once"), "{records:?}");
+    assert!(records[1]["found"].as_str().unwrap().contains("timed out"), "{records:?}");
+    assert!(records[2]["found"].as_str().unwrap().contains("nothing bound"), "{records:?}");
+    // A listener on the silent port makes it open for real: not what the task asks.
+    let udp = ["shell", "--host", "server", "--", exe, "listen", "--notes", "UDP4-LISTEN:9192"];
+    let mut bound =
+        Stopped(as_student(&student, nobody, &udp).stderr(Stdio::piped()).spawn().unwrap());
+    let first = BufReader::new(bound.0.stderr.take().unwrap()).lines().next();
+    assert!(first.and_then(Result::ok).is_some_and(|l| l.contains("listening on")));
+    let (_, records) = graded(&student, nobody, "0");
+    assert_eq!(records[2]["verdict"], "fail", "{records:?}");
+    assert!(
+        records[2]["details"].to_string().contains("no such socket may be there"),
+        "{records:?}"
+    );
+    drop(bound);
+    // Without a lesson named, check grades the tutorial's exercises only.
+    let unnamed = outcome_of(&mut as_student(
+        &student,
+        nobody,
+        &["check", "--format", "json", "--wait", "0"],
+    ));
+    assert!(!unnamed.stdout.contains("\"firewall\""), "{}", unnamed.stdout);
+    drop(listener);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while student.record().exists() {
+        assert!(Instant::now() < deadline, "the lab did not end with its last program");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    if let Some(before) = before {
+        assert_eq!(String::from_utf8_lossy(&state()), String::from_utf8_lossy(&before));
+    }
+}
+
+#[test]
+fn the_exercises_fail_untouched_and_pass_after_the_right_rules_in_a_lab() {
+    if !labs_allowed() {
+        return;
+    }
+    exercises_fail_then_pass_after_the_rules(false);
+}
+
+#[test]
+fn the_exercises_fail_untouched_and_pass_after_the_right_rules_for_an_unprivileged_user() {
+    if !labs_allowed() || !nobody_may_make_labs() {
+        return;
+    }
+    exercises_fail_then_pass_after_the_rules(true);
+}
+
+#[test]
+fn a_program_in_the_plain_shell_is_told_where_to_grade_the_hosts() {
+    if !labs_allowed() || socklab::topology::nft::program().is_none() {
+        return;
+    }
+    let nobody = nobody_may_make_labs();
+    let student = student_for(nobody);
+    let exe = env!("CARGO_BIN_EXE_socklab");
+    let inside = ["shell", "--", exe, "check", "firewall", "--format", "json", "--wait", "0"];
+    let outcome = outcome_of(&mut as_student(&student, nobody, &inside));
+    let records: Vec<serde_json::Value> =
+        outcome.stdout.lines().filter_map(|line| serde_json::from_str(line).ok()).collect();
+    assert_eq!(records.len(), 3, "{}\n{}", outcome.stdout, outcome.stderr);
+    for record in &records {
+        // Root's shell keeps root's capabilities in its lab: it may step into the hosts.
+        let expected = if nobody || !is_root() { "error" } else { "fail" };
+        assert_eq!(record["verdict"], expected, "{record}");
+        if expected == "error" {
+            assert!(record["hints"].to_string().contains("outside the lab"), "{record}");
+        }
+    }
+    let enter = ["shell", "--", exe, "shell", "--host", "server", "--", "true"];
+    let entered = outcome_of(&mut as_student(&student, nobody, &enter));
+    if nobody || !is_root() {
+        entered.assert_status(1);
+        assert!(
+            entered.stderr.contains("cannot enter the host server from here"),
+            "{}",
+            entered.stderr
+        );
+    } else {
+        entered.assert_status(0);
+    }
+}
+
+#[test]
+fn where_namespaces_are_refused_the_exercises_are_skipped_with_the_reason() {
+    let student = Student::new();
+    let drop_to = if is_root() {
+        for dir in [student.state.path(), student.runtime.path()] {
+            std::os::unix::fs::chown(dir, Some(4242), Some(4242)).unwrap();
+        }
+        "setpriv --reuid=4242 --regid=4242 --clear-groups"
+    } else {
+        "setpriv --bounding-set=-all --inh-caps=-all"
+    };
+    let exe = env!("CARGO_BIN_EXE_socklab");
+    let script = format!(
+        "{drop_to} {exe} check firewall --format json; echo \"status=$?\"\n\
+         {drop_to} {exe} shell --host server -- true; echo \"status=$?\""
+    );
+    let env = [
+        ("XDG_STATE_HOME", student.state.path()),
+        ("HOME", student.state.path()),
+        ("XDG_RUNTIME_DIR", student.runtime.path()),
+        ("SOCKLAB_LANG", std::path::Path::new("en")),
+        ("NO_COLOR", std::path::Path::new("1")),
+    ];
+    let Some(outcome) = crate::lab::where_namespaces_are_refused(&script, &env) else { return };
+    let (out, err) = (&outcome.stdout, &outcome.stderr);
+    let statuses: Vec<&str> = out.lines().filter(|l| l.starts_with("status=")).collect();
+    assert_eq!(statuses, ["status=0", "status=1"], "{out}\n{err}");
+    let records: Vec<serde_json::Value> =
+        out.lines().filter_map(|line| serde_json::from_str(line).ok()).collect();
+    assert_eq!(records.len(), 3, "{out}");
+    for record in &records {
+        assert_eq!(record["verdict"], "skipped", "{record}");
+        let reason = record["reason"].as_str().unwrap();
+        assert!(
+            reason.contains("refuses labs") && reason.contains("max_user_namespaces"),
+            "{reason}"
+        );
+    }
+    assert!(err.contains("cannot open a lab of your own"), "{err}");
+}
+
+/// `socklab lint` (shipped lessons, or DIR) in a new user, network and mount namespace with
+/// its loopback up, after `prepare` (shell lines); its outcome.
+fn lint_in_a_namespace(prepare: &str, dir: Option<&std::path::Path>) -> crate::support::Outcome {
+    let mut args = vec!["lint"];
+    let dir = dir.map(|dir| dir.display().to_string());
+    args.extend(dir.as_deref());
+    let inner = Lab::new().command(&args);
+    let script = format!("{prepare}\nip link set lo up\neval \"exec $SOCKLAB\"");
+    outcome_of(&mut in_namespace(&script, &inner, false))
+}
+
+#[test]
+fn lint_self_tests_the_exercises_and_sees_a_solution_that_does_not_pass() {
+    if !namespaces_allowed() || !nft_installed() || which::which("ip").is_err() {
+        return;
+    }
+    let shipped = lint_in_a_namespace("", None);
+    shipped.assert_status(0);
+    // Every self-test ran: none was skipped for want of hosts or a firewall.
+    assert!(!shipped.stderr.contains("could not run"), "{}", shipped.stderr);
+    // A lesson whose solution refuses where the exercise asks for no answer at all.
+    let dir = tempfile::tempdir().unwrap();
+    let text = include_str!("../../lessons/05-firewall.toml")
+        .replace("dport {ex_drop} drop\",\n]", "dport {ex_drop} reject with tcp reset\",\n]");
+    std::fs::write(dir.path().join("05-firewall.toml"), text).unwrap();
+    let broken = lint_in_a_namespace("", Some(dir.path()));
+    broken.assert_status(1);
+    let said = broken
+        .stdout
+        .lines()
+        .find(|l| l.contains("firewall/ignore-not-refuse") && l.contains("does not make the check"))
+        .unwrap_or_else(|| panic!("{}", broken.stdout));
+    assert!(said.contains("refused at once"), "{said}");
+    assert!(!broken.stdout.contains("firewall/refuse-not-ignore"), "{}", broken.stdout);
+}
+
+#[test]
+fn without_nft_lint_skips_the_exercises_self_test_with_the_reason() {
+    if !namespaces_allowed() || which::which("ip").is_err() {
+        return;
+    }
+    // nft hidden from socklab (every place it looks), in this mount namespace only.
+    let hide = "for p in /usr/sbin/nft /sbin/nft /usr/bin/nft /bin/nft /usr/local/sbin/nft; do \
+        [ -f \"$p\" ] && mount --bind /dev/null \"$p\"; done; true";
+    let outcome = lint_in_a_namespace(hide, None);
+    outcome.assert_status(0);
+    assert!(outcome.stderr.contains("could not run"), "{}", outcome.stderr);
+    assert!(outcome.stderr.contains("need the nft tool"), "{}", outcome.stderr);
+}
+
+#[test]
+fn a_bad_host_or_probe_is_reported_at_its_line_and_column() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = include_str!("../../lessons/05-firewall.toml")
+        .replacen("host = \"server\"", "host = \"router\"", 1)
+        .replacen("outcome = \"refused\" }", "outcome = \"rejected\" }", 1)
+        .replacen("address = \"192.0.2.2\"", "address = \"192.0.2\"", 1)
+        .replacen("kind = \"udp\", address", "kind = \"sctp\", address", 1)
+        .replacen("absent = true", "absent = \"yes\"", 1);
+    std::fs::write(dir.path().join("05-firewall.toml"), &text).unwrap();
+    let outcome = Lab::new().with_lessons(dir.path()).run(&["lint"]);
+    outcome.assert_status(2);
+    let err = &outcome.stderr;
+    // Each problem at the line and column of its value.
+    for (written, said) in [
+        ("\"router\"", "there is no host called router"),
+        ("\"192.0.2\"", "`address` must be an IP address"),
+        ("\"rejected\"", "`rejected` is not a probe outcome"),
+        ("\"sctp\"", "`sctp` is not a probe kind"),
+        ("\"yes\"", "`absent` must be true or false"),
+    ] {
+        let (row, line) = text.lines().enumerate().find(|(_, l)| l.contains(written)).unwrap();
+        let column = line.find(written).unwrap() + 1;
+        let place = format!("05-firewall.toml:{}:{column}: ", row + 1);
+        assert!(
+            err.lines().any(|l| l.contains(&place) && l.contains(said)),
+            "{place}{said}\n{err}"
+        );
+    }
+}
+
+#[test]
+fn without_nft_check_skips_the_exercises_with_the_reason() {
+    if !namespaces_allowed() || !labs_allowed() {
+        return;
+    }
+    let student = Student::new();
+    let exe = env!("CARGO_BIN_EXE_socklab");
+    let inner = student.command(&["check", "firewall", "--format", "json", "--wait", "0"]);
+    // nft hidden (every place socklab looks) in this mount namespace, which the lab copies; a
+    // lab kept running by a program in the server's shell.
+    let script = format!(
+        "for p in /usr/sbin/nft /sbin/nft /usr/bin/nft /bin/nft /usr/local/sbin/nft; do \
+            [ -f \"$p\" ] && mount --bind /dev/null \"$p\"; done
+        {exe} shell --host server -- sleep 10 & sleep 1
+        eval \"$SOCKLAB\"; echo \"status=$?\"; kill $!"
+    );
+    let outcome = outcome_of(&mut in_namespace(&script, &inner, false));
+    let records: Vec<serde_json::Value> =
+        outcome.stdout.lines().filter_map(|line| serde_json::from_str(line).ok()).collect();
+    assert_eq!(records.len(), 3, "{}\n{}", outcome.stdout, outcome.stderr);
+    for record in &records {
+        assert_eq!(record["verdict"], "skipped", "{record}");
+        assert!(record["reason"].as_str().unwrap().contains("need the nft tool"), "{record}");
+    }
+    assert!(outcome.stdout.contains("status=0"), "{}", outcome.stdout);
 }

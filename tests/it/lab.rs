@@ -154,7 +154,7 @@ fn practice_and_check_grade_the_labs_sockets_and_check_without_a_lab_says_so() {
 /// that any further user namespace is refused (ENOSPC), as on a hardened host. As root, the
 /// namespace maps uids 0-65535 to themselves and the script may drop to a student's uid; as
 /// another user, only that user is mapped (as 0) and every capability is dropped first.
-fn where_namespaces_are_refused(
+pub(crate) fn where_namespaces_are_refused(
     script: &str,
     env: &[(&str, &std::path::Path)],
 ) -> Option<crate::support::Outcome> {

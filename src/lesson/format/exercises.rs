@@ -3,21 +3,106 @@
 //! `[[exercises.mistakes]]` rules that name a likely mistake. Every problem is reported at
 //! its line and column, all of them at once, as for steps.
 
+use std::net::IpAddr;
 use std::ops::Range;
 
-use toml::de::DeTable;
+use toml::Spanned;
+use toml::de::{DeTable, DeValue};
 
 use super::facts::FactsRole;
 use super::reader::Reader;
-use crate::lesson::exercise::{Exercise, Mistake};
+use crate::lesson::exercise::{Exercise, Mistake, Probe, ProbeOutcome};
 use crate::lesson::values::Values;
 use crate::t;
 
-const EXERCISE_KEYS: &[&str] =
-    &["id", "title", "task", "hints", "solution", "explain", "needs", "expect", "mistakes"];
+const EXERCISE_KEYS: &[&str] = &[
+    "id", "title", "task", "hints", "solution", "explain", "needs", "expect", "mistakes", "host",
+    "probe", "absent",
+];
+const PROBE_KEYS: &[&str] = &["from", "kind", "address", "port", "outcome"];
 const MISTAKE_KEYS: &[&str] = &["when", "say"];
 
 impl Reader<'_> {
+    /// The name of one of the lab's simulated hosts (`client`, `server`).
+    fn host_name(&mut self, value: &Spanned<DeValue<'_>>, key: &str) -> Option<String> {
+        let hosts: Vec<&str> = crate::topology::names().collect();
+        let Some(name) = value.get_ref().as_str() else {
+            let expected = format!("one of: {}", hosts.join(", "));
+            self.report.at(value.span(), t!("lesson.wrong_type", key = key, expected = expected));
+            return None;
+        };
+        if !hosts.contains(&name) {
+            let message = t!("topology.unknown_host", host = name, hosts = hosts.join(", "));
+            self.report.at(value.span(), message);
+            return None;
+        }
+        Some(name.to_owned())
+    }
+
+    /// An exercise's `probe`: a connection from one simulated host, and what it must get.
+    fn probe(&mut self, value: &Spanned<DeValue<'_>>, values: &Values) -> Option<Probe> {
+        let Some(table) = value.get_ref().as_table() else {
+            let expected = "a table (from, kind, address, port, outcome)";
+            self.report
+                .at(value.span(), t!("lesson.wrong_type", key = "probe", expected = expected));
+            return None;
+        };
+        self.unknown_keys(table.iter(), PROBE_KEYS, "probe");
+        let at = value.span().start..value.span().start;
+        let from = self.probe_key(table, "from", &at).and_then(|v| self.host_name(v, "from"));
+        let address = self.probe_key(table, "address", &at).and_then(|value| {
+            let address = value.get_ref().as_str().and_then(|text| text.parse::<IpAddr>().ok());
+            if address.is_none() {
+                self.report.at(value.span(), t!("lesson.bad_address"));
+            }
+            address
+        });
+        let port = self.probe_key(table, "port", &at).and_then(|v| self.port_fact(v, values));
+        let outcome = self
+            .probe_key(table, "outcome", &at)
+            .and_then(|v| self.choice(v, "outcome", "probe outcome", ProbeOutcome::NAMES))
+            .and_then(ProbeOutcome::from_name);
+        let udp = match table.get("kind") {
+            None => Some(false),
+            Some(value) => {
+                self.choice(value, "kind", "probe kind", &["tcp", "udp"]).map(|k| k == "udp")
+            }
+        };
+        Some(Probe { from: from?, udp: udp?, address: address?, port: port?, outcome: outcome? })
+    }
+
+    /// The value at `key` of a probe, which must be there (reported at `at` when missing).
+    fn probe_key<'t, 'i>(
+        &mut self,
+        table: &'t DeTable<'i>,
+        key: &str,
+        at: &Range<usize>,
+    ) -> Option<&'t Spanned<DeValue<'i>>> {
+        let value = table.get(key);
+        if value.is_none() {
+            self.report.at(at.clone(), t!("lesson.missing_key", key = key, place = "probe"));
+        }
+        value
+    }
+
+    /// A string that must be one of `known` (a `what`, at `key`).
+    fn choice<'v>(
+        &mut self,
+        value: &'v Spanned<DeValue<'_>>,
+        key: &str,
+        what: &str,
+        known: &[&str],
+    ) -> Option<&'v str> {
+        let listed = known.join(", ");
+        let message = match value.get_ref().as_str() {
+            Some(name) if known.contains(&name) => return Some(name),
+            Some(name) => t!("lesson.unknown_name", what = what, name = name, known = listed),
+            None => t!("lesson.wrong_type", key = key, expected = format!("one of: {listed}")),
+        };
+        self.report.at(value.span(), message);
+        None
+    }
+
     /// The lesson's exercises (none when it has no `[[exercises]]`).
     pub(super) fn exercises(
         &mut self,
@@ -62,6 +147,20 @@ impl Reader<'_> {
             }
         };
         let mistakes = self.mistakes(table, values);
+        let host = table.get("host").map(|value| self.host_name(value, "host"));
+        let probe = table.get("probe").map(|value| self.probe(value, values));
+        let absent = match table.get("absent") {
+            None => Some(false),
+            Some(value) => {
+                let absent = value.get_ref().as_bool();
+                if absent.is_none() {
+                    let message =
+                        t!("lesson.wrong_type", key = "absent", expected = "true or false");
+                    self.report.at(value.span(), message);
+                }
+                absent
+            }
+        };
         Some(Exercise {
             id: id?,
             title: title?,
@@ -72,6 +171,15 @@ impl Reader<'_> {
             needs: needs?,
             expect: expect?,
             mistakes: mistakes?,
+            host: match host {
+                Some(host) => Some(host?),
+                None => None,
+            },
+            probe: match probe {
+                Some(probe) => Some(probe?),
+                None => None,
+            },
+            absent: absent?,
         })
     }
 

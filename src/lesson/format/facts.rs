@@ -176,7 +176,11 @@ impl Reader<'_> {
     }
 
     /// A `port` fact: a number, or the name of one of the lesson's ports as `"{name}"`.
-    fn port_fact(&mut self, fact: &Spanned<DeValue<'_>>, values: &Values) -> Option<PortRef> {
+    pub(super) fn port_fact(
+        &mut self,
+        fact: &Spanned<DeValue<'_>>,
+        values: &Values,
+    ) -> Option<PortRef> {
         if let Some(number) = fact.get_ref().as_integer() {
             let port = number.as_str().parse::<u16>().ok().map(PortRef::Number);
             if port.is_none() {

@@ -54,17 +54,19 @@ use std::net::IpAddr;
 
 use super::step::Need;
 
-/// A task for the real tools, checked against the live system.
+/// A task for the real tools, checked against the live system. `C` is how its solution's
+/// commands are held (see [`Step`](super::step::Step)): as written, or resolved for a run,
+/// when its texts have their values in and its ports are numbers.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Exercise {
+pub struct Exercise<C = String> {
     pub id: String,
     pub title: String,
     /// What to do, with `{value}` names still in it.
     pub task: String,
     /// Hints from a nudge to the command itself.
     pub hints: Vec<String>,
-    /// The reference solution: command lines socklab can run itself (values still in them).
-    pub solution: Vec<String>,
+    /// The reference solution: command lines socklab can run itself.
+    pub solution: Vec<C>,
     /// Shown once the check passes: why it matters.
     pub explain: String,
     pub needs: Vec<Need>,
@@ -306,9 +308,9 @@ impl Owner {
     }
 }
 
-/// A question with choices.
+/// A question with choices; `C` as for [`Exercise`].
 #[derive(Debug, Clone, PartialEq)]
-pub struct Quiz {
+pub struct Quiz<C = String> {
     pub id: String,
     pub title: String,
     /// The question, with `{value}` names still in it.
@@ -317,18 +319,18 @@ pub struct Quiz {
     /// Shown after the answer: why the answer is what it is.
     pub explain: String,
     pub needs: Vec<Need>,
-    pub kind: QuizKind,
+    pub kind: QuizKind<C>,
 }
 
 /// How a quiz is graded.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum QuizKind {
+pub enum QuizKind<C = String> {
     /// Multiple choice: `answer` is the index of the right choice (0-based here; the lesson
     /// writes it 1-based).
     Choice { answer: usize },
     /// Predict, then run: socklab runs `setup` (listeners) and then `run`; the choice whose
     /// outcome is what happened is right.
-    Predict { setup: Vec<String>, run: String, outcomes: Vec<Outcome> },
+    Predict { setup: Vec<C>, run: C, outcomes: Vec<Outcome> },
 }
 
 /// What a predict-then-run quiz's command does, as its exit status tells.

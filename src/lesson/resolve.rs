@@ -13,93 +13,36 @@
 //! Commands keep two forms ([`Command`]): the line the student sees, a value quoted where a
 //! shell needs it so that it can be copied, and the words socklab runs, split before the
 //! values are filled in so that a socket path with a space stays one word.
+//!
+//! The concrete lesson has the template's shape: the same types ([`Lesson`], [`Step`],
+//! [`Exercise`], [`Quiz`]) with [`Command`] for a command line and [`Resolved`] values, so
+//! that a field added to a lesson is one field, and the type system still tells a template
+//! from a concrete lesson.
 
 use super::command::Command;
-use super::exercise::{Exercise, Facts, Mistake, Outcome, PortRef, Probe, Quiz, QuizKind};
+use super::exercise::{Exercise, Facts, Mistake, PortRef, Probe, Quiz, QuizKind};
 use super::values::{Placement, Resolved};
-use super::{Action, Check, Lesson, Need, Step};
+use super::{Action, Lesson, Step};
 
-/// A lesson as one run uses it: every text, command and expected output with its values in.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ConcreteLesson {
-    pub id: String,
-    pub title: String,
-    pub summary: String,
-    pub intro: String,
-    pub outro: String,
-    /// Where it was read from (shown in messages).
-    pub file: String,
-    /// The values as this run placed them.
-    pub values: Resolved,
-    pub steps: Vec<ConcreteStep>,
-    pub exercises: Vec<ConcreteExercise>,
-    pub quizzes: Vec<ConcreteQuiz>,
-    /// An extra lesson, after the tutorial.
-    pub extra: bool,
-}
+/// A lesson as one run uses it: every text, command and expected output with its values in,
+/// and the values as this run placed them.
+pub type ConcreteLesson = Lesson<Command, Resolved>;
 
-/// One step, resolved.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ConcreteStep {
-    pub id: String,
-    pub title: String,
-    pub action: ConcreteAction,
-    pub explain: String,
-    pub notice: String,
-    /// The expected output (its `{?…}` patterns still in it: they are matched, not placed).
-    pub expect: Option<String>,
-    /// An output the expectation matches, for readers.
-    pub example: Option<String>,
-    pub any_order: bool,
-    pub status: i32,
-    pub needs: Vec<Need>,
-}
+/// One step, resolved (its expected output keeps its `{?…}` patterns: they are matched, not
+/// placed).
+pub type ConcreteStep = Step<Command>;
 
 /// What a resolved step does.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ConcreteAction {
-    Run(Command),
-    Check(Check),
-}
+pub type ConcreteAction = Action<Command>;
 
 /// An exercise, resolved: its port is a number, its path a path.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ConcreteExercise {
-    pub id: String,
-    pub title: String,
-    pub task: String,
-    pub hints: Vec<String>,
-    pub solution: Vec<Command>,
-    pub explain: String,
-    pub needs: Vec<Need>,
-    pub expect: Facts,
-    pub mistakes: Vec<Mistake>,
-    /// The simulated host where `expect` is looked for (see [`Exercise::host`]).
-    pub host: Option<String>,
-    /// The probe across the lab's link, its port a number.
-    pub probe: Option<Probe>,
-    /// Whether the socket `expect` describes must not be there.
-    pub absent: bool,
-}
+pub type ConcreteExercise = Exercise<Command>;
 
 /// A quiz, resolved.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ConcreteQuiz {
-    pub id: String,
-    pub title: String,
-    pub question: String,
-    pub choices: Vec<String>,
-    pub explain: String,
-    pub needs: Vec<Need>,
-    pub kind: ConcreteQuizKind,
-}
+pub type ConcreteQuiz = Quiz<Command>;
 
 /// How a resolved quiz is graded (see [`QuizKind`]).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ConcreteQuizKind {
-    Choice { answer: usize },
-    Predict { setup: Vec<Command>, run: Command, outcomes: Vec<Outcome> },
-}
+pub type ConcreteQuizKind = QuizKind<Command>;
 
 /// Resolves `lesson` for a run placed as `placement` says; a port pushed past 65535 by the
 /// offset is an error.

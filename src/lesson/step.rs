@@ -3,15 +3,18 @@
 //!
 //! The TOML form of a step is described in [`format`](super::format), which reads it.
 
-/// One step of a lesson.
+/// One step of a lesson. `C` is how its command is held: the line as the lesson file writes
+/// it (a template, `{value}` names in it) or, once [resolved](super::resolve), the concrete
+/// command of one run.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Step {
+pub struct Step<C = String> {
     pub id: String,
     pub title: String,
-    pub action: Action,
+    pub action: Action<C>,
     pub explain: String,
     pub notice: String,
-    /// Expected output, with `{value}` names still in it.
+    /// Expected output (in a template with `{value}` names still in it; its `{?…}` patterns
+    /// stay in it once resolved: they are matched, not placed).
     pub expect: Option<String>,
     /// An output the expectation matches, for readers: what the book and "read more" show
     /// where `expect` has patterns (`{?}`, `...`). `socklab lint` proves that it matches.
@@ -25,9 +28,9 @@ pub struct Step {
 
 /// What a step does.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Action {
-    /// Runs a command line (with `{value}` names still in it).
-    Run(String),
+pub enum Action<C = String> {
+    /// Runs a command line.
+    Run(C),
     /// A check socklab makes itself.
     Check(Check),
 }

@@ -297,15 +297,16 @@ impl<T: Subcommand> Subcommand for Lazy<T> {
 /// as clap prints them, translated by [`crate::help`] on the whole definition, which clap
 /// parses again for that). Exit status 2.
 fn usage_error(err: clap::Error, args: &[OsString]) -> ! {
+    use clap::error::{ContextKind, ErrorKind};
     // The language is found from the words, before clap could parse them.
     let words: Vec<String> = args.iter().map(|arg| arg.to_string_lossy().into_owned()).collect();
     let lang = crate::help::language_of(&words);
-    let err = if lang == crate::language::ENGLISH {
+    // The version reads the same in every language.
+    let err = if lang == crate::language::ENGLISH || err.kind() == ErrorKind::DisplayVersion {
         err
     } else {
         crate::help::localized(Cli::command(), lang).try_get_matches_from(args).err().unwrap_or(err)
     };
-    use clap::error::{ContextKind, ErrorKind};
     let told = |kind| err.get(kind).map(ToString::to_string).unwrap_or_default();
     let message = (lang != crate::language::ENGLISH)
         .then(|| {

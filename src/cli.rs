@@ -216,8 +216,8 @@ thread_local! {
 
 /// The command line as one run parses it: the options of socklab itself, and of each
 /// subcommand only its name and summary until clap meets it (clap's `Command::defer`).
-/// `socklab inspect -tln` builds one subcommand's arguments, not all of them: its start-up
-/// touches less code and memory, like ss's. Help, the version and errors show the same text
+/// `socklab inspect -tln` builds one subcommand's arguments, not all of them, and so touches
+/// less code and memory at start-up. Help, the version and errors show the same text
 /// as [`Cli::command`]'s, which builds everything (the man pages, completions and
 /// translations are made from that one).
 fn lean() -> clap::Command {
@@ -436,6 +436,45 @@ pub fn run(cli: Cli, config: &Config) -> Result<ExitCode, Failure> {
         Some(Command::Stat(Lazy(args))) => {
             typed.only("stat", &[])?;
             stat::main(&args)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The lean definition parses every command line as the whole one does: the same values,
+    /// or the same help, version or error text.
+    #[test]
+    fn the_lean_definition_parses_as_the_whole_one() {
+        let lines = [
+            "inspect -tln sport = :8080",
+            "--lang en probe -z -w 1 127.0.0.1 8080",
+            "stat --ls /tmp",
+            "listen TCP4-LISTEN:8080,fork",
+            "run --yes --format json tcp",
+            "--isolation none check tcp",
+            "class report --format csv",
+            "explain --glossary",
+            "inspect --help",
+            "class report --help",
+            "help probe",
+            "--help",
+            "--version",
+            "inspect --bogus",
+            "inspect -tln --portt 1",
+            "insp",
+            "class",
+            "probe",
+        ];
+        for line in lines {
+            let argv = std::iter::once("socklab").chain(line.split(' '));
+            let parse = |command: clap::Command| match command.try_get_matches_from(argv.clone()) {
+                Ok(matches) => format!("{:?}", Cli::from_arg_matches(&matches).unwrap()),
+                Err(err) => err.render().to_string(),
+            };
+            assert_eq!(parse(lean()), parse(Cli::command()), "{line}");
         }
     }
 }

@@ -850,6 +850,28 @@ mod tests {
     }
 
     #[test]
+    fn repeated_and_long_cells_print_as_written() {
+        // Cells that repeat the one above are kept once; lengths of 254 and more go to `long`.
+        let unix = |path: &str, inode: u64| {
+            let mut row = listener("127.0.0.1:1", None, 5);
+            row.netid = Netid::UnixStream;
+            row.local = Endpoint::Unix { name: UnixName::Path(path.into()), inode };
+            row.peer = Endpoint::Unix { name: UnixName::Unnamed, inode: 0 };
+            row
+        };
+        let (a, b) = (format!("/{}", "a".repeat(253)), format!("/{}", "b".repeat(299)));
+        let paths = [a.as_str(), a.as_str(), b.as_str(), "/c", "/c", a.as_str(), "/c"];
+        let rows: Vec<SocketRow> = paths.iter().map(|path| unix(path, 7)).collect();
+        let text = table(&rows, Layout { header: false, ..NUMERIC });
+        let shown: Vec<Vec<&str>> =
+            text.lines().map(|line| line.split_whitespace().collect()).collect();
+        assert_eq!(shown.len(), paths.len(), "{text}");
+        for (fields, path) in shown.iter().zip(paths) {
+            assert_eq!(fields[..5], ["LISTEN", "0", "5", path, "7"], "{text}");
+        }
+    }
+
+    #[test]
     fn prints_in_batches_as_ss_does_and_widths_only_grow() {
         // 58 bytes of tokens a row: the fifth buffer is started after about 72,000 rows, and
         // that batch is printed before the wider rows arrive; later batches keep at least the

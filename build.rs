@@ -12,6 +12,13 @@ fn main() {
     let root = std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR");
     let po = Path::new(&root).join("po");
     println!("cargo::rerun-if-changed=po");
+    // The functions start-up runs, placed together at the start of the code (see the file):
+    // a linker script that only adds a section before .text (INSERT), for GNU ld and lld.
+    let order = Path::new(&root).join("link/startup-order.ld");
+    println!("cargo::rerun-if-changed={}", order.display());
+    if std::env::var("CARGO_CFG_TARGET_OS").as_deref() == Ok("linux") {
+        println!("cargo::rustc-link-arg-bins=-Wl,-T,{}", order.display());
+    }
     // language → the path of each domain's catalogue (absent ones stay empty).
     let mut languages: BTreeMap<String, [Option<String>; 3]> = BTreeMap::new();
     for (index, domain) in DOMAINS.iter().enumerate() {

@@ -31,9 +31,13 @@ run stat /tmp
 run --version
 run listen --help
 nm --defined-only "$bin" | awk '$2 ~ /^[tT]$/ { print $3 }' | sort -u > "$dir/defined"
-# Every function run that is the binary's own, without the parts that change from build to
-# build: the hash of legacy names (17h…E), the crate disambiguators of v0 names (Cs…_).
-sed -n 's/^c\{0,1\}fn=([0-9]*) //p' "$dir"/cg.* | sort -u | comm -12 - "$dir/defined" |
+# Every function run that is the binary's own, those that more commands run first (the
+# start-up shared by all, then inspect's), without the parts that change from build to build:
+# the hash of legacy names (17h…E), the crate disambiguators of v0 names (Cs…_).
+for profile in "$dir"/cg.*; do
+    sed -n 's/^c\{0,1\}fn=([0-9]*) //p' "$profile" | sort -u
+done | sort | uniq -c | sort -k1,1nr -k2,2 | awk '{ print $2 }' |
+    awk 'NR == FNR { defined[$0] = 1; next } defined[$0]' "$dir/defined" - |
     sed -E -e 's/^(_ZN.*)17h[0-9a-f]{16}E$/\1*/' -e '/^_R/s/Cs[0-9A-Za-z]+_/*/g' |
     awk '!seen[$0]++' > "$dir/patterns"
 {

@@ -17,7 +17,10 @@ fn main() {
     let order = Path::new(&root).join("link/startup-order.ld");
     println!("cargo::rerun-if-changed={}", order.display());
     if std::env::var("CARGO_CFG_TARGET_OS").as_deref() == Ok("linux") {
-        println!("cargo::rustc-link-arg-bins=-Wl,-T,{}", order.display());
+        // -Xlinker passes the path as it is (-Wl would split it at commas).
+        for arg in ["-Xlinker", "-T", "-Xlinker", &order.display().to_string()] {
+            println!("cargo::rustc-link-arg-bins={arg}");
+        }
     }
     // language → the path of each domain's catalogue (absent ones stay empty).
     let mut languages: BTreeMap<String, [Option<String>; 3]> = BTreeMap::new();

@@ -12,6 +12,16 @@ fn main() {
     let root = std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR");
     let po = Path::new(&root).join("po");
     println!("cargo::rerun-if-changed=po");
+    // The functions start-up runs, placed together at the start of the code (see the file):
+    // a linker script that only adds a section before .text (INSERT), for GNU ld and lld.
+    let order = Path::new(&root).join("link/startup-order.ld");
+    println!("cargo::rerun-if-changed={}", order.display());
+    if std::env::var("CARGO_CFG_TARGET_OS").as_deref() == Ok("linux") {
+        // -Xlinker passes the path as it is (-Wl would split it at commas).
+        for arg in ["-Xlinker", "-T", "-Xlinker", &order.display().to_string()] {
+            println!("cargo::rustc-link-arg-bins={arg}");
+        }
+    }
     // language → the path of each domain's catalogue (absent ones stay empty).
     let mut languages: BTreeMap<String, [Option<String>; 3]> = BTreeMap::new();
     for (index, domain) in DOMAINS.iter().enumerate() {

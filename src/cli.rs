@@ -4,9 +4,12 @@
 //! `socklab: error: …` with its hints, and turn the outcome into an exit code (0 all went
 //! well, 1 something failed, 2 a usage or lesson-file error).
 
+use std::cell::Cell;
+use std::ffi::OsString;
 use std::process::ExitCode;
 
-use clap::{ArgMatches, CommandFactory, FromArgMatches, Parser, Subcommand};
+use clap::builder::StyledStr;
+use clap::{ArgMatches, Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 
 use crate::config::{Config, Flags, Origin};
 use crate::course::{self, RunArgs};
@@ -39,26 +42,26 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run lessons without prompts and report a verdict per step (exit 0 when all passed).
-    Run(RunArgs),
+    Run(Lazy<RunArgs>),
     /// Grade the exercises against the live system, without prompts (exit 0 when all passed)
     ///
     /// Prints readable text, one JSON object per exercise, or JUnit XML for CI systems and
     /// classroom graders.
-    Check(crate::exercise::grade::CheckArgs),
+    Check(Lazy<crate::exercise::grade::CheckArgs>),
     /// Do the lessons' exercises and quizzes, with hints (in a terminal)
-    Practice(crate::exercise::practice::PracticeArgs),
+    Practice(Lazy<crate::exercise::practice::PracticeArgs>),
     /// For lesson authors: check lesson files, book sections and exercise self-tests
     ///
     /// Checks the format, ids, the book's sections, and a self-test of every exercise (it must
     /// fail while nothing is done and pass with its reference solution) and every prediction
     /// quiz (exit 0 when clean).
-    Lint(crate::lint::LintArgs),
+    Lint(Lazy<crate::lint::LintArgs>),
     /// Open your shell (or run COMMAND) in your own lab: the tutorial's ports and /tmp,
     /// yours alone
     ///
     /// A second `socklab shell` joins the same lab; `socklab check` and `practice` grade what
     /// you build there. The lab ends when the last program in it ends.
-    Shell(isolation::shell::ShellArgs),
+    Shell(Lazy<isolation::shell::ShellArgs>),
     /// List the lessons and your progress.
     List,
     /// Forget your progress in LESSON, or in all lessons.
@@ -95,7 +98,7 @@ pub enum Command {
     Config,
     /// For instructors: make a class directory, and follow the class's progress
     #[command(subcommand)]
-    Class(ClassCommand),
+    Class(Lazy<ClassCommand>),
     /// The mdBook preprocessor (called by `mdbook build`, not by people).
     #[command(hide = true)]
     BookPreprocessor {
@@ -104,13 +107,13 @@ pub enum Command {
     },
     /// Listen like socat: TCP4-LISTEN, TCP6-LISTEN, UDP4-LISTEN, UDP6-LISTEN, UNIX-LISTEN,
     /// UNIX-RECVFROM; discard what arrives; stop on Ctrl+C or SIGTERM.
-    Listen(listen::ListenArgs),
+    Listen(Lazy<listen::ListenArgs>),
     /// List sockets like ss, from the kernel's tables (netlink sock_diag).
-    Inspect(inspect::InspectArgs),
+    Inspect(Lazy<inspect::InspectArgs>),
     /// Probe like nc -z: TCP, UDP or Unix socket.
-    Probe(probe::ProbeArgs),
+    Probe(Lazy<probe::ProbeArgs>),
     /// Describe socket files like stat (or ls -l with --ls).
-    Stat(stat::StatArgs),
+    Stat(Lazy<stat::StatArgs>),
 }
 
 /// `socklab class` subcommands.
@@ -187,13 +190,9 @@ fn configure(matches: &ArgMatches) -> Result<(Cli, Config), Failure> {
 
 /// Runs socklab with this process's arguments.
 pub fn main() -> ExitCode {
-    // --help in the reader's language: the language is found before clap parses.
-    // (args_os: a file name need not be UTF-8, and only `--lang`'s value is looked at here.)
-    let args: Vec<String> =
-        std::env::args_os().map(|arg| arg.to_string_lossy().into_owned()).collect();
-    let lang = crate::help::language_of(&args);
-    let command = crate::help::localized(Cli::command(), lang);
-    let matches = command.try_get_matches().unwrap_or_else(|err| usage_error(&err, lang));
+    // args_os: a file name need not be UTF-8.
+    let args: Vec<OsString> = std::env::args_os().collect();
+    let matches = lean().try_get_matches_from(&args).unwrap_or_else(|err| usage_error(err, &args));
     let code = match configure(&matches).and_then(|(cli, config)| run(cli, &config)) {
         Ok(code) => code,
         Err(failure) => {
@@ -206,11 +205,109 @@ pub fn main() -> ExitCode {
     code
 }
 
+/// A subcommand's own arguments (or subcommands), which clap adds to the definition only when
+/// it parses that subcommand in [`lean`]'s definition, and at once everywhere else.
+#[derive(Debug, Clone)]
+pub struct Lazy<T>(pub T);
+
+thread_local! {
+    /// Set while [`lean`] builds the definition.
+    static LEAN: Cell<bool> = const { Cell::new(false) };
+}
+
+/// The command line as one run parses it: the options of socklab itself, and of each
+/// subcommand only its name and summary until clap meets it (clap's `Command::defer`).
+/// `socklab inspect -tln` builds one subcommand's arguments, not all of them, and so touches
+/// less code and memory at start-up. Help, the version and errors show the same text
+/// as [`Cli::command`]'s, which builds everything (the man pages, completions and
+/// translations are made from that one).
+fn lean() -> clap::Command {
+    LEAN.set(true);
+    let command = Cli::command();
+    LEAN.set(false);
+    command
+}
+
+/// `cmd` with `T`'s arguments, keeping the summary the subcommand's variant gave it (clap
+/// would put `T`'s own doc comment there, which it replaces when it builds at once).
+fn with_args<T: Args>(cmd: clap::Command) -> clap::Command {
+    let kept = (cmd.get_about().cloned(), cmd.get_long_about().cloned());
+    restored(T::augment_args(cmd), kept)
+}
+
+/// `cmd` with `T`'s subcommands, keeping its summary (see [`with_args`]).
+fn with_subcommands<T: Subcommand>(cmd: clap::Command) -> clap::Command {
+    let kept = (cmd.get_about().cloned(), cmd.get_long_about().cloned());
+    restored(T::augment_subcommands(cmd), kept)
+}
+
+fn restored(
+    cmd: clap::Command,
+    (about, long_about): (Option<StyledStr>, Option<StyledStr>),
+) -> clap::Command {
+    let cmd = match about {
+        Some(about) => cmd.about(about),
+        None => cmd.about(None::<&str>),
+    };
+    match long_about {
+        Some(long_about) => cmd.long_about(long_about),
+        None => cmd.long_about(None::<&str>),
+    }
+}
+
+impl<T: FromArgMatches> FromArgMatches for Lazy<T> {
+    fn from_arg_matches(matches: &ArgMatches) -> Result<Self, clap::Error> {
+        T::from_arg_matches(matches).map(Lazy)
+    }
+
+    fn update_from_arg_matches(&mut self, matches: &ArgMatches) -> Result<(), clap::Error> {
+        self.0.update_from_arg_matches(matches)
+    }
+}
+
+impl<T: Args> Args for Lazy<T> {
+    fn augment_args(cmd: clap::Command) -> clap::Command {
+        if LEAN.get() { cmd.defer(with_args::<T>) } else { T::augment_args(cmd) }
+    }
+
+    fn augment_args_for_update(cmd: clap::Command) -> clap::Command {
+        T::augment_args_for_update(cmd)
+    }
+
+    fn group_id() -> Option<clap::Id> {
+        T::group_id()
+    }
+}
+
+impl<T: Subcommand> Subcommand for Lazy<T> {
+    fn augment_subcommands(cmd: clap::Command) -> clap::Command {
+        if LEAN.get() { cmd.defer(with_subcommands::<T>) } else { T::augment_subcommands(cmd) }
+    }
+
+    fn augment_subcommands_for_update(cmd: clap::Command) -> clap::Command {
+        T::augment_subcommands_for_update(cmd)
+    }
+
+    fn has_subcommand(name: &str) -> bool {
+        T::has_subcommand(name)
+    }
+}
+
 /// Ends the run on a command line clap could not parse: clap's own words in English, and in
 /// another language the same facts in that language's words (help and version are printed
-/// as clap prints them, already translated by [`crate::help`]). Exit status 2.
-fn usage_error(err: &clap::Error, lang: &'static str) -> ! {
+/// as clap prints them, translated by [`crate::help`] on the whole definition, which clap
+/// parses again for that). Exit status 2.
+fn usage_error(err: clap::Error, args: &[OsString]) -> ! {
     use clap::error::{ContextKind, ErrorKind};
+    // The language is found from the words, before clap could parse them.
+    let words: Vec<String> = args.iter().map(|arg| arg.to_string_lossy().into_owned()).collect();
+    let lang = crate::help::language_of(&words);
+    // The version reads the same in every language.
+    let err = if lang == crate::language::ENGLISH || err.kind() == ErrorKind::DisplayVersion {
+        err
+    } else {
+        crate::help::localized(Cli::command(), lang).try_get_matches_from(args).err().unwrap_or(err)
+    };
     let told = |kind| err.get(kind).map(ToString::to_string).unwrap_or_default();
     let message = (lang != crate::language::ENGLISH)
         .then(|| {
@@ -285,23 +382,23 @@ pub fn run(cli: Cli, config: &Config) -> Result<ExitCode, Failure> {
     config.apply_to(&mut options);
     match cli.command {
         None => course::default_command(&options),
-        Some(Command::Run(mut args)) => {
+        Some(Command::Run(Lazy(mut args))) => {
             args.options = options;
             course::run(&args)
         }
-        Some(Command::Check(mut args)) => {
+        Some(Command::Check(Lazy(mut args))) => {
             args.options = options;
             crate::exercise::grade::main(&args)
         }
-        Some(Command::Practice(mut args)) => {
+        Some(Command::Practice(Lazy(mut args))) => {
             args.options = options;
             crate::exercise::practice::main(&args)
         }
-        Some(Command::Lint(mut args)) => {
+        Some(Command::Lint(Lazy(mut args))) => {
             args.options = options;
             crate::lint::main(&args, crate::help::texts(&Cli::command()))
         }
-        Some(Command::Shell(args)) => {
+        Some(Command::Shell(Lazy(args))) => {
             typed.only("shell", &[Isolation])?;
             isolation::shell::main(&args, Mode::resolve(options.isolation)?)
         }
@@ -311,8 +408,8 @@ pub fn run(cli: Cli, config: &Config) -> Result<ExitCode, Failure> {
             course::explain(&options, topic.as_deref(), glossary.as_deref())
         }
         Some(Command::Config) => crate::config::main(config),
-        Some(Command::Class(ClassCommand::Init { dir })) => crate::class::init(&dir),
-        Some(Command::Class(ClassCommand::Report(args))) => {
+        Some(Command::Class(Lazy(ClassCommand::Init { dir }))) => crate::class::init(&dir),
+        Some(Command::Class(Lazy(ClassCommand::Report(args)))) => {
             let lessons = crate::run_setup::load(&options)?;
             crate::class::report::main(&args, config.class.value.as_deref(), &lessons)
         }
@@ -325,21 +422,60 @@ pub fn run(cli: Cli, config: &Config) -> Result<ExitCode, Failure> {
         }
         // The engine's tools act where they are run (on the host, or in the lab of the shell
         // they are typed in): no run-shaping option applies to them.
-        Some(Command::Listen(args)) => {
+        Some(Command::Listen(Lazy(args))) => {
             typed.only("listen", &[])?;
             listen::main(&args)
         }
-        Some(Command::Inspect(args)) => {
+        Some(Command::Inspect(Lazy(args))) => {
             typed.only("inspect", &[])?;
             inspect::main(&args)
         }
-        Some(Command::Probe(args)) => {
+        Some(Command::Probe(Lazy(args))) => {
             typed.only("probe", &[])?;
             probe::main(&args)
         }
-        Some(Command::Stat(args)) => {
+        Some(Command::Stat(Lazy(args))) => {
             typed.only("stat", &[])?;
             stat::main(&args)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The lean definition parses every command line as the whole one does: the same values,
+    /// or the same help, version or error text.
+    #[test]
+    fn the_lean_definition_parses_as_the_whole_one() {
+        let lines = [
+            "inspect -tln sport = :8080",
+            "--lang en probe -z -w 1 127.0.0.1 8080",
+            "stat --ls /tmp",
+            "listen TCP4-LISTEN:8080,fork",
+            "run --yes --format json tcp",
+            "--isolation none check tcp",
+            "class report --format csv",
+            "explain --glossary",
+            "inspect --help",
+            "class report --help",
+            "help probe",
+            "--help",
+            "--version",
+            "inspect --bogus",
+            "inspect -tln --portt 1",
+            "insp",
+            "class",
+            "probe",
+        ];
+        for line in lines {
+            let argv = std::iter::once("socklab").chain(line.split(' '));
+            let parse = |command: clap::Command| match command.try_get_matches_from(argv.clone()) {
+                Ok(matches) => format!("{:?}", Cli::from_arg_matches(&matches).unwrap()),
+                Err(err) => err.render().to_string(),
+            };
+            assert_eq!(parse(lean()), parse(Cli::command()), "{line}");
         }
     }
 }

@@ -8,6 +8,9 @@
 //! `help.socklab.run.yes`), and the `msgid` is clap's English, so a changed doc comment makes
 //! its translation stale like any other. The headings clap writes (Usage, Options, Commands,
 //! Arguments) come from `locale/en/common.toml`. English help is left exactly as clap makes it.
+//! A run parses its command line with the untranslated, lean definition first
+//! ([`cli::main`](crate::cli::main)); the whole definition is translated only when there is
+//! help or an error to show, and clap parses the line again with it.
 
 use clap::Command;
 

@@ -125,12 +125,16 @@ pub fn terminal_safe(bytes: &[u8]) -> std::borrow::Cow<'_, [u8]> {
 pub struct TerminalSafe<W> {
     pub inner: W,
     pub active: bool,
+    /// Set once something was written out rather than passed as it was (for a note).
+    pub rewrote: bool,
 }
 
 impl<W: std::io::Write> std::io::Write for TerminalSafe<W> {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
         if self.active {
-            self.inner.write_all(&terminal_safe(buf))?;
+            let safe = terminal_safe(buf);
+            self.rewrote |= matches!(safe, std::borrow::Cow::Owned(_));
+            self.inner.write_all(&safe)?;
             Ok(buf.len())
         } else {
             self.inner.write(buf)

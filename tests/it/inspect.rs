@@ -828,11 +828,16 @@ fn control_characters_in_socket_paths_are_shown_not_obeyed_on_a_terminal() {
     let shown = std::process::Command::new("script")
         .args(["-qc", &command, "/dev/null"])
         .env("SOCKLAB_ISOLATION", "none")
+        .env("SOCKLAB_LANG", "en")
         .output()
         .unwrap();
     let shown = String::from_utf8_lossy(&shown.stdout);
     assert!(shown.contains("x^[]0;pwned^G.sock"), "{shown}");
     assert!(!shown.contains('\u{1b}') || !shown.contains("\u{1b}]0;pwned"), "{shown}");
-    let piped = crate::support::socklab().args(["inspect", "-xl"]).output().unwrap();
+    // The student is told why this differs from ss, and how to get ss's bytes.
+    let note = "socklab: note: A socket name above holds control characters";
+    assert!(shown.contains(note) && shown.contains("| cat"), "{shown}");
+    let piped = crate::support::socklab().args(["inspect", "-xl", "--notes"]).output().unwrap();
     assert!(String::from_utf8_lossy(&piped.stdout).contains("x\u{1b}]0;pwned\u{7}.sock"));
+    assert!(!String::from_utf8_lossy(&piped.stderr).contains(note));
 }

@@ -363,8 +363,11 @@ pub fn main(args: &InspectArgs) -> Result<ExitCode, Failure> {
     let stdout = std::io::stdout();
     // On a terminal, names other users chose (socket paths) are shown, never obeyed.
     let active = stdout.is_terminal();
-    let mut out =
-        std::io::BufWriter::new(crate::net::TerminalSafe { inner: stdout.lock(), active });
+    let mut out = std::io::BufWriter::new(crate::net::TerminalSafe {
+        inner: stdout.lock(),
+        active,
+        rewrote: false,
+    });
     // A closed pipe (`socklab inspect | head`) is not an error worth reporting.
     if args.summary {
         let _ = std::io::Write::write_all(&mut out, summary::text().as_bytes());
@@ -379,22 +382,29 @@ pub fn main(args: &InspectArgs) -> Result<ExitCode, Failure> {
         return Ok(output.print_with_notes(args.notes));
     }
     // On a terminal ss spreads the columns over its width; into a pipe it packs them.
-    let screen = console::Term::stdout()
-        .size_checked()
+    let screen = active
+        .then(|| console::Term::stdout().size_checked())
+        .flatten()
         .map(|(_, columns)| usize::from(columns))
-        .filter(|&columns| columns > 0 && std::io::stdout().is_terminal());
+        .filter(|&columns| columns > 0);
     let reading = match list(&plan, args, screen, &mut out) {
         Ok(reading) => reading,
         Err(err) if err.kind() == std::io::ErrorKind::BrokenPipe => return Ok(ExitCode::SUCCESS),
         Err(err) => return Err(Failure::new(err.to_string())),
     };
     let _ = std::io::Write::flush(&mut out);
+    let rewrote = out.get_ref().rewrote;
     drop(out);
     if let Some(detail) = reading.unreadable {
         return Err(unreadable(detail));
     }
     if args.notes || std::io::stderr().is_terminal() {
-        for note in notes_for(&reading.source, &plan, args) {
+        let mut notes = notes_for(&reading.source, &plan, args);
+        // ss would have printed those bytes raw: say why these differ, and how to get ss's.
+        if rewrote {
+            notes.push(t!("inspect.control_characters_shown"));
+        }
+        for note in notes {
             eprintln!("socklab: note: {note}");
         }
     }

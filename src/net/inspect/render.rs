@@ -72,13 +72,20 @@ const EXT: usize = 8;
 /// ss's output buffer: chunks of 1 MiB (less two pointers), at most five before it prints.
 const CHUNK: usize = 1024 * 1024 - 16;
 const CHUNKS_MAX: usize = 5;
+/// A cell's length byte: its text is that of the cell above it (kept once).
+const SAME: u8 = u8::MAX - 1;
+/// A cell's length byte: its length is in `long`.
+const LONG: u8 = u8::MAX;
 
 /// A table being printed: the current batch's cells, and each column's longest cell so far.
 ///
 /// Cell texts are kept as ss keeps them: back to back in chunks of 1 MiB (so growing never
 /// copies what is there, and only the bytes written are touched), with a one-byte length per
-/// cell (255 and above go to `long`). The queue cells are kept without ss's `%-6d` padding,
-/// which the column's own padding restores.
+/// cell (254 and above go to `long`). A cell that repeats the one above it (`LISTEN`, `0`,
+/// `0.0.0.0:*` row after row) is kept as one byte, [`SAME`]: at 10,000 listeners that halves
+/// the batch. ss's own accounting of its chunks (`chunks`, `used`), which decides when a
+/// batch is printed and so the column widths, is kept as if every text were stored. The
+/// queue cells are kept without ss's `%-6d` padding, which the column's own padding restores.
 pub(super) struct Table<'w> {
     layout: Layout,
     columns: Vec<usize>,
@@ -88,6 +95,8 @@ pub(super) struct Table<'w> {
     texts: Vec<String>,
     lengths: Vec<u8>,
     long: Vec<u16>,
+    /// Where each column's last text in this batch is: (chunk, offset, length).
+    last: Vec<Option<(usize, usize, usize)>>,
     /// ss's chunk accounting: chunks in use, bytes used in the last one.
     chunks: usize,
     used: usize,
@@ -114,6 +123,7 @@ impl<'w> Table<'w> {
         let mut table = Self {
             layout,
             max_len: vec![0; columns.len()],
+            last: vec![None; columns.len()],
             columns,
             cell: String::new(),
             texts: Vec::new(),
@@ -144,22 +154,29 @@ impl<'w> Table<'w> {
             length -= 1;
         }
         let text = &self.cell[..length];
-        match self.texts.last_mut() {
-            Some(chunk) if chunk.capacity() - chunk.len() >= length => chunk.push_str(text),
-            _ => {
-                let mut chunk = String::with_capacity(CHUNK.max(length));
-                chunk.push_str(text);
-                self.texts.push(chunk);
+        let above = self.last[slot].map(|(chunk, at, len)| &self.texts[chunk][at..at + len]);
+        if length > 0 && above == Some(text) {
+            self.lengths.push(SAME);
+        } else {
+            match self.texts.last_mut() {
+                Some(chunk) if chunk.capacity() - chunk.len() >= length => chunk.push_str(text),
+                _ => {
+                    let mut chunk = String::with_capacity(CHUNK.max(length));
+                    chunk.push_str(text);
+                    self.texts.push(chunk);
+                }
+            }
+            let chunk = self.texts.len() - 1;
+            self.last[slot] = Some((chunk, self.texts[chunk].len() - length, length));
+            match u8::try_from(length) {
+                Ok(short) if short < SAME => self.lengths.push(short),
+                _ => {
+                    self.lengths.push(LONG);
+                    self.long.push(length as u16);
+                }
             }
         }
         self.cell.clear();
-        match u8::try_from(length) {
-            Ok(short) if short < u8::MAX => self.lengths.push(short),
-            _ => {
-                self.lengths.push(u8::MAX);
-                self.long.push(length as u16);
-            }
-        }
         // A queue is printed as `%-6d`: six characters at least.
         let length =
             if matches!(self.columns[slot], RECV_Q | SEND_Q) { length.max(6) } else { length };
@@ -215,18 +232,27 @@ impl<'w> Table<'w> {
         let mut line = String::new();
         let (mut chunk, mut offset) = (0, 0);
         let mut long = self.long.iter();
+        // Each column's last stored text: (start, end) in its chunk.
+        let mut above = vec![(0, 0, 0); per_line];
         for (index, &length) in self.lengths.iter().enumerate() {
-            let length = match length {
-                u8::MAX => usize::from(long.next().copied().unwrap_or(0)),
-                short => usize::from(short),
-            };
-            // A cell that did not fit its chunk went whole into the next one.
-            while offset + length > self.texts[chunk].len() {
-                (chunk, offset) = (chunk + 1, 0);
-            }
-            let content = &self.texts[chunk][offset..offset + length];
-            offset += length;
             let slot = index % per_line;
+            let (from, start, end) = match length {
+                SAME => above[slot],
+                stored => {
+                    let length = match stored {
+                        LONG => usize::from(long.next().copied().unwrap_or(0)),
+                        short => usize::from(short),
+                    };
+                    // A cell that did not fit its chunk went whole into the next one.
+                    while offset + length > self.texts[chunk].len() {
+                        (chunk, offset) = (chunk + 1, 0);
+                    }
+                    offset += length;
+                    above[slot] = (chunk, offset - length, offset);
+                    above[slot]
+                }
+            };
+            let content = &self.texts[from][start..end];
             let (_, delimiter, align) = COLUMNS[self.columns[slot]];
             let width = widths[slot];
             let mut printed = 0;
@@ -255,6 +281,7 @@ impl<'w> Table<'w> {
         }
         self.lengths.clear();
         self.long.clear();
+        self.last.iter_mut().for_each(|last| *last = None);
         self.chunks = 0;
         self.used = 0;
         Ok(())
@@ -613,7 +640,9 @@ fn write_port(
             // Like ss, never name a port in the ephemeral range: /etc/services lists many
             // names there that would only mislead.
             let is_ephemeral = (ephemeral.0..=ephemeral.1).contains(&port);
-            match services::name(port, transport).filter(|_| !numeric && !is_ephemeral) {
+            // With -n, /etc/services is not even read.
+            let named = !numeric && !is_ephemeral;
+            match named.then(|| services::name(port, transport)).flatten() {
                 Some(name) => out.write_str(name),
                 None => write!(out, "{port}"),
             }
@@ -818,6 +847,28 @@ mod tests {
             ]
         );
         assert_eq!(lines[2].split_whitespace().nth(4), Some("@lab@x"));
+    }
+
+    #[test]
+    fn repeated_and_long_cells_print_as_written() {
+        // Cells that repeat the one above are kept once; lengths of 254 and more go to `long`.
+        let unix = |path: &str, inode: u64| {
+            let mut row = listener("127.0.0.1:1", None, 5);
+            row.netid = Netid::UnixStream;
+            row.local = Endpoint::Unix { name: UnixName::Path(path.into()), inode };
+            row.peer = Endpoint::Unix { name: UnixName::Unnamed, inode: 0 };
+            row
+        };
+        let (a, b) = (format!("/{}", "a".repeat(253)), format!("/{}", "b".repeat(299)));
+        let paths = [a.as_str(), a.as_str(), b.as_str(), "/c", "/c", a.as_str(), "/c"];
+        let rows: Vec<SocketRow> = paths.iter().map(|path| unix(path, 7)).collect();
+        let text = table(&rows, Layout { header: false, ..NUMERIC });
+        let shown: Vec<Vec<&str>> =
+            text.lines().map(|line| line.split_whitespace().collect()).collect();
+        assert_eq!(shown.len(), paths.len(), "{text}");
+        for (fields, path) in shown.iter().zip(paths) {
+            assert_eq!(fields[..5], ["LISTEN", "0", "5", path, "7"], "{text}");
+        }
     }
 
     #[test]

@@ -809,7 +809,7 @@ _socklab() {
             return 0
             ;;
         socklab__subcmd__inspect)
-            opts="-4 -6 -t -u -x -l -a -n -H -p -o -e -m -i -s -A -f -w -0 -d -S -M -r -T -K -E -O -b -Z -z -N -h --ipv4 --ipv6 --tcp --udp --unix --listening --all --numeric --no-header --processes --options --extended --memory --info --summary --query --family --port --raw --packet --dccp --sctp --mptcp --resolve --threads --kill --events --oneline --bpf --context --contexts --net --notes --lang --lessons --port-offset --socket-dir --isolation --class --help"
+            opts="-4 -6 -t -u -x -l -a -n -H -p -o -e -m -O -i -s -A -f -w -0 -d -S -M -r -T -K -E -b -Z -z -N -h --ipv4 --ipv6 --tcp --udp --unix --listening --all --numeric --no-header --processes --options --extended --memory --oneline --info --summary --query --family --port --raw --packet --dccp --sctp --mptcp --resolve --threads --kill --events --bpf --context --contexts --net --notes --lang --lessons --port-offset --socket-dir --isolation --class --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -236,6 +236,7 @@ complete -c socklab -n "__fish_socklab_using_subcommand inspect" -s p -l process
 complete -c socklab -n "__fish_socklab_using_subcommand inspect" -s o -l options -d 'Show timers (a TIME-WAIT\'s countdown, retransmits, keepalive)'
 complete -c socklab -n "__fish_socklab_using_subcommand inspect" -s e -l extended -d 'Show details: uid, inode, cookie, cgroup, v6only, shutdown (and timers)'
 complete -c socklab -n "__fish_socklab_using_subcommand inspect" -s m -l memory -d 'Show socket memory (skmem)'
+complete -c socklab -n "__fish_socklab_using_subcommand inspect" -s O -l oneline -d 'Keep each socket on one line (what -m adds goes on the socket\'s own line)'
 complete -c socklab -n "__fish_socklab_using_subcommand inspect" -s i -l info -d 'Internal TCP information (not in socklab: the real ss shows it)'
 complete -c socklab -n "__fish_socklab_using_subcommand inspect" -s s -l summary -d 'Print a summary of socket counts'
 complete -c socklab -n "__fish_socklab_using_subcommand inspect" -s w -l raw
@@ -247,7 +248,6 @@ complete -c socklab -n "__fish_socklab_using_subcommand inspect" -s r -l resolve
 complete -c socklab -n "__fish_socklab_using_subcommand inspect" -s T -l threads
 complete -c socklab -n "__fish_socklab_using_subcommand inspect" -s K -l kill
 complete -c socklab -n "__fish_socklab_using_subcommand inspect" -s E -l events
-complete -c socklab -n "__fish_socklab_using_subcommand inspect" -s O -l oneline
 complete -c socklab -n "__fish_socklab_using_subcommand inspect" -s b -l bpf
 complete -c socklab -n "__fish_socklab_using_subcommand inspect" -s Z -l context
 complete -c socklab -n "__fish_socklab_using_subcommand inspect" -s z -l contexts

@@ -46,6 +46,9 @@ pub struct InspectArgs {
     /// Show socket memory (skmem).
     #[arg(short = 'm', long = "memory")]
     pub memory: bool,
+    /// Keep each socket on one line (what -m adds goes on the socket's own line).
+    #[arg(short = 'O', long = "oneline")]
+    pub oneline: bool,
     /// Internal TCP information (not in socklab: the real ss shows it).
     #[arg(short = 'i', long = "info")]
     pub info: bool,
@@ -95,8 +98,6 @@ pub struct Beyond {
     kill: bool,
     #[arg(short = 'E', long = "events", hide = true)]
     events: bool,
-    #[arg(short = 'O', long = "oneline", hide = true)]
-    oneline: bool,
     #[arg(short = 'b', long = "bpf", hide = true)]
     bpf: bool,
     #[arg(short = 'Z', long = "context", hide = true)]
@@ -113,7 +114,7 @@ type Describe = fn() -> String;
 impl Beyond {
     /// The first such flag given, as ss spells it, and what it does.
     pub(super) fn first(&self) -> Option<(&'static str, String)> {
-        let flags: [(bool, &str, Describe); 13] = [
+        let flags: [(bool, &str, Describe); 12] = [
             (self.raw, "-w", || t!("inspect.beyond_raw")),
             (self.packet, "-0", || t!("inspect.beyond_packet")),
             (self.dccp, "-d", || t!("inspect.beyond_dccp")),
@@ -123,7 +124,6 @@ impl Beyond {
             (self.threads, "-T", || t!("inspect.beyond_threads")),
             (self.kill, "-K", || t!("inspect.beyond_kill")),
             (self.events, "-E", || t!("inspect.beyond_events")),
-            (self.oneline, "-O", || t!("inspect.beyond_oneline")),
             (self.bpf, "-b", || t!("inspect.beyond_bpf")),
             (self.context || self.contexts, "-Z", || t!("inspect.beyond_selinux")),
             (self.netns.is_some(), "-N", || t!("inspect.beyond_netns")),

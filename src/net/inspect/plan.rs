@@ -281,6 +281,7 @@ impl Plan {
             options: args.options || args.extended,
             extended: args.extended,
             memory: args.memory,
+            oneline: args.oneline,
             screen: None,
         };
         plan.extras = Extras { memory: args.memory, pending: args.extended };

@@ -39,6 +39,8 @@ pub(super) struct Layout {
     pub extended: bool,
     /// `-m`: socket memory.
     pub memory: bool,
+    /// `-O`: what `-m` adds stays on the socket's line instead of a line of its own.
+    pub oneline: bool,
     /// The terminal's width, when printing to one: ss then spreads the columns over it.
     pub screen: Option<usize>,
 }
@@ -388,7 +390,9 @@ impl<'w> Table<'w> {
             }
         }
         if self.layout.memory {
-            out.write_str("\n\t")?;
+            if !self.layout.oneline {
+                out.write_str("\n\t")?;
+            }
             write_memory(out, row.memory.as_ref())?;
         }
         Ok(())
@@ -711,6 +715,7 @@ mod tests {
         options: false,
         extended: false,
         memory: false,
+        oneline: false,
         screen: None,
     };
 
@@ -801,6 +806,13 @@ mod tests {
         let mut waiting = listener("127.0.0.1:8080", None, 0);
         waiting.state = SockState::TimeWait;
         waiting.timer = Some(Timer { kind: 3, expires: 59_000, retrans: 0 });
+        let mut one = listener("[::]:8081", Some(false), 5);
+        one.memory = Some(Memory::Sk(vec![0, 131072, 0, 16384, 0, 0, 0, 0, 0]));
+        let layout = Layout { header: false, memory: true, oneline: true, ..NUMERIC };
+        assert_eq!(
+            table(&[one], layout),
+            "LISTEN 0      5      *:8081 *:* skmem:(r0,rb131072,t0,tb16384,f0,w0,o0,bl0,d0)\n"
+        );
         let text = table(&[waiting], Layout { header: false, options: true, ..NUMERIC });
         assert!(text.ends_with(" timer:(timewait,59sec,0)\n"), "{text}");
         assert_eq!(ms_timer(1_500), "1.500ms");

@@ -109,10 +109,16 @@ pub enum Command {
     /// UNIX-RECVFROM; discard what arrives; stop on Ctrl+C or SIGTERM.
     Listen(Lazy<listen::ListenArgs>),
     /// List sockets like ss, from the kernel's tables (netlink sock_diag).
+    // A flag given twice counts once, as the real tools' getopt takes it (`ss -ttln`, `nc -vvz`).
+    #[command(args_override_self = true)]
     Inspect(Lazy<inspect::InspectArgs>),
     /// Probe like nc -z: TCP, UDP or Unix socket.
+    // A flag given twice counts once, as the real tools' getopt takes it (`ss -ttln`, `nc -vvz`).
+    #[command(args_override_self = true)]
     Probe(Lazy<probe::ProbeArgs>),
     /// Describe socket files like stat (or ls -l with --ls).
+    // A flag given twice counts once, as the real tools' getopt takes it (`ss -ttln`, `nc -vvz`).
+    #[command(args_override_self = true)]
     Stat(Lazy<stat::StatArgs>),
 }
 
@@ -296,11 +302,14 @@ impl<T: Subcommand> Subcommand for Lazy<T> {
 /// Ends the run on a command line clap could not parse: clap's own words in English, and in
 /// another language the same facts in that language's words (help and version are printed
 /// as clap prints them, translated by [`crate::help`] on the whole definition, which clap
-/// parses again for that). Exit status 2.
+/// parses again for that). Exit status 2, or for the engine's tools the real tool's status
+/// for a command line it cannot parse (ss 255, socat, nc and stat 1), so that a script sees
+/// the same.
 fn usage_error(err: clap::Error, args: &[OsString]) -> ! {
     use clap::error::{ContextKind, ErrorKind};
     // The language is found from the words, before clap could parse them.
     let words: Vec<String> = args.iter().map(|arg| arg.to_string_lossy().into_owned()).collect();
+    let status = if err.use_stderr() { usage_status(&words) } else { 0 };
     let lang = crate::help::language_of(&words);
     // The version reads the same in every language.
     let err = if lang == crate::language::ENGLISH || err.kind() == ErrorKind::DisplayVersion {
@@ -346,9 +355,26 @@ fn usage_error(err: clap::Error, args: &[OsString]) -> ! {
         Some(message) => {
             let failure = Failure::usage(message).hint(t!("common.parse_help"));
             eprintln!("{}", crate::terminal_text::clean(&failure.to_string()));
-            std::process::exit(i32::from(crate::error::EXIT_USAGE));
+            std::process::exit(status);
+        }
+        None if err.use_stderr() => {
+            let _ = err.print();
+            std::process::exit(status);
         }
         None => err.exit(),
+    }
+}
+
+/// The exit status for a command line that does not parse: the real tool's where the words
+/// name one of the engine's tools (its subcommand is the first word that names a
+/// subcommand), else socklab's usage status, 2.
+fn usage_status(words: &[String]) -> i32 {
+    let names: Vec<String> =
+        Cli::command().get_subcommands().map(|command| command.get_name().to_owned()).collect();
+    match words.iter().skip(1).find(|word| names.contains(word)).map(String::as_str) {
+        Some("inspect") => 255,
+        Some("listen" | "probe" | "stat") => 1,
+        _ => i32::from(crate::error::EXIT_USAGE),
     }
 }
 

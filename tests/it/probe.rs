@@ -310,12 +310,15 @@ fn udp_port_without_socket_is_closed() {
             let output = socklab_probe(&["-u", "-vz", host, &port.to_string()]);
             output.status.code() == Some(1) && nc_part(&output).is_empty()
         });
-        // Without -v Debian's nc would not even test; socklab does, and says so.
+        // Without -v Debian's nc does not test at all: it exits 0, and so does socklab, which
+        // says why.
         with_closed_udp_port(host, |port| {
             let result = probe::probe(&inet_args("u", host, port)).unwrap();
-            result.verdict == Verdict::Closed
-                && result.output.status == 1
-                && result.output.notes.contains(&socklab::t!("probe.note_udp_needs_v"))
+            result.verdict == Verdict::OpenOrFiltered
+                && result.attempts[0].phase == Phase::Connect
+                && result.output.stderr.is_empty()
+                && result.output.status == 0
+                && result.output.notes == [socklab::t!("probe.note_udp_needs_v")]
         });
     }
 }
@@ -431,17 +434,44 @@ fn unix_failures_say_why() {
 
 #[test]
 fn bad_input_is_a_usage_error_with_a_hint() {
-    for args in [
-        vec!["-vz", "127.0.0.1"],
-        vec!["-4", "-6", "-vz", "127.0.0.1", "80"],
-        vec!["-U", "-z", "/tmp/x.sock", "80"],
-        vec!["-4", "-vz", "::1", "80"],
-    ] {
+    for args in [vec!["-4", "-6", "-vz", "127.0.0.1", "80"], vec!["-U", "-z", "/tmp/x.sock", "80"]]
+    {
         let output = socklab_probe(&args);
         assert_eq!(output.status.code(), Some(2), "{args:?}");
         let stderr = text(&output.stderr);
         assert!(stderr.starts_with("socklab: error: "), "{args:?}: {stderr}");
         assert!(stderr.contains("\n  hint: "), "{args:?}: {stderr}");
+    }
+}
+
+/// What nc refuses with a line of its own (no port, a host of the other family, a name with
+/// -n) gives that line and nc's status 1, and socklab's explanation as notes.
+#[test]
+fn a_port_or_host_nc_refuses_gives_ncs_line_and_status() {
+    for (args, line) in [
+        (vec!["-vz", "127.0.0.1"], "nc: missing port number\n"),
+        (
+            vec!["-4", "-vz", "::1", "80"],
+            "nc: getaddrinfo for host \"::1\" port 80: Address family for hostname not supported\n",
+        ),
+        (
+            vec!["-6", "-u", "-vz", "127.0.0.1", "ntp"],
+            "nc: getaddrinfo for host \"127.0.0.1\" port 123: Address family for hostname not \
+             supported\n",
+        ),
+        (
+            vec!["-n", "-vz", "localhost", "80"],
+            "nc: getaddrinfo for host \"localhost\" port 80: Name or service not known\n",
+        ),
+    ] {
+        let output = socklab_probe(&args);
+        assert_eq!(output.status.code(), Some(1), "{args:?}");
+        assert_eq!(text(&output.stderr), line, "{args:?}");
+        let mut noted = args.clone();
+        noted.insert(0, "--notes");
+        let explained = text(&socklab_probe(&noted).stderr);
+        assert!(explained.starts_with(line), "{args:?}: {explained}");
+        assert!(explained.contains("socklab: note: "), "{args:?}: {explained}");
     }
 }
 
@@ -552,6 +582,11 @@ fn matches_the_installed_nc() {
         vec!["-vz", "127.0.0.1", "0"],
         vec!["-vz", "127.0.0.1", "70000"],
         vec!["-vz", "127.0.0.1", &port, "not-a-service-anywhere"],
+        vec!["-vz", "127.0.0.1"],
+        vec!["-6", "-vz", "127.0.0.1", &port],
+        vec!["-4", "-vz", "::1", &port, &closed],
+        vec!["-nvz", "localhost", &port],
+        vec!["-vvz", "127.0.0.1", &port],
     ] {
         cases.push(Case::new(&args));
     }
@@ -576,6 +611,7 @@ fn closed_udp_port_matches_the_installed_nc() {
         let flag = if host == "::1" { "-6" } else { "-4" };
         with_closed_udp_port(host, |port| {
             Case::new(&[flag, "-u", "-vz", host, &port.to_string()]).compare().is_none()
+                && Case::new(&[flag, "-u", "-z", host, &port.to_string()]).compare().is_none()
         });
     }
 }

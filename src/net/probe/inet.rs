@@ -23,8 +23,18 @@ pub fn tcp(addr: SocketAddr, timeout: Duration) -> Attempt {
     let started = Instant::now();
     let result = Socket::new(Domain::for_address(addr), Type::STREAM, None)
         .and_then(|socket| socket.connect_timeout(&addr.into(), timeout));
+    connected(addr, result, Verdict::Open, started)
+}
+
+/// The attempt that ends at `connect`: `success` when it worked, else what its error means.
+fn connected(
+    addr: SocketAddr,
+    result: io::Result<()>,
+    success: Verdict,
+    started: Instant,
+) -> Attempt {
     let verdict = match result {
-        Ok(()) => Verdict::Open,
+        Ok(()) => success,
         Err(err) => Verdict::from_connect_error(&err),
     };
     Attempt {
@@ -34,6 +44,18 @@ pub fn tcp(addr: SocketAddr, timeout: Duration) -> Attempt {
         elapsed: started.elapsed(),
         receiver_bound: false,
     }
+}
+
+/// A UDP socket bound to the wildcard of `addr`'s family and connected to `addr` (which
+/// sends nothing: UDP has no handshake).
+fn udp_socket(addr: SocketAddr) -> io::Result<UdpSocket> {
+    let local: SocketAddr = match addr {
+        SocketAddr::V4(_) => (Ipv4Addr::UNSPECIFIED, 0).into(),
+        SocketAddr::V6(_) => (Ipv6Addr::UNSPECIFIED, 0).into(),
+    };
+    let socket = UdpSocket::bind(local)?;
+    socket.connect(addr)?;
+    Ok(socket)
 }
 
 /// Sends one datagram to `addr` from a connected UDP socket and waits up to `wait` for an
@@ -47,6 +69,14 @@ pub fn udp(addr: SocketAddr, wait: Duration, ask_the_table: bool) -> Attempt {
     let started = Instant::now();
     let (verdict, phase, receiver_bound) = udp_exchange(addr, wait, ask_the_table);
     Attempt { address: addr, verdict, phase, elapsed: started.elapsed(), receiver_bound }
+}
+
+/// What `nc -u -z` does without `-v`: a UDP socket connected to `addr` and nothing sent, so
+/// nothing is learned but whether the kernel has a route. Debian's nc exits 0 after this
+/// whatever is at the port; the verdict says the same (open or filtered: no error came).
+pub fn udp_untested(addr: SocketAddr) -> Attempt {
+    let started = Instant::now();
+    connected(addr, udp_socket(addr).map(drop), Verdict::OpenOrFiltered, started)
 }
 
 /// Whether the kernel's UDP table holds an unconnected socket that a datagram to `addr` would
@@ -75,14 +105,7 @@ fn bound_receiver(addr: SocketAddr) -> bool {
 }
 
 fn udp_exchange(addr: SocketAddr, wait: Duration, ask_the_table: bool) -> (Verdict, Phase, bool) {
-    let local: SocketAddr = match addr {
-        SocketAddr::V4(_) => (Ipv4Addr::UNSPECIFIED, 0).into(),
-        SocketAddr::V6(_) => (Ipv6Addr::UNSPECIFIED, 0).into(),
-    };
-    let socket = match UdpSocket::bind(local).and_then(|socket| {
-        socket.connect(addr)?;
-        Ok(socket)
-    }) {
+    let socket = match udp_socket(addr) {
         Ok(socket) => socket,
         Err(err) => return (Verdict::from_connect_error(&err), Phase::Connect, false),
     };

@@ -88,10 +88,12 @@ fn probe_one(args: &ProbeArgs, target: &Target) -> Probe {
 }
 
 /// Runs the probes and reports them in nc's words and exit status: one line per port with
-/// `-v`, status 0 when any port succeeded (nc 1.219). A port argument nc refuses gives nc's
+/// `-v`, status 0 when any port succeeded (nc 1.219). A port or host nc refuses gives nc's
 /// own line and status 1, with socklab's explanation as a note.
 pub fn execute(args: &ProbeArgs) -> Result<ToolOutput, Failure> {
-    if let Err(error) = target::ports(args) {
+    // A Unix path has no port or host; its own mistakes are socklab's usage errors.
+    let refused = if args.unix { None } else { target::inet_arguments(args).err() };
+    if let Some(error) = refused {
         let mut notes = vec![error.failure.message];
         notes.extend(error.failure.hints);
         return Ok(ToolOutput { stderr: error.nc_line, status: 1, notes, ..ToolOutput::default() });
@@ -131,10 +133,14 @@ fn probe_inet(args: &ProbeArgs, target: &InetTarget) -> Probe {
         (Transport::Udp, None) if all_loopback => LOOPBACK_UDP_WAIT,
         (Transport::Udp, None) => NC_UDP_WAIT,
     };
+    // Debian's nc tests a UDP port only with -v: without it, it connects the socket, sends
+    // nothing and exits 0. socklab does the same, so that a piped probe stands in for nc.
+    let untested = target.transport == Transport::Udp && !args.verbose;
     let mut attempts = Vec::new();
     for &address in &target.addresses {
         let attempt = match target.transport {
             Transport::Tcp => inet::tcp(address, waited),
+            Transport::Udp if untested => inet::udp_untested(address),
             Transport::Udp => inet::udp(address, waited, explicit.is_none() && all_loopback),
         };
         let done = attempt.verdict.succeeded();
@@ -150,12 +156,14 @@ fn probe_inet(args: &ProbeArgs, target: &InetTarget) -> Probe {
         if args.verbose {
             output.stderr.push_str(&nc_inet_line(args, target, attempt));
         }
-        output.notes.extend(inet_notes(args, target, attempt, waited));
+        if !untested {
+            output.notes.extend(inet_notes(args, target, attempt, waited));
+        }
     }
     if target.transport == Transport::Tcp && verdict == Verdict::Closed {
         output.advice.push(t!("probe.advice_tcp_closed"));
     }
-    if target.transport == Transport::Udp && !args.verbose {
+    if untested {
         output.notes.push(t!("probe.note_udp_needs_v"));
     }
     Probe { target: Target::Inet(target.clone()), attempts, verdict, waited, output }

@@ -86,10 +86,11 @@ impl UnixKind {
 /// days), beyond which a timeout means nothing and would overflow.
 pub const MAX_TIMEOUT_SECS: f64 = 2_147_483.0;
 
-/// A port argument nc refuses: nc's own line (`nc: port number invalid: X`, exit 1) and
-/// socklab's explanation of it.
+/// An argument nc refuses with a line of its own and exit status 1 (`nc: port number
+/// invalid: X`, `nc: missing port number`, `nc: getaddrinfo for host …`), and socklab's
+/// explanation of it.
 #[derive(Debug, Clone, PartialEq)]
-pub struct PortError {
+pub struct NcError {
     /// What nc prints on stderr, with its newline.
     pub nc_line: String,
     /// socklab's explanation, with hints.
@@ -124,12 +125,7 @@ pub fn resolve_all(args: &ProbeArgs) -> Result<Vec<Target>, Failure> {
         return unix_target(args).map(|unix| vec![Target::Unix(unix)]);
     }
     let transport = if args.udp { Transport::Udp } else { Transport::Tcp };
-    if args.ports.is_empty() {
-        return Err(Failure::usage(t!("probe.missing_port"))
-            .hint(t!("probe.missing_port_hint", host = args.target)));
-    }
-    let ports = ports(args).map_err(|error| error.failure)?;
-    let addresses = resolve_host(&args.target, 0, args)?;
+    let (ports, addresses) = inet_arguments(args).map_err(|error| error.failure)?;
     Ok(ports
         .into_iter()
         .map(|port| {
@@ -139,8 +135,23 @@ pub fn resolve_all(args: &ProbeArgs) -> Result<Vec<Target>, Failure> {
         .collect())
 }
 
+/// The ports and the host's addresses, checked in nc's order: a port is given, every port
+/// argument reads, then the host resolves (nc names the first port in its line).
+pub fn inet_arguments(args: &ProbeArgs) -> Result<(Vec<u16>, Vec<SocketAddr>), NcError> {
+    if args.ports.is_empty() {
+        return Err(NcError {
+            nc_line: "nc: missing port number\n".to_owned(),
+            failure: Failure::usage(t!("probe.missing_port"))
+                .hint(t!("probe.missing_port_hint", host = args.target)),
+        });
+    }
+    let ports = ports(args)?;
+    let addresses = resolve_host(&args.target, ports[0], args)?;
+    Ok((ports, addresses))
+}
+
 /// Every port the port arguments name, in order.
-pub fn ports(args: &ProbeArgs) -> Result<Vec<u16>, PortError> {
+pub fn ports(args: &ProbeArgs) -> Result<Vec<u16>, NcError> {
     let transport = if args.udp { Transport::Udp } else { Transport::Tcp };
     let mut all = Vec::new();
     for text in &args.ports {
@@ -208,7 +219,7 @@ fn strtonum(text: &str) -> Result<u16, NumberError> {
 /// One port argument, read as nc 1.219 reads it: `LOW-HIGH` (starting with a digit; both
 /// numbers; either order) is every port between, anything else is a number or else a
 /// service name from `/etc/services`.
-pub fn parse_ports(text: &str, transport: Transport) -> Result<Vec<u16>, PortError> {
+pub fn parse_ports(text: &str, transport: Transport) -> Result<Vec<u16>, NcError> {
     if text.starts_with(|c: char| c.is_ascii_digit())
         && let Some((low, high)) = text.split_once('-')
     {
@@ -236,7 +247,7 @@ pub fn parse_port(text: &str, transport: Transport) -> Result<u16, Failure> {
     }
 }
 
-fn port_error(error: NumberError, text: &str, transport: Transport) -> PortError {
+fn port_error(error: NumberError, text: &str, transport: Transport) -> NcError {
     let failure = match error {
         NumberError::TooSmall => {
             Failure::usage(t!("probe.port_zero", port = text)).hint(t!("probe.port_range_hint"))
@@ -248,34 +259,48 @@ fn port_error(error: NumberError, text: &str, transport: Transport) -> PortError
                 .hint(t!("probe.bad_port_hint"))
         }
     };
-    PortError { nc_line: format!("nc: port number {}: {text}\n", error.word()), failure }
+    NcError { nc_line: format!("nc: port number {}: {text}\n", error.word()), failure }
 }
 
-fn resolve_host(host: &str, port: u16, args: &ProbeArgs) -> Result<Vec<SocketAddr>, Failure> {
+/// The addresses of `host` for the family asked for, as nc's getaddrinfo finds them; a
+/// refusal carries nc's line, which names `port`.
+fn resolve_host(host: &str, port: u16, args: &ProbeArgs) -> Result<Vec<SocketAddr>, NcError> {
     let wanted = |addr: &SocketAddr| match (args.ipv4, args.ipv6) {
         (true, _) => addr.is_ipv4(),
         (_, true) => addr.is_ipv6(),
         _ => true,
     };
-    let family_hint = || {
-        if args.ipv4 { t!("probe.family_hint_v4") } else { t!("probe.family_hint_v6") }
+    let refused = |reason: &str, failure: Failure| NcError {
+        nc_line: format!("nc: getaddrinfo for host \"{host}\" port {port}: {reason}\n"),
+        failure,
+    };
+    const NO_NAME: &str = "Name or service not known";
+    let wrong_family = || {
+        let hint = if args.ipv4 { t!("probe.family_hint_v4") } else { t!("probe.family_hint_v6") };
+        Failure::usage(t!("probe.wrong_family", host = host)).hint(hint)
     };
     if let Ok(ip) = host.parse::<IpAddr>() {
         let addr = SocketAddr::new(ip, port);
         if !wanted(&addr) {
-            return Err(Failure::usage(t!("probe.wrong_family", host = host)).hint(family_hint()));
+            return Err(refused("Address family for hostname not supported", wrong_family()));
         }
         return Ok(vec![addr]);
     }
     if args.numeric {
-        return Err(Failure::usage(t!("probe.numeric_name", host = host))
-            .hint(t!("probe.numeric_name_hint")));
+        let failure = Failure::usage(t!("probe.numeric_name", host = host))
+            .hint(t!("probe.numeric_name_hint"));
+        return Err(refused(NO_NAME, failure));
     }
     let found: Vec<SocketAddr> = match (host, port).to_socket_addrs() {
         Ok(found) => found.collect(),
         Err(err) => {
-            return Err(Failure::usage(t!("probe.unresolved", host = host, reason = err))
-                .hint(t!("probe.unresolved_hint")));
+            // std's words before getaddrinfo's own (gai_strerror), which nc prints.
+            let text = err.to_string();
+            let reason =
+                text.strip_prefix("failed to lookup address information: ").unwrap_or(&text);
+            let failure = Failure::usage(t!("probe.unresolved", host = host, reason = reason))
+                .hint(t!("probe.unresolved_hint"));
+            return Err(refused(reason, failure));
         }
     };
     let mut addresses: Vec<SocketAddr> = Vec::new();
@@ -285,7 +310,7 @@ fn resolve_host(host: &str, port: u16, args: &ProbeArgs) -> Result<Vec<SocketAdd
         }
     }
     if addresses.is_empty() {
-        return Err(Failure::usage(t!("probe.wrong_family", host = host)).hint(family_hint()));
+        return Err(refused(NO_NAME, wrong_family()));
     }
     Ok(addresses)
 }

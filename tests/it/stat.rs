@@ -310,6 +310,50 @@ fn missing_paths_are_reported_and_the_others_still_shown() {
     assert!(text(&explained.stderr).contains("socklab: note: "), "a missing file is explained");
 }
 
+/// Runs a command with stdout and stderr into one file, as `2>&1` does, and returns what it
+/// holds: the order of the two streams' lines, the way a terminal shows them.
+fn merged(program: &str, args: &[&str], paths: &[&Path]) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let file = std::fs::File::create(dir.path().join("both")).unwrap();
+    let mut command = if program == "socklab" { support::socklab() } else { Command::new(program) };
+    command.args(args).args(paths).env("LC_ALL", "C").env("TZ", "UTC");
+    command.stdout(file.try_clone().unwrap()).stderr(file).status().unwrap();
+    std::fs::read_to_string(dir.path().join("both")).unwrap()
+}
+
+/// With both streams in one place (`2>&1`), the lines come in the real tools' order: stat
+/// writes each error where its argument comes; ls names every argument it cannot reach
+/// before it lists anything, and a directory it cannot open gets no heading.
+#[test]
+fn errors_and_output_interleave_as_stat_and_ls_write_them() {
+    if !support::have_tool("stat") || !support::have_tool("ls") {
+        return;
+    }
+    let files = Files::new();
+    let (missing, other) = (files.path("gone.sock"), files.path("gone-too.sock"));
+    let (present, directory) = (files.path("stream.sock"), files.path("directory"));
+    let cases: [(&str, &[&str], &[&str], Vec<&Path>); 2] = [
+        ("stat", &[], &["stat"], vec![&missing, &present, &other]),
+        ("ls", &["-l"], &["stat", "--ls"], vec![&present, &missing, &directory, &other]),
+    ];
+    for (real, real_args, ours_args, paths) in &cases {
+        let expected = merged(real, real_args, paths);
+        assert_eq!(merged("socklab", ours_args, paths), expected, "{real} {real_args:?}");
+    }
+    if rustix::process::geteuid().is_root() {
+        eprintln!("notice: root opens every directory; the unopenable one is tested as a user");
+        return;
+    }
+    let closed = files.path("closed");
+    std::fs::create_dir(&closed).unwrap();
+    std::fs::set_permissions(&closed, std::os::unix::fs::PermissionsExt::from_mode(0o000)).unwrap();
+    for paths in [vec![&present, &closed, &directory], vec![&closed, &directory]] {
+        let paths: Vec<&Path> = paths.iter().map(|path| path.as_path()).collect();
+        let expected = merged("ls", &["-l"], &paths);
+        assert_eq!(merged("socklab", &["stat", "--ls"], &paths), expected, "{paths:?}");
+    }
+}
+
 #[test]
 fn unknown_owner_shows_as_numbers_like_stat_and_ls() {
     if !rustix::process::geteuid().is_root() {

@@ -329,6 +329,23 @@ pub struct Report {
     pub stdout: Vec<u8>,
     /// stderr, exit status and socklab's notes (`stdout` left empty).
     pub output: ToolOutput,
+    /// Both streams in the order the real tool writes them (`true`: stderr), so that with
+    /// `2>&1` the lines come out as stat's and ls's do.
+    pub written: Vec<(bool, Vec<u8>)>,
+}
+
+impl Report {
+    /// Bytes for standard output, after everything written so far.
+    fn out(&mut self, bytes: Vec<u8>) {
+        self.stdout.extend(&bytes);
+        self.written.push((false, bytes));
+    }
+
+    /// A line for standard error, after everything written so far.
+    fn err(&mut self, line: String) {
+        self.output.stderr.push_str(&line);
+        self.written.push((true, line.into_bytes()));
+    }
 }
 
 /// Describes each path as stat (or, with `--ls`, ls -l) would, names written as when piped.
@@ -343,8 +360,16 @@ pub fn execute(args: &StatArgs) -> Result<ToolOutput, Failure> {
 /// status; socklab's notes only on a terminal or with `--notes`.
 pub fn main(args: &StatArgs) -> Result<std::process::ExitCode, Failure> {
     use std::io::Write;
-    let report = report(args, NameStyle::for_stdout())?;
-    let _ = std::io::stdout().write_all(&report.stdout);
+    let mut report = report(args, NameStyle::for_stdout())?;
+    for (to_stderr, bytes) in &report.written {
+        let _ = if *to_stderr {
+            std::io::stderr().write_all(bytes)
+        } else {
+            std::io::stdout().write_all(bytes).and_then(|()| std::io::stdout().flush())
+        };
+    }
+    // Written already, in order; what is left is socklab's notes.
+    report.output.stderr.clear();
     Ok(report.output.print_with_notes(args.notes))
 }
 
@@ -358,30 +383,26 @@ pub fn report(args: &StatArgs, style: NameStyle) -> Result<Report, Failure> {
     let results: Vec<(&PathBuf, io::Result<FileStat>)> =
         args.paths.iter().map(|path| (path, stat_path(path))).collect();
     let mut report = Report::default();
-    let output = &mut report.output;
-    // ls reaches every argument before it prints; stat prints as it goes. Either way the
-    // errors go to stderr, in argument order.
+    // ls reaches every argument (and says which it cannot) before it prints; stat prints as
+    // it goes. Either way the errors go to stderr, in argument order.
     let (tool, verb, failure_status) =
         if args.ls { ("ls", "cannot access", 2) } else { ("stat", "cannot statx", 1) };
     for (path, result) in &results {
         match result {
-            Ok(file) if !args.ls => report.stdout.extend(render_stat_bytes(file, zone)),
+            Ok(file) if !args.ls => report.out(render_stat_bytes(file, zone)),
             Ok(_) => {}
             Err(err) => {
                 let name = quote(path.as_os_str().as_bytes());
-                let _ = writeln!(
-                    output.stderr,
-                    "{tool}: {verb} {name}: {}",
-                    crate::net::io_reason(err)
-                );
+                report.err(format!("{tool}: {verb} {name}: {}\n", crate::net::io_reason(err)));
                 // For ls, a command-line argument it cannot reach is "serious trouble" (2).
-                output.status = failure_status;
+                report.output.status = failure_status;
                 if err.kind() == io::ErrorKind::NotFound {
-                    output.notes.push(t!("stat.note_missing", path = path.display()));
+                    report.output.notes.push(t!("stat.note_missing", path = path.display()));
                 }
             }
         }
     }
+    let output = &mut report.output;
     let several = results.len() > 1;
     let found: Vec<FileStat> = results.into_iter().filter_map(|(_, result)| result.ok()).collect();
     if found.iter().any(|file| file.kind == FileKind::Socket) {
@@ -400,32 +421,41 @@ pub fn report(args: &StatArgs, style: NameStyle) -> Result<Report, Failure> {
             .cloned()
             .chain(dirs.iter().map(|dir| Named::new(dir.path.clone(), dir.clone())))
             .collect();
-        let mut stdout = render_ls_named(&named, &arguments, style, now, zone);
+        report.out(render_ls_named(&named, &arguments, style, now, zone));
         let mut dirs = dirs;
         dirs.sort_by(|a, b| a.path.as_os_str().as_bytes().cmp(b.path.as_os_str().as_bytes()));
-        for (index, dir) in dirs.iter().enumerate() {
-            if !named.is_empty() || index > 0 {
-                stdout.push(b'\n');
-            }
-            if several {
-                stdout.extend(style.write(dir.path.as_os_str().as_bytes()).0);
-                stdout.extend(b":\n");
-            }
+        // As ls: a blank line between the files and the directories; each directory opened
+        // before its heading, which a directory it cannot open never gets; a blank line
+        // before every heading but the first.
+        if !named.is_empty() && !dirs.is_empty() {
+            report.out(b"\n".to_vec());
+        }
+        let mut first = true;
+        for dir in &dirs {
             match list_directory(&dir.path) {
                 Ok(entries) => {
+                    let mut listing = Vec::new();
+                    if several {
+                        if !first {
+                            listing.push(b'\n');
+                        }
+                        first = false;
+                        listing.extend(style.write(dir.path.as_os_str().as_bytes()).0);
+                        listing.extend(b":\n");
+                    }
                     let blocks: u64 = entries.iter().map(|entry| entry.file.blocks).sum();
-                    stdout.extend(format!("total {}\n", blocks.div_ceil(2)).into_bytes());
-                    stdout.extend(render_ls_named(&entries, &entries, style, now, zone));
+                    listing.extend(format!("total {}\n", blocks.div_ceil(2)).into_bytes());
+                    listing.extend(render_ls_named(&entries, &entries, style, now, zone));
+                    report.out(listing);
                 }
                 Err(err) => {
                     let name = quote(dir.path.as_os_str().as_bytes());
                     let reason = crate::net::io_reason(&err);
-                    let _ = writeln!(output.stderr, "ls: cannot open directory {name}: {reason}");
-                    output.status = 2;
+                    report.err(format!("ls: cannot open directory {name}: {reason}\n"));
+                    report.output.status = 2;
                 }
             }
         }
-        report.stdout = stdout;
     }
     Ok(report)
 }

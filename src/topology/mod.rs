@@ -92,6 +92,14 @@ impl Topology {
         for (host, plan) in hosts.iter().zip(&PLANS) {
             host.run(|| configure(plan)).and_then(|done| done).map_err(|err| unavailable(&err))?;
         }
+        // A veth's carrier comes a moment after both ends are up; until then the kernel drops
+        // what is sent, so a probe typed at once would time out for nothing.
+        let deadline = std::time::Instant::now() + CARRIER_WAIT;
+        for host in &hosts {
+            host.run(|| wait_for_carrier(deadline))
+                .and_then(|done| done)
+                .map_err(|err| unavailable(&err))?;
+        }
         Ok(Self { hosts })
     }
 
@@ -170,6 +178,20 @@ fn configure(plan: &Plan) -> std::io::Result<()> {
         other => other?,
     }
     rtnl.set_up(link)
+}
+
+/// How long a new link pair may take to get its carrier (it takes well under a millisecond).
+const CARRIER_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// Waits until this host's end of the link is running, or `deadline` (then goes on: a slow
+/// carrier shows in the first probe, not as a failure to make the hosts).
+fn wait_for_carrier(deadline: std::time::Instant) -> std::io::Result<()> {
+    let mut rtnl = rtnl::Rtnl::open()?;
+    let link = rtnl.link_index(LINK)?;
+    while !rtnl.running(link)? && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
+    Ok(())
 }
 
 /// EAFNOSUPPORT: the kernel has no IPv6.

@@ -79,6 +79,17 @@ impl Rtnl {
         self.request(RouteNetlinkMessage::SetLink(link), 0).map(drop)
     }
 
+    /// Whether the link is running: up, and its carrier there (for a veth, its peer is up
+    /// too). Until then the kernel drops what is sent over it.
+    pub fn running(&mut self, index: u32) -> io::Result<bool> {
+        let mut query = LinkMessage::default();
+        query.header.index = index;
+        Ok(self.request(RouteNetlinkMessage::GetLink(query), 0)?.into_iter().any(|message| {
+            matches!(message, RouteNetlinkMessage::NewLink(link)
+                if link.header.flags.contains(LinkFlags::Running))
+        }))
+    }
+
     /// Adds `address/prefix` to the link (IPv6 without duplicate address detection).
     pub fn add_address(&mut self, index: u32, address: IpAddr, prefix: u8) -> io::Result<()> {
         let mut message = AddressMessage::default();

@@ -63,7 +63,7 @@ impl ToolOutput {
         let _ = std::io::stderr().write_all(self.stderr.as_bytes());
         if asked || std::io::stderr().is_terminal() {
             for note in self.notes.iter().chain(&self.advice) {
-                say("note: ", note);
+                print_socklab_line("note: ", note);
             }
         }
         std::process::ExitCode::from(u8::try_from(self.status).unwrap_or(1))
@@ -74,7 +74,7 @@ impl ToolOutput {
 /// socklab's lines are never compared with a real tool's, so they always go out
 /// [terminal-safe](terminal_safe): a socket path in them, which another user may have chosen,
 /// cannot drive the terminal.
-pub fn say(label: &str, text: &str) {
+pub fn print_socklab_line(label: &str, text: &str) {
     let text = String::from_utf8_lossy(&terminal_safe(text.as_bytes())).into_owned();
     eprintln!("socklab: {label}{text}");
 }

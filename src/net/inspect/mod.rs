@@ -405,7 +405,7 @@ pub fn main(args: &InspectArgs) -> Result<ExitCode, Failure> {
             notes.push(t!("inspect.control_characters_shown"));
         }
         for note in notes {
-            eprintln!("socklab: note: {note}");
+            super::print_socklab_line("note: ", &note);
         }
     }
     Ok(ExitCode::SUCCESS)

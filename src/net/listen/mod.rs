@@ -293,9 +293,9 @@ pub fn main(args: &ListenArgs) -> Result<ExitCode, Failure> {
         // On failure, `listeners` is dropped on the way out, which closes and cleans up.
         let listener = Listener::open(spec)?;
         if talk {
-            super::say("", &listener.ready_message());
+            super::print_socklab_line("", &listener.ready_message());
             for note in listener.notes() {
-                super::say("note: ", &note);
+                super::print_socklab_line("note: ", &note);
             }
         }
         listeners.push(listener);

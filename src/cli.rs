@@ -202,7 +202,7 @@ pub fn main() -> ExitCode {
     let code = match configure(&matches).and_then(|(cli, config)| run(cli, &config)) {
         Ok(code) => code,
         Err(failure) => {
-            eprintln!("{}", crate::terminal_text::clean(&failure.to_string()));
+            crate::terminal_text::warn(failure.to_string());
             failure.exit_code()
         }
     };
@@ -354,7 +354,7 @@ fn usage_error(err: clap::Error, args: &[OsString]) -> ! {
     match message {
         Some(message) => {
             let failure = Failure::usage(message).hint(t!("common.parse_help"));
-            eprintln!("{}", crate::terminal_text::clean(&failure.to_string()));
+            crate::terminal_text::warn(failure.to_string());
             std::process::exit(status);
         }
         None if err.use_stderr() => {

@@ -102,7 +102,7 @@ pub fn run(args: &RunArgs) -> Result<ExitCode, Failure> {
         return Ok(ExitCode::from(cleanup::exit_status(signal)));
     }
     if args.format == Format::Json {
-        eprintln!("{}", tally.summary());
+        crate::terminal_text::warn(tally.summary());
     }
     Ok(if tally.all_passed() {
         ExitCode::SUCCESS

@@ -502,10 +502,12 @@ fn translations(
                 }
             }
         }
-        eprintln!(
-            "{}",
-            t!("lint.translation_tally", lang = lang, current = counted - missing, total = counted)
-        );
+        crate::terminal_text::warn(t!(
+            "lint.translation_tally",
+            lang = lang,
+            current = counted - missing,
+            total = counted
+        ));
     }
     Ok(findings)
 }
@@ -532,7 +534,7 @@ pub fn main(args: &LintArgs, help: Vec<(String, String)>) -> Result<ExitCode, Fa
     }
     if counts.skipped > 0 {
         let reasons = counts.skip_reasons.join("; ");
-        eprintln!("{}", t!("lint.skipped", count = counts.skipped, reasons = reasons));
+        crate::terminal_text::warn(t!("lint.skipped", count = counts.skipped, reasons = reasons));
     }
     if findings.is_empty() {
         crate::terminal_text::say(t!(

@@ -112,7 +112,7 @@ pub fn prepare(
     let reason = match placed {
         Placed::Lab | Placed::Host => return Ok(Prepared { placement, _moved: None }),
         Placed::HostNoLab => {
-            eprintln!("{}", t!("runner.lab.no_lab_running"));
+            crate::terminal_text::warn(t!("runner.lab.no_lab_running"));
             return Ok(Prepared { placement, _moved: None });
         }
         Placed::Refused(reason) => reason,
@@ -137,17 +137,14 @@ pub fn prepare(
         placement.socket_dir = Some(moved.socket_dir.clone());
     }
     let example = ports.iter().copied().find(|&port| port >= 1024).unwrap_or(8080);
-    eprintln!(
-        "{}",
-        t!(
-            "runner.lab.fallback_notice",
-            why = reason,
-            offset = placement.port_offset,
-            from = example,
-            to = u32::from(example) + u32::from(placement.port_offset),
-            dir = placement.socket_dir.as_deref().unwrap_or(std::path::Path::new("/tmp")).display()
-        )
-    );
+    crate::terminal_text::warn(t!(
+        "runner.lab.fallback_notice",
+        why = reason,
+        offset = placement.port_offset,
+        from = example,
+        to = u32::from(example) + u32::from(placement.port_offset),
+        dir = placement.socket_dir.as_deref().unwrap_or(std::path::Path::new("/tmp")).display()
+    ));
     Ok(Prepared { placement, _moved: Some(moved) })
 }
 

@@ -3,7 +3,7 @@
 //! output): [`clean`] shows them as visible text instead, and everything socklab prints of
 //! them passes through it, here in [`say`] or in the interface's rendering
 //! ([`ui::render`](crate::ui::render)). [`say`] also stops quietly when stdout's reader has
-//! gone.
+//! gone, and [`warn`], its stderr twin, never panics on a closed stderr.
 
 use std::borrow::Cow;
 
@@ -40,6 +40,19 @@ pub fn clean(text: &str) -> Cow<'_, str> {
 /// command then ends normally, printing no more, rather than panicking as `println!` would.
 pub fn say(text: impl std::fmt::Display) -> bool {
     say_raw(&format!("{}\n", clean(&text.to_string())))
+}
+
+/// Prints `text` (cleaned of control characters) and a newline on stderr; a stderr that
+/// cannot be written (its reader gone, `2>&-`) loses the line but never panics the program
+/// (`eprintln!` would, and take a listener or a clean-up down with it).
+pub fn warn(text: impl std::fmt::Display) {
+    warn_raw(&format!("{}\n", clean(&text.to_string())));
+}
+
+/// Prints `text` as it is on stderr, as [`warn`] does.
+pub fn warn_raw(text: &str) {
+    use std::io::Write;
+    let _ = std::io::stderr().lock().write_all(text.as_bytes());
 }
 
 /// Prints `text` as it is (already rendered for the terminal); false as for [`say`].

@@ -83,7 +83,7 @@ pub fn join(path: &Path) {
             for hint in &failure.hints {
                 note.push_str(&format!("\n  hint: {hint}"));
             }
-            eprintln!("{}", crate::terminal_text::clean(&note));
+            crate::terminal_text::warn(note);
         }
     }
 }
@@ -113,6 +113,6 @@ pub fn note(event: Event<'_>) {
         class.warned = true;
         let file = class.path.join(&name);
         let note = t!("class.write_failed", file = file.display(), error = err);
-        eprintln!("{}", crate::terminal_text::clean(&note));
+        crate::terminal_text::warn(note);
     }
 }

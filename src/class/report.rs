@@ -569,7 +569,7 @@ pub fn main(
     if args.format != ReportFormat::Text && args.format != ReportFormat::Json {
         for skipped in &class.skipped {
             let line = t!("class.report_skipped", file = skipped.file, reason = skipped.reason);
-            eprintln!("{}", crate::terminal_text::clean(&line));
+            crate::terminal_text::warn(line);
         }
     }
     Ok(ExitCode::SUCCESS)

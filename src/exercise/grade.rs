@@ -153,7 +153,7 @@ pub fn main(args: &CheckArgs) -> Result<ExitCode, Failure> {
     } else {
         let in_lab = crate::isolation::lasting::join_of(student.uid)
             .map_err(|error| Failure::new(t!("runner.lab.unreachable", error = error)))?;
-        eprintln!("{}", crate::terminal_text::clean(&where_to_grade(&student, in_lab)));
+        crate::terminal_text::warn(where_to_grade(&student, in_lab));
         run_setup::Prepared::on_host(run_setup::placement(&args.options)?)
     };
     let placement = &prepared.placement;
@@ -195,7 +195,7 @@ pub fn main(args: &CheckArgs) -> Result<ExitCode, Failure> {
         }
     }
     if args.format != CheckFormat::Text {
-        eprintln!("{}", tally.summary());
+        crate::terminal_text::warn(tally.summary());
     }
     Ok(if tally.all_passed() { ExitCode::SUCCESS } else { ExitCode::from(EXIT_FAILURE) })
 }

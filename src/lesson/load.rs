@@ -84,7 +84,7 @@ pub fn load_dir_english(dir: &Path) -> Result<Vec<Lesson>, Vec<Diagnostic>> {
             Ok(text) => texts.push((file, text)),
             Err(Unread::Skipped(reason)) => {
                 let note = crate::t!("lesson.skipped_note", file = file, reason = reason);
-                eprintln!("{}", crate::terminal_text::clean(&note));
+                crate::terminal_text::warn(note);
             }
             Err(Unread::Problem(message)) => {
                 problems.push(Diagnostic { file, position: None, message });

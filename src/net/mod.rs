@@ -76,7 +76,7 @@ impl ToolOutput {
 /// cannot drive the terminal.
 pub fn print_socklab_line(label: &str, text: &str) {
     let text = String::from_utf8_lossy(&terminal_safe(text.as_bytes())).into_owned();
-    eprintln!("socklab: {label}{text}");
+    crate::terminal_text::warn_raw(&format!("socklab: {label}{text}\n"));
 }
 
 /// Bytes as a terminal may show them: control characters (C0 but newline and tab, DEL, the

@@ -121,7 +121,7 @@ impl Progress {
         match state_file() {
             Some(path) => Self::load_from(path),
             None => {
-                eprintln!("{}", t!("runner.progress_not_kept"));
+                crate::terminal_text::warn(t!("runner.progress_not_kept"));
                 Ok(Self::in_memory())
             }
         }
@@ -161,7 +161,7 @@ impl Progress {
             Ok(merged) => self.lessons = merged,
             Err(failure) => {
                 if self.unsaved.is_none() {
-                    eprintln!("{}", crate::terminal_text::clean(&failure.to_string()));
+                    crate::terminal_text::warn(failure.to_string());
                     self.unsaved = Some(failure);
                 }
             }
@@ -280,7 +280,7 @@ fn set_aside(path: &Path, reason: &str) -> Result<(), Failure> {
     let reason = reason.lines().next().unwrap_or_default();
     let backup = backup.display();
     let note = t!("runner.progress_set_aside", backup = backup, reason = reason);
-    eprintln!("{}", crate::terminal_text::clean(&note));
+    crate::terminal_text::warn(note);
     Ok(())
 }
 

@@ -290,6 +290,40 @@ fn control_characters_in_a_socket_path_are_shown_not_obeyed_in_socklabs_own_line
     assert!(!path.exists(), "the socket file was left behind");
 }
 
+/// A listener whose stderr reader is gone before it says a word keeps listening (its lines
+/// are lost, never a panic), and still ends as socat does on SIGTERM, its file removed.
+#[test]
+fn a_closed_stderr_does_not_take_a_listener_down() {
+    let dir = short_tempdir();
+    let path = dir.path().join("quiet.sock");
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let child = socklab()
+        .args(["listen", "--notes"])
+        .arg(format!("UNIX-LISTEN:{}", path.display()))
+        .stdout(Stdio::null())
+        .stderr(Stdio::from(writer))
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while std::os::unix::net::UnixStream::connect(&path).is_err() {
+        assert!(Instant::now() < deadline, "the listener never answered");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // Its "listening on" line and notes have been written (and lost) by now; it still serves.
+    std::thread::sleep(Duration::from_millis(100));
+    assert!(std::os::unix::net::UnixStream::connect(&path).is_ok(), "the listener went away");
+    signal(&child, rustix::process::Signal::TERM);
+    let output = wait_within(child, Duration::from_secs(10), "the listener");
+    assert_eq!(
+        output.status.code(),
+        Some(143),
+        "SIGTERM's status, as socat's: {:?}",
+        output.status
+    );
+    assert!(!path.exists(), "the socket file was left behind");
+}
+
 /// Item 12: a closed stdout ends the commands without a panic.
 #[test]
 fn a_closed_stdout_is_a_normal_end() {

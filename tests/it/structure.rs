@@ -748,3 +748,52 @@ fn the_graph_follows_reexports_macros_and_skips_tests() {
     assert!(text.contains("circle 1 (3 files): a/def.rs, b.rs, c.rs"), "{text}");
     assert!(text.contains("a/def.rs:1 names crate::c::Unit"), "{text}");
 }
+
+/// The `print!` family's macros a file calls outside its tests, with their lines.
+struct Prints {
+    found: Vec<(String, usize)>,
+}
+
+impl Visit<'_> for Prints {
+    fn visit_item_mod(&mut self, module: &syn::ItemMod) {
+        if !test_only(&module.attrs) {
+            visit::visit_item_mod(self, module);
+        }
+    }
+
+    fn visit_item_fn(&mut self, function: &syn::ItemFn) {
+        if !test_only(&function.attrs) {
+            visit::visit_item_fn(self, function);
+        }
+    }
+
+    fn visit_macro(&mut self, mac: &syn::Macro) {
+        if let Some(name) = mac.path.segments.last().map(|segment| segment.ident.to_string())
+            && ["print", "println", "eprint", "eprintln"].contains(&name.as_str())
+        {
+            self.found.push((name, mac.path.segments[0].ident.span().start().line));
+        }
+        visit::visit_macro(self, mac);
+    }
+}
+
+/// No program output goes through `println!` or `eprintln!`, which panic when their reader has
+/// gone (`socklab list | head -1`, a listener whose stderr was closed): `terminal_text::say`
+/// and `warn` lose the line instead. build.rs talks to cargo and is not socklab's output.
+#[test]
+fn output_never_goes_through_the_panicking_print_macros() {
+    let mut files = Vec::new();
+    rust_files(&src(), &mut files);
+    let mut found = Vec::new();
+    for path in files {
+        let text = std::fs::read_to_string(&path).unwrap();
+        let syntax = syn::parse_file(&text).unwrap();
+        let mut prints = Prints { found: Vec::new() };
+        prints.visit_file(&syntax);
+        let relative = path.strip_prefix(src()).unwrap().display().to_string();
+        found.extend(
+            prints.found.into_iter().map(|(name, line)| format!("{relative}:{line} {name}!")),
+        );
+    }
+    assert!(found.is_empty(), "use terminal_text::say or warn instead:\n{}", found.join("\n"));
+}

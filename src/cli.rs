@@ -32,7 +32,7 @@ pub struct Cli {
     pub options: RunOptions,
     /// Record your verdicts in the class directory DIR (`socklab class init` makes one)
     /// [env: SOCKLAB_CLASS]
-    #[arg(long, value_name = "DIR", global = true)]
+    #[arg(long, value_name = "DIR", global = true, help_heading = crate::run_setup::LESSON_OPTIONS)]
     pub class: Option<std::path::PathBuf>,
     #[command(subcommand)]
     pub command: Option<Command>,

@@ -94,6 +94,7 @@ fn translate(
 ) -> Command {
     let heading = |key| word(catalogue, key);
     let (options, arguments) = (heading("common.help_options"), heading("common.help_arguments"));
+    let lesson_options = heading("common.help_lesson_options");
     // clap's own -h and -V, replaced by the same flags with translated help.
     let version = command.get_version().is_some();
     let mut command = command
@@ -108,7 +109,9 @@ fn translate(
         .help_template(template.to_owned())
         .subcommand_help_heading(heading("common.help_commands"))
         .mut_args(|arg| {
-            if arg.get_help_heading().is_some() {
+            if arg.get_help_heading() == Some(crate::run_setup::LESSON_OPTIONS) {
+                arg.help_heading(lesson_options)
+            } else if arg.get_help_heading().is_some() {
                 arg
             } else if arg.is_positional() {
                 arg.help_heading(arguments)

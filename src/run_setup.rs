@@ -11,22 +11,27 @@ use crate::lesson::values::Placement;
 use crate::lesson::{self, Lesson};
 use crate::t;
 
+/// The help heading of the options that shape lesson runs: every command's help lists them
+/// (clap repeats global options everywhere), and the heading says that they are for the
+/// lessons, not for a tool such as `socklab inspect`, which refuses them.
+pub const LESSON_OPTIONS: &str = "Lesson options";
+
 /// Options that shape a run, accepted before or after the subcommand (`global`); a command
 /// they do not apply to refuses them rather than ignoring them.
 #[derive(Debug, Clone, Default, clap::Args)]
 pub struct RunOptions {
     /// Run the lessons in DIR instead of the shipped ones.
-    #[arg(long, value_name = "DIR", global = true)]
+    #[arg(long, value_name = "DIR", global = true, help_heading = LESSON_OPTIONS)]
     pub lessons: Option<PathBuf>,
     /// Add N to every port the lessons use (a lab has its own ports; this is for the host).
-    #[arg(long, value_name = "N", default_value_t = 0, global = true)]
+    #[arg(long, value_name = "N", default_value_t = 0, global = true, help_heading = LESSON_OPTIONS)]
     pub port_offset: u16,
     /// Put the lessons' socket files in DIR (created if missing) instead of /tmp.
-    #[arg(long, value_name = "DIR", global = true)]
+    #[arg(long, value_name = "DIR", global = true, help_heading = LESSON_OPTIONS)]
     pub socket_dir: Option<PathBuf>,
     /// Where lessons and exercises run: a lab of your own (auto falls back to moved ports
     /// where the kernel refuses one), or the host [env: SOCKLAB_ISOLATION]
-    #[arg(long, value_enum, value_name = "MODE", global = true)]
+    #[arg(long, value_enum, value_name = "MODE", global = true, help_heading = LESSON_OPTIONS)]
     pub isolation: Option<Mode>,
 }
 

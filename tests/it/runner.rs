@@ -139,6 +139,9 @@ fn progress_is_kept_listed_and_reset() {
 fn stuck_port(port: u16) -> (Socket, Vec<Socket>) {
     let addr: SocketAddr = ([127, 0, 0, 1], port).into();
     let listener = Socket::new(Domain::IPV4, Type::STREAM, None).unwrap();
+    // As socat's and socklab's listeners do: a TIME-WAIT left on the port by an earlier
+    // connection (free_offset counts it as free) must not refuse the bind.
+    listener.set_reuse_address(true).unwrap();
     listener.bind(&addr.into()).unwrap();
     listener.listen(0).unwrap();
     let mut queued = Vec::new();
@@ -153,7 +156,8 @@ fn stuck_port(port: u16) -> (Socket, Vec<Socket>) {
 }
 
 fn interrupted_run_leaves_nothing(signal: rustix::process::Signal, expected_status: i32) {
-    let offset = free_offset_for(&[8080, 9090], 10_000..24_000);
+    // Both ports below the kernel's ephemeral range (32768 up), where clients' ports come from.
+    let offset = free_offset_for(&[8080, 9090], 10_000..23_000);
     let (stuck, _queued) = stuck_port(9090 + offset);
     let lab = Lab::new().with_lessons(fixture("interrupt")).moved_by(offset);
     let mut child = lab

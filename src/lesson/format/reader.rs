@@ -259,33 +259,15 @@ impl Reader<'_> {
         place: &str,
         values: &Values,
     ) -> Option<Vec<String>> {
-        let (value, array) = self.required_array(table, key, span, place, "an array of strings")?;
-        let mut texts = Vec::new();
-        let mut complete = true;
-        for item in array.iter() {
-            match item.get_ref().as_str() {
-                Some(text) if !text.trim().is_empty() => {
-                    self.references(item.span(), text, values);
-                    texts.push(text.to_owned());
-                }
-                Some(_) => {
-                    self.report.at(item.span(), t!("lesson.empty", key = key));
-                    complete = false;
-                }
-                None => {
-                    self.report.at(
-                        item.span(),
-                        t!("lesson.wrong_type", key = key, expected = "an array of strings"),
-                    );
-                    complete = false;
-                }
+        let expected = "an array of strings";
+        self.strings(table, key, span, place, expected, |reader, at, text| {
+            if text.trim().is_empty() {
+                reader.report.at(at, t!("lesson.empty", key = key));
+                return None;
             }
-        }
-        if texts.is_empty() && complete {
-            self.report.at(value.span(), t!("lesson.empty", key = key));
-            return None;
-        }
-        complete.then_some(texts)
+            reader.references(at, text, values);
+            Some(text.to_owned())
+        })
     }
 
     /// A required, non-empty array of command lines, each parsed as a step's would be.
@@ -298,8 +280,25 @@ impl Reader<'_> {
         values: &Values,
     ) -> Option<Vec<(String, Invocation)>> {
         let expected = "an array of command lines";
+        self.strings(table, key, span, place, expected, |reader, at, text| {
+            reader.command_line(at, text, values)
+        })
+    }
+
+    /// The required, non-empty array of strings at `key`, each read by `read` (which reports
+    /// its own problems and gives nothing for a bad one); every problem is reported, and the
+    /// array is whole only when every item read.
+    fn strings<T>(
+        &mut self,
+        table: &DeTable<'_>,
+        key: &str,
+        span: &Range<usize>,
+        place: &str,
+        expected: &str,
+        mut read: impl FnMut(&mut Self, Range<usize>, &str) -> Option<T>,
+    ) -> Option<Vec<T>> {
         let (value, array) = self.required_array(table, key, span, place, expected)?;
-        let mut lines = Vec::new();
+        let mut items = Vec::new();
         let mut complete = true;
         for item in array.iter() {
             let Some(text) = item.get_ref().as_str() else {
@@ -308,16 +307,16 @@ impl Reader<'_> {
                 complete = false;
                 continue;
             };
-            match self.command_line(item.span(), text, values) {
-                Some(line) => lines.push(line),
+            match read(self, item.span(), text) {
+                Some(read) => items.push(read),
                 None => complete = false,
             }
         }
-        if lines.is_empty() && complete {
+        if items.is_empty() && complete {
             self.report.at(value.span(), t!("lesson.empty", key = key));
             return None;
         }
-        complete.then_some(lines)
+        complete.then_some(items)
     }
 
     /// One command line: its `{value}` names declared, and the line parsed by the engine. A

@@ -35,6 +35,22 @@ pub fn clean(text: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// Bytes as [`clean`] would write them: the same characters made visible in every valid
+/// UTF-8 stretch, other bytes (a file name need not be UTF-8) passed as they are.
+pub fn clean_bytes(bytes: &[u8]) -> Cow<'_, [u8]> {
+    let untouched =
+        |chunk: std::str::Utf8Chunk<'_>| matches!(clean(chunk.valid()), Cow::Borrowed(_));
+    if bytes.utf8_chunks().all(untouched) {
+        return Cow::Borrowed(bytes);
+    }
+    let mut out = Vec::with_capacity(bytes.len() + 16);
+    for chunk in bytes.utf8_chunks() {
+        out.extend_from_slice(clean(chunk.valid()).as_bytes());
+        out.extend_from_slice(chunk.invalid());
+    }
+    Cow::Owned(out)
+}
+
 /// Prints `text` (cleaned of control characters) and a newline on stdout. False when stdout
 /// cannot be written any more, as when its reader has gone (`socklab list | head -1`): the
 /// command then ends normally, printing no more, rather than panicking as `println!` would.
@@ -65,6 +81,14 @@ pub fn say_raw(text: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn bytes_are_cleaned_as_text_and_other_bytes_kept() {
+        assert_eq!(&*clean_bytes(b"plain\tline\n"), b"plain\tline\n");
+        assert_eq!(&*clean_bytes(b"/tmp/\x1b]0;x\x07.sock"), b"/tmp/^[]0;x^G.sock");
+        assert_eq!(&*clean_bytes("a\u{9b}b\u{202e}c".as_bytes()), b"a\\u{9b}b\\u{202e}c");
+        assert_eq!(&*clean_bytes(b"bad\xffbyte\x7f"), b"bad\xffbyte^?");
+    }
 
     #[test]
     fn control_characters_are_shown_not_obeyed() {

@@ -72,56 +72,15 @@ impl ToolOutput {
 
 /// Writes one line of socklab's own to standard error, `socklab: ` and `label` before `text`.
 /// socklab's lines are never compared with a real tool's, so they always go out
-/// [terminal-safe](terminal_safe): a socket path in them, which another user may have chosen,
-/// cannot drive the terminal.
+/// [cleaned](crate::terminal_text::clean): a socket path in them, which another user may
+/// have chosen, cannot drive the terminal.
 pub fn print_socklab_line(label: &str, text: &str) {
-    let text = String::from_utf8_lossy(&terminal_safe(text.as_bytes())).into_owned();
-    crate::terminal_text::warn_raw(&format!("socklab: {label}{text}\n"));
+    crate::terminal_text::warn(format_args!("socklab: {label}{text}"));
 }
 
-/// Bytes as a terminal may show them: control characters (C0 but newline and tab, DEL, the
-/// C1 range) and bidirectional overrides written out (`^[`, `\u{9b}`, `\u{202e}`), so that a
-/// socket path or name another user chose cannot drive the student's terminal. Other bytes,
-/// non-UTF-8 ones included, pass as they are. Used only when the output is a terminal: into
-/// a pipe socklab's tools write exactly what the real ones write.
-pub fn terminal_safe(bytes: &[u8]) -> std::borrow::Cow<'_, [u8]> {
-    let unsafe_at = |i: usize| -> Option<usize> {
-        match bytes[i] {
-            b'\n' | b'\t' => None,
-            0..=0x1f | 0x7f => Some(1),
-            0xc2 if matches!(bytes.get(i + 1), Some(0x80..=0x9f)) => Some(2),
-            0xe2 if matches!(
-                (bytes.get(i + 1), bytes.get(i + 2)),
-                (Some(0x80), Some(0xaa..=0xae)) | (Some(0x81), Some(0xa6..=0xa9))
-            ) =>
-            {
-                Some(3)
-            }
-            _ => None,
-        }
-    };
-    if !(0..bytes.len()).any(|i| unsafe_at(i).is_some()) {
-        return std::borrow::Cow::Borrowed(bytes);
-    }
-    let mut out = Vec::with_capacity(bytes.len() + 16);
-    let mut i = 0;
-    while i < bytes.len() {
-        match unsafe_at(i) {
-            Some(1) if bytes[i] == 0x7f => out.extend_from_slice(b"^?"),
-            Some(1) => out.extend_from_slice(&[b'^', bytes[i] + 0x40]),
-            Some(len) => {
-                let c = std::str::from_utf8(&bytes[i..i + len]).ok().and_then(|s| s.chars().next());
-                let code = c.map_or(0, u32::from);
-                out.extend_from_slice(format!("\\u{{{code:x}}}").as_bytes());
-            }
-            None => out.push(bytes[i]),
-        }
-        i += unsafe_at(i).unwrap_or(1);
-    }
-    std::borrow::Cow::Owned(out)
-}
-
-/// A writer that passes what it is given through [`terminal_safe`] when `active`.
+/// A writer that passes what it is given through [`clean_bytes`](crate::terminal_text::clean_bytes) when `active`: socket paths
+/// and names another user chose cannot drive the student's terminal, while into a pipe
+/// socklab's tools write exactly what the real ones write.
 pub struct TerminalSafe<W> {
     pub inner: W,
     pub active: bool,
@@ -132,7 +91,7 @@ pub struct TerminalSafe<W> {
 impl<W: std::io::Write> std::io::Write for TerminalSafe<W> {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
         if self.active {
-            let safe = terminal_safe(buf);
+            let safe = crate::terminal_text::clean_bytes(buf);
             self.rewrote |= matches!(safe, std::borrow::Cow::Owned(_));
             self.inner.write_all(&safe)?;
             Ok(buf.len())
@@ -143,18 +102,5 @@ impl<W: std::io::Write> std::io::Write for TerminalSafe<W> {
 
     fn flush(&mut self) -> std::io::Result<()> {
         self.inner.flush()
-    }
-}
-
-#[cfg(test)]
-mod terminal_tests {
-    use super::terminal_safe;
-
-    #[test]
-    fn control_characters_are_written_out_and_other_bytes_kept() {
-        assert_eq!(&*terminal_safe(b"plain\tline\n"), b"plain\tline\n");
-        assert_eq!(&*terminal_safe(b"/tmp/\x1b]0;x\x07.sock"), b"/tmp/^[]0;x^G.sock");
-        assert_eq!(&*terminal_safe("a\u{9b}b\u{202e}c".as_bytes()), b"a\\u{9b}b\\u{202e}c");
-        assert_eq!(&*terminal_safe(b"bad\xffbyte\x7f"), b"bad\xffbyte^?");
     }
 }

@@ -10,7 +10,9 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use crate::support::{Lab, Outcome, fixture, free_offset, free_offset_for, is_root, socklab};
+use crate::support::{
+    Lab, Outcome, as_user, fixture, free_offset, free_offset_for, is_root, socklab,
+};
 
 /// Two students (uids with no account, so that nothing of theirs exists anywhere).
 const ALICE: u32 = 4_100_001;
@@ -35,21 +37,6 @@ fn can_switch_users() -> bool {
         eprintln!("notice: not root or no setpriv; skipping the test with several students");
     }
     ok
-}
-
-/// `inner` run as `uid` through setpriv, with its arguments and environment.
-fn as_user(uid: u32, inner: &Command) -> Command {
-    let mut command = Command::new("setpriv");
-    command.args([format!("--reuid={uid}"), format!("--regid={uid}"), "--clear-groups".into()]);
-    command.arg(inner.get_program()).args(inner.get_args());
-    for (name, value) in inner.get_envs() {
-        match value {
-            Some(value) => command.env(name, value),
-            None => command.env_remove(name),
-        };
-    }
-    command.stdin(Stdio::null());
-    command
 }
 
 /// A shell command line run as `uid`; whether it succeeded.

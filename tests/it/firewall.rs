@@ -406,19 +406,7 @@ fn the_tour_offers_the_extra_lesson_after_the_tutorial() {
 /// `socklab ARGS` as `student`, or as uid 65534 (root dropping to it with setpriv).
 fn as_student(student: &Student, nobody: bool, args: &[&str]) -> Command {
     let inner = student.command(args);
-    if !nobody {
-        return inner;
-    }
-    let mut command = Command::new("setpriv");
-    command.args(["--reuid=65534", "--regid=65534", "--clear-groups"]);
-    command.arg(inner.get_program()).args(inner.get_args()).stdin(Stdio::null());
-    for (name, value) in inner.get_envs() {
-        match value {
-            Some(value) => command.env(name, value),
-            None => command.env_remove(name),
-        };
-    }
-    command
+    if nobody { crate::support::as_user(65534, &inner) } else { inner }
 }
 
 /// A student whose directories uid 65534 owns when `nobody`.

@@ -217,6 +217,21 @@ pub fn port_is_released(port: u16) -> bool {
     })
 }
 
+/// `inner` run as `uid` through setpriv, with its arguments and environment.
+pub fn as_user(uid: u32, inner: &std::process::Command) -> std::process::Command {
+    let mut command = std::process::Command::new("setpriv");
+    command.args([format!("--reuid={uid}"), format!("--regid={uid}"), "--clear-groups".into()]);
+    command.arg(inner.get_program()).args(inner.get_args());
+    for (name, value) in inner.get_envs() {
+        match value {
+            Some(value) => command.env(name, value),
+            None => command.env_remove(name),
+        };
+    }
+    command.stdin(std::process::Stdio::null());
+    command
+}
+
 /// Whether this process runs as root.
 pub fn is_root() -> bool {
     rustix::process::geteuid().is_root()

@@ -29,6 +29,7 @@ use crate::net::ToolOutput;
 use crate::net::services::{self, Transport};
 use crate::net::stat;
 use crate::t;
+use target::Refusal;
 
 pub use args::ProbeArgs;
 pub use inet::LOOPBACK_REPLY_WAIT;
@@ -91,14 +92,17 @@ fn probe_one(args: &ProbeArgs, target: &Target) -> Probe {
 /// `-v`, status 0 when any port succeeded (nc 1.219). A port or host nc refuses gives nc's
 /// own line and status 1, with socklab's explanation as a note.
 pub fn execute(args: &ProbeArgs) -> Result<ToolOutput, Failure> {
-    // A Unix path has no port or host; its own mistakes are socklab's usage errors.
-    let refused = if args.unix { None } else { target::inet_arguments(args).err() };
-    if let Some(error) = refused {
-        let mut notes = vec![error.failure.message];
-        notes.extend(error.failure.hints);
-        return Ok(ToolOutput { stderr: error.nc_line, status: 1, notes, ..ToolOutput::default() });
-    }
-    let probes = probe_all(args)?;
+    let targets = match target::targets(args) {
+        Ok(targets) => targets,
+        Err(Refusal::Usage(failure)) => return Err(failure),
+        Err(Refusal::Nc(error)) => {
+            let mut notes = vec![error.failure.message];
+            notes.extend(error.failure.hints);
+            let stderr = error.nc_line;
+            return Ok(ToolOutput { stderr, status: 1, notes, ..ToolOutput::default() });
+        }
+    };
+    let probes: Vec<Probe> = targets.iter().map(|target| probe_one(args, target)).collect();
     let mut output = ToolOutput { status: 1, ..ToolOutput::default() };
     for probe in probes {
         output.stderr.push_str(&probe.output.stderr);

@@ -97,35 +97,59 @@ pub struct NcError {
     pub failure: Failure,
 }
 
+/// Why a probe cannot start: a port or host nc refuses with a line of its own (status 1),
+/// or a mistake socklab reports as a usage error.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Refusal {
+    Nc(NcError),
+    Usage(Failure),
+}
+
+impl Refusal {
+    /// socklab's explanation, whichever it is.
+    pub fn into_failure(self) -> Failure {
+        match self {
+            Self::Nc(error) => error.failure,
+            Self::Usage(failure) => failure,
+        }
+    }
+}
+
 /// Checks the arguments and resolves the target of the first port.
 pub fn resolve(args: &ProbeArgs) -> Result<Target, Failure> {
-    resolve_all(args)?.into_iter().next().ok_or_else(|| {
-        Failure::usage(t!("probe.missing_port"))
-            .hint(t!("probe.missing_port_hint", host = args.target))
-    })
+    let mut targets = resolve_all(args)?;
+    // Every inet target list has a port (a missing one is refused), a Unix one its path.
+    Ok(targets.swap_remove(0))
 }
 
 /// Checks the arguments and resolves every target, in nc's order: one per port of each port
 /// argument (`8080`, `8080-8085`, `http`), every argument checked before any is probed.
 pub fn resolve_all(args: &ProbeArgs) -> Result<Vec<Target>, Failure> {
+    targets(args).map_err(Refusal::into_failure)
+}
+
+/// [`resolve_all`], telling nc's own refusals (which come first, as nc reads its port and
+/// host before anything else fails) from socklab's usage errors.
+pub fn targets(args: &ProbeArgs) -> Result<Vec<Target>, Refusal> {
+    let inet = if args.unix { None } else { Some(inet_arguments(args).map_err(Refusal::Nc)?) };
+    let usage = |failure: Failure| Err(Refusal::Usage(failure));
     if args.ipv4 && args.ipv6 {
-        return Err(Failure::usage(t!("probe.both_families")).hint(t!("probe.both_families_hint")));
+        return usage(
+            Failure::usage(t!("probe.both_families")).hint(t!("probe.both_families_hint")),
+        );
     }
     if let Some(timeout) = args.timeout
         && !(timeout.is_finite() && timeout > 0.0 && timeout <= MAX_TIMEOUT_SECS)
     {
-        return Err(Failure::usage(t!(
-            "probe.bad_timeout",
-            value = timeout,
-            max = MAX_TIMEOUT_SECS
-        ))
-        .hint(t!("probe.bad_timeout_hint")));
+        return usage(
+            Failure::usage(t!("probe.bad_timeout", value = timeout, max = MAX_TIMEOUT_SECS))
+                .hint(t!("probe.bad_timeout_hint")),
+        );
     }
-    if args.unix {
-        return unix_target(args).map(|unix| vec![Target::Unix(unix)]);
-    }
+    let Some((ports, addresses)) = inet else {
+        return unix_target(args).map(|unix| vec![Target::Unix(unix)]).map_err(Refusal::Usage);
+    };
     let transport = if args.udp { Transport::Udp } else { Transport::Tcp };
-    let (ports, addresses) = inet_arguments(args).map_err(|error| error.failure)?;
     Ok(ports
         .into_iter()
         .map(|port| {

@@ -321,38 +321,45 @@ fn printable(c: char, utf8: bool) -> bool {
     if c.is_ascii() { c == ' ' || c.is_ascii_graphic() } else { utf8 && !c.is_control() }
 }
 
-/// What one run of `stat` or `ls -l` printed, before it goes anywhere: stdout as bytes (file
-/// names are bytes, not always UTF-8), the rest as the runner reads it.
+/// What one run of `stat` or `ls -l` printed, before it goes anywhere: both streams as bytes
+/// (file names are bytes, not always UTF-8) in the order the real tool writes them, so that
+/// with `2>&1` the lines come out as stat's and ls's do; the exit status and notes as the
+/// runner reads them.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Report {
-    /// Standard output, byte for byte.
-    pub stdout: Vec<u8>,
-    /// stderr, exit status and socklab's notes (`stdout` left empty).
-    pub output: ToolOutput,
-    /// Both streams in the order the real tool writes them (`true`: stderr), so that with
-    /// `2>&1` the lines come out as stat's and ls's do.
+    /// Each piece written, in order (`true`: to stderr).
     pub written: Vec<(bool, Vec<u8>)>,
+    /// Exit status and socklab's notes (its `stdout` and `stderr` left empty).
+    pub output: ToolOutput,
 }
 
 impl Report {
     /// Bytes for standard output, after everything written so far.
     fn out(&mut self, bytes: Vec<u8>) {
-        self.stdout.extend(&bytes);
         self.written.push((false, bytes));
     }
 
     /// A line for standard error, after everything written so far.
     fn err(&mut self, line: String) {
-        self.output.stderr.push_str(&line);
         self.written.push((true, line.into_bytes()));
+    }
+
+    /// Everything written to one stream (stderr when `to_stderr`).
+    pub fn stream(&self, to_stderr: bool) -> Vec<u8> {
+        self.written
+            .iter()
+            .filter(|(err, _)| *err == to_stderr)
+            .flat_map(|(_, b)| b.clone())
+            .collect()
     }
 }
 
 /// Describes each path as stat (or, with `--ls`, ls -l) would, names written as when piped.
 pub fn execute(args: &StatArgs) -> Result<ToolOutput, Failure> {
     let report = report(args, NameStyle::Literal)?;
-    let mut output = report.output;
-    output.stdout = String::from_utf8_lossy(&report.stdout).into_owned();
+    let mut output = report.output.clone();
+    output.stdout = String::from_utf8_lossy(&report.stream(false)).into_owned();
+    output.stderr = String::from_utf8_lossy(&report.stream(true)).into_owned();
     Ok(output)
 }
 
@@ -360,7 +367,7 @@ pub fn execute(args: &StatArgs) -> Result<ToolOutput, Failure> {
 /// status; socklab's notes only on a terminal or with `--notes`.
 pub fn main(args: &StatArgs) -> Result<std::process::ExitCode, Failure> {
     use std::io::Write;
-    let mut report = report(args, NameStyle::for_stdout())?;
+    let report = report(args, NameStyle::for_stdout())?;
     for (to_stderr, bytes) in &report.written {
         let _ = if *to_stderr {
             std::io::stderr().write_all(bytes)
@@ -369,7 +376,6 @@ pub fn main(args: &StatArgs) -> Result<std::process::ExitCode, Failure> {
         };
     }
     // Written already, in order; what is left is socklab's notes.
-    report.output.stderr.clear();
     Ok(report.output.print_with_notes(args.notes))
 }
 

@@ -761,7 +761,10 @@ fn compare_with_ss_inside_a_namespace() {
 
     let mut differences = Vec::new();
     for flags in COMPARED {
-        // Timers count down: a second boundary between the two runs can change `59sec`.
+        // Timers count down: a second boundary between the two runs can change `59sec`. And
+        // `-s` counts every socket of the namespace, the earlier runs' netlink sockets among
+        // them until the kernel has released them (after an RCU grace period): a retry waits
+        // a moment for the count to settle.
         let mut attempts = 0;
         let [ss, mut ours] = loop {
             let [mut ss, ours] = both_tools(flags);
@@ -771,9 +774,10 @@ fn compare_with_ss_inside_a_namespace() {
             ss.0 = ss.0.lines().filter(keep).map(|line| format!("{line}\n")).collect();
             ss.1 = ss.1.replace("RTNETLINK answers: Invalid argument\n", "");
             attempts += 1;
-            if ss == ours || attempts == 3 {
+            if ss == ours || attempts == 5 {
                 break [ss, ours];
             }
+            std::thread::sleep(Duration::from_millis(100));
         };
         let mut ss = ss;
         if ss.2 != Some(0) {
